@@ -1,0 +1,66 @@
+#include "cli/transcode_command.hpp"
+
+#include <fmt/format.h>
+
+#include "cli/progress_view.hpp"
+#include "storage/staged_directory.hpp"
+
+namespace st {
+
+CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
+  auto* cmd = app.add_subcommand("transcode", "Transcode a local video into an HLS + DASH ladder in a directory");
+  auto& o = args.pipeline;
+  cmd->add_option("input", args.input, "Source video file")->required();
+  cmd->add_option("-o,--output", args.output, "Output directory (created; must not exist unless --force)")->required();
+  cmd->add_option("--renditions", args.renditions, "Renditions to make, e.g. 1080p,720p (default: every one that fits)")
+      ->delimiter(',');
+  cmd->add_option("--segment-duration", o.encode.segment_seconds, "Segment duration in seconds")
+      ->check(CLI::Range(1.0, 30.0))
+      ->capture_default_str();
+  cmd->add_option("--preset", o.encode.preset, "x264 preset (ultrafast ... veryslow)")->capture_default_str();
+  cmd->add_flag("--json", args.json, "Print progress and the result as JSON lines");
+  cmd->add_flag("--force", args.force, "Replace the output directory if it exists");
+  cmd->add_option("--max-duration", o.limits.max_duration_seconds, "Refuse longer sources (seconds)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-width", o.limits.max_width, "Refuse wider sources (pixels)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-height", o.limits.max_height, "Refuse taller sources (pixels)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-frame-rate", o.limits.max_frame_rate, "Refuse faster sources (frames per second)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--time-limit", args.time_limit_seconds, "Kill the encoder after this many seconds (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  return cmd;
+}
+
+int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
+  const auto stop = signals.token();
+  auto view = make_progress_view(args.json);
+  auto report_failure = [&](const Error& error) {
+    view->failed(error);
+    fmt::print(stderr, "error: {}\n", error.message);
+    if (error.code == ErrorCode::kCancelled) return 128 + (signals.received_signal() > 0 ? signals.received_signal() : 2);
+    return error.is_permanent() ? kExitBadInput : kExitFailure;
+  };
+
+  if (!is_known_preset(args.pipeline.encode.preset)) {
+    return report_failure({ErrorCode::kUsage, fmt::format("unknown preset '{}'", args.pipeline.encode.preset)});
+  }
+  args.pipeline.ladder.renditions = args.renditions;
+  if (args.time_limit_seconds > 0) {
+    args.pipeline.encode.limits.wall_time =
+        std::chrono::milliseconds(static_cast<std::int64_t>(args.time_limit_seconds * 1000));
+  }
+
+  auto staged = StagedDirectory::prepare(args.output, args.force);
+  if (!staged) return report_failure(staged.error());
+
+  auto report = Pipeline(args.pipeline).run(args.input, staged->path(), *view, stop);
+  if (!report) return report_failure(report.error());
+  if (stop.stop_requested()) return report_failure({ErrorCode::kCancelled, "stopped on request"});
+  if (auto committed = staged->commit(); !committed) return report_failure(committed.error());
+  view->finished(*report, staged->destination().string());
+  return kExitOk;
+}
+
+}  // namespace st

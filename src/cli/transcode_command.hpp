@@ -1,0 +1,35 @@
+// `stream-transcoding transcode INPUT -o DIR`: the whole pipeline on a local file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "pipeline/pipeline.hpp"
+#include "util/signal_watcher.hpp"
+
+namespace st {
+
+// Process exit codes, documented in the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;  // bad input or bad usage: retrying the same thing cannot help
+
+struct TranscodeArgs {
+  std::string input;
+  std::string output;
+  std::vector<std::string> renditions;
+  bool json = false;
+  bool force = false;
+  double time_limit_seconds = 0;
+  PipelineOptions pipeline;
+};
+
+// Declares the subcommand's options, bound to `args`.
+CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args);
+
+// Runs it; returns the process exit code (128 + the signal when stopped by one).
+int run_transcode(TranscodeArgs args, const SignalWatcher& signals);
+
+}  // namespace st

@@ -1,0 +1,26 @@
+#include "media/media_info.hpp"
+
+#include <cmath>
+
+namespace st {
+namespace {
+
+// Anamorphic sources store fewer columns than they show: widen by the sample aspect.
+int shown_width(const VideoStreamInfo& v) {
+  if (!v.sample_aspect.valid() || v.sample_aspect.num == v.sample_aspect.den) return v.width;
+  return static_cast<int>(std::lround(v.width * v.sample_aspect.value()));
+}
+
+bool quarter_turn(int rotation) { return rotation == 90 || rotation == 270; }
+
+}  // namespace
+
+int VideoStreamInfo::display_width() const {
+  return quarter_turn(rotation) ? height : shown_width(*this);
+}
+
+int VideoStreamInfo::display_height() const {
+  return quarter_turn(rotation) ? shown_width(*this) : height;
+}
+
+}  // namespace st

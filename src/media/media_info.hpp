@@ -1,0 +1,50 @@
+// What the prober learned about a source: the facts every later step plans from.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/rational.hpp"
+
+namespace st {
+
+struct VideoStreamInfo {
+  int index = 0;  // stream index in the container
+  std::string codec;
+  std::string pixel_format;
+  int width = 0;   // coded (storage) size
+  int height = 0;
+  Rational sample_aspect{1, 1};
+  int rotation = 0;  // clockwise display rotation in degrees: 0, 90, 180 or 270
+  Rational frame_rate;
+  double duration_seconds = 0;  // the stream's own, when the container states it
+  bool interlaced = false;
+  std::string field_order;  // as ffprobe says: "progressive", "tt", "bb", ...
+
+  // The size a viewer sees: pixel aspect applied, then rotation.
+  [[nodiscard]] int display_width() const;
+  [[nodiscard]] int display_height() const;
+};
+
+struct AudioStreamInfo {
+  int index = 0;
+  std::string codec;
+  int channels = 0;
+  int sample_rate = 0;
+  std::string language;  // ISO 639-2 as tagged in the container, or empty
+};
+
+struct MediaInfo {
+  std::string format_name;  // ffprobe's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+  double duration_seconds = 0;
+  std::uint64_t size_bytes = 0;
+  std::int64_t bit_rate = 0;
+  VideoStreamInfo video;
+  std::vector<AudioStreamInfo> audio;  // in container order
+
+  [[nodiscard]] bool has_audio() const { return !audio.empty(); }
+};
+
+}  // namespace st

@@ -1,0 +1,272 @@
+#include "media/probe.hpp"
+
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "media/input_policy.hpp"
+#include "util/process.hpp"
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::size_t kMaxProbeOutputBytes = 4 * 1024 * 1024;
+constexpr std::chrono::seconds kProbeTimeLimit{60};
+
+double number_field(const json& object, const char* key, double fallback = 0) {
+  const auto it = object.find(key);
+  if (it == object.end()) return fallback;
+  if (it->is_number()) return it->get<double>();
+  if (it->is_string()) {
+    try {
+      return std::stod(it->get<std::string>());
+    } catch (const std::exception&) {
+      return fallback;
+    }
+  }
+  return fallback;
+}
+
+std::string string_field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string tag(const json& stream, const char* key) {
+  const auto tags = stream.find("tags");
+  return tags != stream.end() && tags->is_object() ? string_field(*tags, key) : std::string();
+}
+
+bool is_cover_art(const json& stream) {
+  const auto disposition = stream.find("disposition");
+  return disposition != stream.end() && disposition->is_object() &&
+         disposition->value("attached_pic", 0) == 1;
+}
+
+// Clockwise quarter turns a player applies. The display matrix stores the
+// counter-clockwise angle (a phone's portrait clip says -90); the legacy
+// "rotate" tag stores the clockwise one.
+int display_rotation(const json& stream) {
+  double counter_clockwise = 0;
+  bool found = false;
+  if (const auto side = stream.find("side_data_list"); side != stream.end() && side->is_array()) {
+    for (const auto& entry : *side) {
+      if (entry.contains("rotation")) {
+        counter_clockwise = number_field(entry, "rotation");
+        found = true;
+      }
+    }
+  }
+  if (!found) {
+    const auto rotate = tag(stream, "rotate");
+    if (!rotate.empty()) counter_clockwise = -number_field(json{{"r", rotate}}, "r");
+  }
+  const long quarter_turns = std::lround(-counter_clockwise / 90.0);
+  return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
+}
+
+bool is_interlaced(const std::string& field_order) {
+  return field_order == "tt" || field_order == "bb" || field_order == "tb" || field_order == "bt";
+}
+
+Rational frame_rate_of(const json& stream) {
+  for (const char* key : {"avg_frame_rate", "r_frame_rate"}) {
+    const auto rate = Rational::parse(string_field(stream, key));
+    if (rate && rate->valid()) return *rate;
+  }
+  return {};
+}
+
+std::string stream_summary(const json& streams) {
+  std::string summary;
+  for (const auto& s : streams) {
+    if (!summary.empty()) summary += ", ";
+    summary += fmt::format("{} {}", string_field(s, "codec_type"), string_field(s, "codec_name"));
+  }
+  return summary.empty() ? "no streams at all" : summary;
+}
+
+// Recognises inputs that name other files, to say what they are instead of
+// ffprobe's "not on whitelist".
+std::optional<std::string> disguised_reference_file(const fs::path& source) {
+  std::ifstream in(source, std::ios::binary);
+  std::array<char, 64> head{};
+  in.read(head.data(), head.size());
+  std::string_view text(head.data(), static_cast<std::size_t>(in.gcount()));
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n' || text.front() == '\r')) {
+    text.remove_prefix(1);
+  }
+  if (text.starts_with("#EXTM3U")) return "an HLS playlist";
+  if (text.starts_with("ffconcat")) return "an ffmpeg concat script";
+  if (text.starts_with("<?xml") || text.starts_with("<MPD")) return "an XML document (a DASH manifest?)";
+  return std::nullopt;
+}
+
+// Turns ffprobe's last words into a reason a person can act on.
+std::string explain_probe_failure(const std::string& stderr_tail) {
+  if (stderr_tail.find("not on whitelist") != std::string::npos) {
+    return "its container format is not accepted (only single-file video containers such as MP4, "
+           "MOV, MKV, WebM, AVI, MPEG-TS and MXF are)";
+  }
+  if (stderr_tail.find("moov atom not found") != std::string::npos) {
+    return "it is truncated or not a valid MP4/MOV file (its 'moov' index is missing)";
+  }
+  if (stderr_tail.find("Invalid data found") != std::string::npos) {
+    return "it is not a recognised video file or it is corrupt";
+  }
+  auto last = stderr_tail;
+  while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
+  if (const auto nl = last.rfind('\n'); nl != std::string::npos) last.erase(0, nl + 1);
+  return last.empty() ? "ffprobe could not read it" : fmt::format("ffprobe said: {}", last);
+}
+
+}  // namespace
+
+Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_bytes) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return fail(ErrorCode::kInvalidInput, "ffprobe did not describe the file; it is probably not a video");
+  }
+  const json streams = doc.value("streams", json::array());
+  const json format = doc.value("format", json::object());
+
+  MediaInfo info;
+  info.size_bytes = size_bytes;
+  info.format_name = string_field(format, "format_name");
+  info.bit_rate = static_cast<std::int64_t>(number_field(format, "bit_rate"));
+
+  const json* video = nullptr;
+  for (const auto& stream : streams) {
+    const auto type = string_field(stream, "codec_type");
+    if (type == "video" && video == nullptr && !is_cover_art(stream)) video = &stream;
+    if (type == "audio") {
+      info.audio.push_back(AudioStreamInfo{
+          .index = stream.value("index", 0),
+          .codec = string_field(stream, "codec_name"),
+          .channels = stream.value("channels", 0),
+          .sample_rate = static_cast<int>(number_field(stream, "sample_rate")),
+          .language = tag(stream, "language"),
+      });
+    }
+  }
+  if (video == nullptr) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("the input has no video stream ({})", stream_summary(streams)));
+  }
+
+  auto& v = info.video;
+  v.index = video->value("index", 0);
+  v.codec = string_field(*video, "codec_name");
+  v.pixel_format = string_field(*video, "pix_fmt");
+  v.width = video->value("width", 0);
+  v.height = video->value("height", 0);
+  if (const auto sar = Rational::parse(string_field(*video, "sample_aspect_ratio")); sar && sar->valid()) {
+    v.sample_aspect = *sar;
+  }
+  v.rotation = display_rotation(*video);
+  v.frame_rate = frame_rate_of(*video);
+  v.duration_seconds = number_field(*video, "duration");
+  v.field_order = string_field(*video, "field_order");
+  v.interlaced = is_interlaced(v.field_order);
+
+  if (v.codec.empty() || v.width <= 0 || v.height <= 0) {
+    return fail(ErrorCode::kInvalidInput,
+                "the video stream has no decodable picture (unknown codec or size); the file is "
+                "probably corrupt");
+  }
+  if (!v.frame_rate.valid()) {
+    return fail(ErrorCode::kInvalidInput, "the video stream has no frame rate; the file is probably corrupt");
+  }
+
+  info.duration_seconds = number_field(format, "duration", number_field(*video, "duration"));
+  if (!(info.duration_seconds > 0) || !std::isfinite(info.duration_seconds)) {
+    return fail(ErrorCode::kInvalidInput,
+                "the input's duration is unknown or zero; it may be truncated or a raw stream without "
+                "timing");
+  }
+  return info;
+}
+
+Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits) {
+  const auto& v = info.video;
+  if (info.duration_seconds > limits.max_duration_seconds) {
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s "
+                            "(--max-duration raises it)",
+                            info.duration_seconds, limits.max_duration_seconds));
+  }
+  if (v.width > limits.max_width || v.height > limits.max_height) {
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("the video is {}x{}, larger than the limit of {}x{} "
+                            "(--max-width/--max-height raise it)",
+                            v.width, v.height, limits.max_width, limits.max_height));
+  }
+  if (v.frame_rate.value() > limits.max_frame_rate) {
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("the video runs at {:.2f} frames per second, more than the limit of "
+                            "{:.0f} (--max-frame-rate raises it)",
+                            v.frame_rate.value(), limits.max_frame_rate));
+  }
+  return {};
+}
+
+std::vector<std::string> Prober::command_for(const fs::path& source) const {
+  std::vector<std::string> argv{ffprobe_, "-hide_banner", "-v", "error"};
+  for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
+  for (const char* arg : {"-print_format", "json", "-show_format", "-show_streams"}) argv.emplace_back(arg);
+  return argv;
+}
+
+Result<MediaInfo> Prober::probe(const fs::path& source, std::stop_token stop) const {
+  std::error_code ec;
+  const auto status = fs::status(source, ec);
+  if (ec || !fs::exists(status)) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} does not exist", source.string()));
+  }
+  if (!fs::is_regular_file(status)) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{} is not a regular file (directories, devices and FIFOs are refused)",
+                            source.string()));
+  }
+  const auto size = fs::file_size(source, ec);
+  if (ec) return fail(ErrorCode::kIo, fmt::format("cannot read {}: {}", source.string(), ec.message()));
+  if (size == 0) return fail(ErrorCode::kInvalidInput, fmt::format("{} is empty (0 bytes)", source.string()));
+  if (std::ifstream probe_open(source, std::ios::binary); !probe_open) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} cannot be opened for reading", source.string()));
+  }
+  if (const auto kind = disguised_reference_file(source)) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{} is {}, not a video file; inputs that refer to other files are refused",
+                            source.string(), *kind));
+  }
+
+  ProcessSpec spec{.argv = command_for(source), .limits = {.wall_time = kProbeTimeLimit}};
+  auto run = run_captured(spec, kMaxProbeOutputBytes, stop);
+  if (!run) return tl::unexpected(run.error());
+  if (run->result.cancelled) return fail(ErrorCode::kCancelled, "probe cancelled");
+  if (!run->result.succeeded() || run->stdout_text.find("\"streams\"") == std::string::npos) {
+    if (run->result.timed_out) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("{} could not be probed within {} s", source.string(), kProbeTimeLimit.count()));
+    }
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} cannot be used: {}", source.string(),
+                                                      explain_probe_failure(run->result.stderr_tail)));
+  }
+  auto info = parse_ffprobe_json(run->stdout_text, size);
+  if (!info) {
+    info.error().message = fmt::format("{}: {}", source.string(), info.error().message);
+    return info;
+  }
+  if (auto within = check_limits(*info, limits_); !within) return tl::unexpected(within.error());
+  return info;
+}
+
+}  // namespace st

@@ -1,0 +1,326 @@
+#include "packaging/bmff.hpp"
+
+#include <array>
+#include <fstream>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Metadata boxes larger than this are not what our muxer writes: refuse them
+// rather than allocate whatever a damaged size field says.
+constexpr std::uint64_t kMaxMetadataBoxBytes = 16 * 1024 * 1024;
+constexpr std::uint32_t kSampleIsNonSync = 0x00010000;
+
+// A bounds-checked big-endian reader over a byte range.
+class Cursor {
+ public:
+  explicit Cursor(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] std::size_t remaining() const { return ok_ ? bytes_.size() - pos_ : 0; }
+  [[nodiscard]] std::span<const std::uint8_t> rest() const { return bytes_.subspan(ok_ ? pos_ : bytes_.size()); }
+
+  std::uint64_t read(std::size_t bytes) {
+    if (!ok_ || bytes_.size() - pos_ < bytes) {
+      ok_ = false;
+      return 0;
+    }
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < bytes; ++i) value = (value << 8) | bytes_[pos_ + i];
+    pos_ += bytes;
+    return value;
+  }
+  std::uint8_t u8() { return static_cast<std::uint8_t>(read(1)); }
+  std::uint16_t u16() { return static_cast<std::uint16_t>(read(2)); }
+  std::uint32_t u32() { return static_cast<std::uint32_t>(read(4)); }
+  std::uint64_t u64() { return read(8); }
+  void skip(std::size_t bytes) {
+    if (!ok_ || bytes_.size() - pos_ < bytes) {
+      ok_ = false;
+      return;
+    }
+    pos_ += bytes;
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+struct Box {
+  std::string type;
+  std::span<const std::uint8_t> payload;
+};
+
+// Iterates the boxes laid out back to back in `bytes`.
+std::vector<Box> children(std::span<const std::uint8_t> bytes) {
+  std::vector<Box> boxes;
+  Cursor c(bytes);
+  while (c.remaining() >= 8) {
+    const auto start = bytes.size() - c.remaining();
+    std::uint64_t size = c.u32();
+    const auto type_code = c.u32();
+    std::size_t header = 8;
+    if (size == 1) {
+      size = c.u64();
+      header = 16;
+    } else if (size == 0) {
+      size = bytes.size() - start;
+    }
+    if (!c.ok() || size < header || size > bytes.size() - start) break;
+    std::string type(4, ' ');
+    for (int i = 0; i < 4; ++i) type[static_cast<std::size_t>(i)] = static_cast<char>((type_code >> (24 - 8 * i)) & 0xFF);
+    boxes.push_back({type, bytes.subspan(start + header, size - header)});
+    c.skip(size - header);
+  }
+  return boxes;
+}
+
+std::optional<Box> child(std::span<const std::uint8_t> bytes, std::string_view type) {
+  for (auto& box : children(bytes)) {
+    if (box.type == type) return box;
+  }
+  return std::nullopt;
+}
+
+// Follows a path of nested boxes: find(moov, {"trak", "mdia", "mdhd"}).
+std::optional<Box> find(std::span<const std::uint8_t> bytes, std::initializer_list<std::string_view> path) {
+  std::optional<Box> current;
+  auto scope = bytes;
+  for (const auto type : path) {
+    current = child(scope, type);
+    if (!current) return std::nullopt;
+    scope = current->payload;
+  }
+  return current;
+}
+
+// Reads the top-level boxes of a file: small metadata boxes whole, others skipped.
+Result<std::vector<std::pair<std::string, std::vector<std::uint8_t>>>> read_top_level(
+    const fs::path& path, std::initializer_list<std::string_view> wanted) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kIo, fmt::format("cannot open {}", path.string()));
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> out;
+  while (true) {
+    std::array<std::uint8_t, 16> header{};
+    in.read(reinterpret_cast<char*>(header.data()), 8);
+    if (in.gcount() == 0) break;
+    if (in.gcount() != 8) return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated box header", path.string()));
+    Cursor c(std::span(header.data(), 8));
+    std::uint64_t size = c.u32();
+    const std::string type(reinterpret_cast<const char*>(header.data()) + 4, 4);
+    std::uint64_t header_size = 8;
+    if (size == 1) {
+      in.read(reinterpret_cast<char*>(header.data()) + 8, 8);
+      Cursor large(std::span(header.data() + 8, 8));
+      size = large.u64();
+      header_size = 16;
+    }
+    if (size == 0) break;  // extends to the end of the file: nothing after it
+    if (size < header_size) return fail(ErrorCode::kInvalidInput, fmt::format("{}: bad size for box '{}'", path.string(), type));
+    const auto payload_size = size - header_size;
+    const bool keep = std::find(wanted.begin(), wanted.end(), type) != wanted.end();
+    if (keep) {
+      if (payload_size > kMaxMetadataBoxBytes) {
+        return fail(ErrorCode::kInvalidInput, fmt::format("{}: box '{}' is implausibly large", path.string(), type));
+      }
+      std::vector<std::uint8_t> payload(payload_size);
+      in.read(reinterpret_cast<char*>(payload.data()), static_cast<std::streamsize>(payload_size));
+      if (static_cast<std::uint64_t>(in.gcount()) != payload_size) {
+        return fail(ErrorCode::kInvalidInput, fmt::format("{}: box '{}' is truncated", path.string(), type));
+      }
+      out.emplace_back(type, std::move(payload));
+    } else {
+      in.seekg(static_cast<std::streamoff>(payload_size), std::ios::cur);
+      if (!in) return fail(ErrorCode::kInvalidInput, fmt::format("{}: box '{}' is truncated", path.string(), type));
+    }
+  }
+  return out;
+}
+
+// ISO/IEC 14496-1 descriptor length: up to four bytes of 7 bits each.
+std::size_t descriptor_length(Cursor& c) {
+  std::size_t length = 0;
+  for (int i = 0; i < 4; ++i) {
+    const auto byte = c.u8();
+    length = (length << 7) | (byte & 0x7F);
+    if ((byte & 0x80) == 0) break;
+  }
+  return length;
+}
+
+// "mp4a.40.2" from an 'esds' box (ISO/IEC 14496-1 ES_Descriptor; RFC 6381 3.3).
+std::string mp4a_codecs(std::span<const std::uint8_t> esds) {
+  Cursor c(esds);
+  c.skip(4);  // version and flags
+  if (c.u8() != 0x03) return "mp4a";
+  descriptor_length(c);
+  c.skip(2);  // ES_ID
+  const auto flags = c.u8();
+  if ((flags & 0x80) != 0) c.skip(2);
+  if ((flags & 0x40) != 0) c.skip(c.u8());
+  if ((flags & 0x20) != 0) c.skip(2);
+  if (c.u8() != 0x04) return "mp4a";
+  descriptor_length(c);
+  const auto object_type = c.u8();
+  c.skip(12);  // stream type, buffer size, max and average bit rate
+  std::string codecs = fmt::format("mp4a.{:02x}", object_type);
+  if (c.u8() == 0x05) {
+    descriptor_length(c);
+    // AudioSpecificConfig: 5 bits of audio object type, 31 escaping to 6 more.
+    const auto first = c.u16();
+    unsigned aot = first >> 11;
+    if (aot == 31) aot = 32 + ((first >> 5) & 0x3F);
+    if (c.ok()) codecs += fmt::format(".{}", aot);
+  }
+  return codecs;
+}
+
+// Fills codec, size and channel facts from the first sample entry of 'stsd'.
+void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
+  Cursor c(stsd);
+  c.skip(8);  // version, flags, entry count
+  const auto entries = children(c.rest());
+  if (entries.empty()) return;
+  const auto& entry = entries.front();
+  if (entry.type == "avc1" || entry.type == "avc3") {
+    Cursor v(entry.payload);
+    v.skip(6 + 2 + 16);  // reserved, data reference index, pre-defined/reserved
+    track.width = v.u16();
+    track.height = v.u16();
+    v.skip(50);  // resolutions, frame count, compressor name, depth, pre-defined
+    if (const auto avcc = child(v.rest(), "avcC")) {
+      Cursor a(avcc->payload);
+      a.skip(1);  // configurationVersion
+      const auto profile = a.u8();
+      const auto compatibility = a.u8();
+      const auto level = a.u8();
+      if (a.ok()) track.codecs = fmt::format("{}.{:02x}{:02x}{:02x}", entry.type, profile, compatibility, level);
+    }
+  } else if (entry.type == "mp4a") {
+    Cursor s(entry.payload);
+    s.skip(6 + 2 + 8);  // reserved, data reference index, reserved
+    track.channels = s.u16();
+    s.skip(2 + 2 + 2);  // sample size, pre-defined, reserved
+    track.sample_rate = static_cast<int>(s.u32() >> 16);
+    const auto esds = child(s.rest(), "esds");
+    track.codecs = esds ? mp4a_codecs(esds->payload) : "mp4a";
+  } else {
+    track.codecs = entry.type;
+  }
+}
+
+}  // namespace
+
+Result<TrackInfo> read_init_segment(const fs::path& path) {
+  auto boxes = read_top_level(path, {"moov"});
+  if (!boxes) return tl::unexpected(boxes.error());
+  if (boxes->empty()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no 'moov' box", path.string()));
+  const std::span<const std::uint8_t> moov(boxes->front().second);
+
+  TrackInfo track;
+  const auto trak = child(moov, "trak");
+  if (!trak) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no track", path.string()));
+  if (const auto tkhd = child(trak->payload, "tkhd")) {
+    Cursor c(tkhd->payload);
+    const auto version = c.u8();
+    c.skip(3);
+    c.skip(version == 1 ? 16 : 8);  // creation and modification times
+    track.track_id = c.u32();
+  }
+  if (const auto mdhd = find(trak->payload, {"mdia", "mdhd"})) {
+    Cursor c(mdhd->payload);
+    const auto version = c.u8();
+    c.skip(3);
+    c.skip(version == 1 ? 16 : 8);
+    track.timescale = c.u32();
+  }
+  if (const auto hdlr = find(trak->payload, {"mdia", "hdlr"})) {
+    Cursor c(hdlr->payload);
+    c.skip(8);
+    const auto code = c.u32();
+    for (int i = 0; i < 4; ++i) track.handler.push_back(static_cast<char>((code >> (24 - 8 * i)) & 0xFF));
+  }
+  if (const auto stsd = find(trak->payload, {"mdia", "minf", "stbl", "stsd"})) read_sample_entry(stsd->payload, track);
+  if (const auto trex = find(moov, {"mvex", "trex"})) {
+    Cursor c(trex->payload);
+    c.skip(4 + 4 + 4);  // version/flags, track id, sample description index
+    track.default_sample_duration = c.u32();
+    c.skip(4);
+    track.default_sample_flags = c.u32();
+  }
+  if (track.timescale == 0 || track.codecs.empty()) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{}: incomplete track description", path.string()));
+  }
+  return track;
+}
+
+Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& track) {
+  auto boxes = read_top_level(path, {"moof"});
+  if (!boxes) return tl::unexpected(boxes.error());
+  if (boxes->empty()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no 'moof' box", path.string()));
+
+  FragmentInfo info;
+  bool first_fragment = true;
+  for (const auto& [type, payload] : *boxes) {
+    for (const auto& traf : children(payload)) {
+      if (traf.type != "traf") continue;
+      std::uint32_t default_duration = track.default_sample_duration;
+      std::uint32_t default_flags = track.default_sample_flags;
+      if (const auto tfhd = child(traf.payload, "tfhd")) {
+        Cursor c(tfhd->payload);
+        const auto flags = c.u32() & 0xFFFFFF;
+        c.skip(4);  // track id
+        if ((flags & 0x01) != 0) c.skip(8);
+        if ((flags & 0x02) != 0) c.skip(4);
+        if ((flags & 0x08) != 0) default_duration = c.u32();
+        if ((flags & 0x10) != 0) c.skip(4);
+        if ((flags & 0x20) != 0) default_flags = c.u32();
+      }
+      if (const auto tfdt = child(traf.payload, "tfdt"); tfdt && first_fragment) {
+        Cursor c(tfdt->payload);
+        const auto version = c.u8();
+        c.skip(3);
+        info.base_media_decode_time = version == 1 ? c.u64() : c.u32();
+      }
+      bool first_sample = first_fragment;
+      for (const auto& trun : children(traf.payload)) {
+        if (trun.type != "trun") continue;
+        Cursor c(trun.payload);
+        const auto flags = c.u32() & 0xFFFFFF;
+        const auto count = c.u32();
+        if ((flags & 0x001) != 0) c.skip(4);
+        std::optional<std::uint32_t> first_flags;
+        if ((flags & 0x004) != 0) first_flags = c.u32();
+        for (std::uint32_t i = 0; i < count && c.ok(); ++i) {
+          const std::uint32_t duration = (flags & 0x100) != 0 ? c.u32() : default_duration;
+          if ((flags & 0x200) != 0) c.skip(4);
+          std::uint32_t sample_flags = (flags & 0x400) != 0 ? c.u32() : default_flags;
+          if (i == 0 && first_flags) sample_flags = *first_flags;
+          if ((flags & 0x800) != 0) c.skip(4);
+          if (first_sample) {
+            info.starts_with_sync_sample = (sample_flags & kSampleIsNonSync) == 0;
+            first_sample = false;
+          }
+          info.duration += duration;
+          ++info.sample_count;
+        }
+        if (!c.ok()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated 'trun'", path.string()));
+      }
+      first_fragment = false;
+    }
+  }
+  if (info.sample_count == 0) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no samples", path.string()));
+  return info;
+}
+
+}  // namespace st

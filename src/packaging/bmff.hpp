@@ -1,0 +1,43 @@
+// Just enough ISO/IEC 14496-12 (ISO BMFF) to describe CMAF segments exactly.
+//
+// Manifests must state codec strings, timescales and segment durations that match
+// the media byte for byte, so they are read from the files ffmpeg wrote rather
+// than from what we asked ffmpeg to do. Only box headers and the small metadata
+// boxes are read: 'mdat' payloads are skipped, never loaded.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "util/error.hpp"
+
+namespace st {
+
+// From an initialisation segment (ftyp + moov) with one track.
+struct TrackInfo {
+  std::string handler;  // "vide" or "soun"
+  std::uint32_t track_id = 0;
+  std::uint32_t timescale = 0;
+  std::string codecs;  // RFC 6381: "avc1.640028", "mp4a.40.2"
+  int width = 0;       // visual tracks
+  int height = 0;
+  int channels = 0;  // audio tracks
+  int sample_rate = 0;
+  // Defaults from 'trex', used when a fragment does not repeat them.
+  std::uint32_t default_sample_duration = 0;
+  std::uint32_t default_sample_flags = 0;
+};
+
+// From a media segment (styp? + moof + mdat).
+struct FragmentInfo {
+  std::uint64_t base_media_decode_time = 0;  // 'tfdt', in the track's timescale
+  std::uint64_t duration = 0;                // sum of sample durations, same unit
+  std::uint32_t sample_count = 0;
+  bool starts_with_sync_sample = false;  // the first sample is a random access point
+};
+
+Result<TrackInfo> read_init_segment(const std::filesystem::path& path);
+Result<FragmentInfo> read_media_segment(const std::filesystem::path& path, const TrackInfo& track);
+
+}  // namespace st

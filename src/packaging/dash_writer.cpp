@@ -1,0 +1,134 @@
+#include "packaging/dash_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace st {
+namespace {
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// SegmentTimeline with runs of equal durations folded into @r. Consecutive
+// segments are contiguous, so only the first needs @t.
+std::string segment_timeline(const Track& track, std::string_view indent) {
+  std::string out = fmt::format("{}<SegmentTimeline>\n", indent);
+  const auto& segments = track.segments;
+  for (std::size_t i = 0; i < segments.size();) {
+    std::size_t run = i;
+    while (run + 1 < segments.size() && segments[run + 1].duration == segments[i].duration) ++run;
+    out += fmt::format("{}  <S", indent);
+    if (i == 0) out += fmt::format(" t=\"{}\"", segments[i].start);
+    out += fmt::format(" d=\"{}\"", segments[i].duration);
+    if (run > i) out += fmt::format(" r=\"{}\"", run - i);
+    out += " />\n";
+    i = run + 1;
+  }
+  out += fmt::format("{}</SegmentTimeline>\n", indent);
+  return out;
+}
+
+std::string segment_template(const Track& track, std::string_view indent) {
+  // Media files are named seg-00001.m4s, numbered from 1 (see docs/outputs.md).
+  std::string out = fmt::format(
+      "{}<SegmentTemplate timescale=\"{}\" initialization=\"{}/{}\" media=\"{}/seg-$Number%05d$.m4s\" "
+      "startNumber=\"1\">\n",
+      indent, track.timescale, xml_escape(track.folder), xml_escape(track.init_file), xml_escape(track.folder));
+  out += segment_timeline(track, std::string(indent) + "  ");
+  out += fmt::format("{}</SegmentTemplate>\n", indent);
+  return out;
+}
+
+
+}  // namespace
+
+std::string iso8601_duration(double seconds) {
+  const auto millis = static_cast<std::int64_t>(std::llround(seconds * 1000));
+  const auto hours = millis / 3'600'000;
+  const auto minutes = (millis / 60'000) % 60;
+  const auto rest = static_cast<double>(millis % 60'000) / 1000.0;
+  std::string out = "PT";
+  if (hours > 0) out += fmt::format("{}H", hours);
+  if (minutes > 0) out += fmt::format("{}M", minutes);
+  out += fmt::format("{:.3f}S", rest);
+  return out;
+}
+
+std::string write_dash_mpd(const Presentation& p) {
+  double max_segment = 0;
+  for (const auto* tracks : {&p.video, &p.audio}) {
+    for (const auto& t : *tracks) {
+      for (const auto& s : t.segments) max_segment = std::max(max_segment, t.seconds(s.duration));
+    }
+  }
+
+  std::string out;
+  out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
+      "profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019\" type=\"static\" "
+      "mediaPresentationDuration=\"{}\" maxSegmentDuration=\"{}\" minBufferTime=\"{}\">\n",
+      iso8601_duration(p.duration_seconds), iso8601_duration(max_segment), iso8601_duration(p.min_buffer_seconds()));
+  out += "  <Period id=\"0\" start=\"PT0S\">\n";
+
+  if (!p.video.empty()) {
+    int max_width = 0;
+    int max_height = 0;
+    Rational max_rate = p.video.front().frame_rate;
+    for (const auto& v : p.video) {
+      max_width = std::max(max_width, v.width);
+      max_height = std::max(max_height, v.height);
+      if (v.frame_rate.value() > max_rate.value()) max_rate = v.frame_rate;
+    }
+    out += fmt::format(
+        "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" "
+        "startWithSAP=\"1\" maxWidth=\"{}\" maxHeight=\"{}\" maxFrameRate=\"{}\">\n",
+        max_width, max_height, max_rate.to_string());
+    for (const auto& v : p.video) {
+      out += fmt::format(
+          "      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" height=\"{}\" "
+          "frameRate=\"{}\" sar=\"1:1\">\n",
+          xml_escape(v.id), v.bit_rates.dash_bandwidth_bps, xml_escape(v.codecs), v.width, v.height,
+          v.frame_rate.to_string());
+      out += segment_template(v, "        ");
+      out += "      </Representation>\n";
+    }
+    out += "    </AdaptationSet>\n";
+  }
+
+  for (std::size_t i = 0; i < p.audio.size(); ++i) {
+    const auto& a = p.audio[i];
+    out += fmt::format(
+        "    <AdaptationSet id=\"{}\" contentType=\"audio\" mimeType=\"audio/mp4\" segmentAlignment=\"true\" "
+        "startWithSAP=\"1\"{}>\n",
+        i + 1, a.language.empty() ? "" : fmt::format(" lang=\"{}\"", xml_escape(a.language)));
+    if (!a.label.empty()) out += fmt::format("      <Label>{}</Label>\n", xml_escape(a.label));
+    out += fmt::format("      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" audioSamplingRate=\"{}\">\n",
+                       xml_escape(a.id), a.bit_rates.dash_bandwidth_bps, xml_escape(a.codecs), a.sample_rate);
+    out += fmt::format(
+        "        <AudioChannelConfiguration "
+        "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\" />\n",
+        a.channels);
+    out += segment_template(a, "        ");
+    out += "      </Representation>\n";
+    out += "    </AdaptationSet>\n";
+  }
+  out += "  </Period>\n";
+  out += "</MPD>\n";
+  return out;
+}
+
+}  // namespace st

@@ -1,0 +1,73 @@
+// The manifest model: what HLS and DASH describe, independent of either format.
+//
+// A Presentation is built from the segments on disk (see Packager) and is the
+// only input of the manifest writers, so both manifests always agree. Tracks are
+// kinds of media that a later feature extends (subtitles, encrypted tracks with
+// their protection systems) without touching the writers of the others.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "media/rational.hpp"
+
+namespace st {
+
+struct MediaSegment {
+  std::string file;             // relative to the track's folder, e.g. "seg-00001.m4s"
+  std::uint64_t start = 0;      // decode time in the track's timescale
+  std::uint64_t duration = 0;   // in the track's timescale
+  std::uint64_t size_bytes = 0;
+};
+
+// Measured, not targeted: players budget bandwidth from these.
+struct BitRates {
+  std::uint64_t average_bps = 0;  // all segment bytes over the track's duration
+  std::uint64_t peak_bps = 0;     // RFC 8216 4.3.4.2 peak segment bit rate
+  std::uint64_t dash_bandwidth_bps = 0;  // ISO/IEC 23009-1 5.3.5.2 @bandwidth for the MPD's minBufferTime
+};
+
+enum class TrackKind { kVideo, kAudio };
+
+struct Track {
+  TrackKind kind = TrackKind::kVideo;
+  std::string id;      // unique in the presentation; also the rendition name
+  std::string folder;  // relative to the output root, e.g. "video/1080p"
+  std::string codecs;  // RFC 6381
+  std::uint32_t timescale = 0;
+  std::string init_file = "init.mp4";
+  std::string playlist_file = "playlist.m3u8";
+  std::vector<MediaSegment> segments;
+  BitRates bit_rates;
+  std::uint64_t target_bps = 0;  // what the encoder was asked for
+
+  // Video
+  int width = 0;
+  int height = 0;
+  Rational frame_rate;
+
+  // Audio
+  int channels = 0;
+  int sample_rate = 0;
+  std::string language;  // BCP 47, empty when unknown
+  std::string label;     // human-readable name for the player's menu
+
+  [[nodiscard]] double seconds(std::uint64_t ticks) const {
+    return timescale > 0 ? static_cast<double>(ticks) / timescale : 0.0;
+  }
+  [[nodiscard]] double duration_seconds() const;
+  [[nodiscard]] std::uint64_t total_segment_bytes() const;
+};
+
+struct Presentation {
+  double duration_seconds = 0;
+  double segment_seconds = 0;  // the target segment duration
+  std::vector<Track> video;    // largest first
+  std::vector<Track> audio;
+
+  // DASH @minBufferTime; also the buffer the DASH bandwidth is computed for.
+  [[nodiscard]] double min_buffer_seconds() const { return 2 * segment_seconds; }
+};
+
+}  // namespace st

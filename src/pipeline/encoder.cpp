@@ -1,0 +1,161 @@
+#include "pipeline/encoder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "media/input_policy.hpp"
+
+namespace st {
+namespace {
+
+constexpr std::array<std::string_view, 10> kPresets = {
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"};
+
+std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
+  // Shared by all renditions: done once per frame, before the split.
+  std::string graph = fmt::format("[0:{}]", info.video.index);
+  if (ladder.deinterlace) graph += "bwdif=mode=send_frame:parity=auto:deint=all,";
+  graph += fmt::format("fps={}", ladder.frame_rate.to_string());
+
+  const auto count = ladder.video.size();
+  if (count > 1) {
+    graph += fmt::format(",split={}", count);
+    for (std::size_t i = 0; i < count; ++i) graph += fmt::format("[s{}]", i);
+  } else {
+    graph += "[s0]";
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& r = ladder.video[i];
+    graph += fmt::format(";[s{}]", i);
+    // Dropping frames before scaling saves the scaler work.
+    if (!(r.frame_rate == ladder.frame_rate)) graph += fmt::format("fps={},", r.frame_rate.to_string());
+    // setsar=1: anamorphic sources come out with square pixels at their display size.
+    graph += fmt::format("scale={}:{}:flags=bicubic,setsar=1,format=yuv420p[v{}]", r.width, r.height, i);
+  }
+  return graph;
+}
+
+std::string format_seconds(double seconds) {
+  auto text = fmt::format("{:.3f}", seconds);
+  while (text.ends_with('0')) text.pop_back();
+  if (text.ends_with('.')) text.pop_back();
+  return text;
+}
+
+// A decoding failure means the source is bad; anything else is our problem.
+bool blames_the_source(const std::string& stderr_tail) {
+  for (const char* hint : {"Invalid data found", "partial file", "error while decoding", "corrupt",
+                           "Error while decoding", "moov atom not found", "Invalid NAL"}) {
+    if (stderr_tail.find(hint) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// ffmpeg's reason is usually on the line before its final "Error ..." summary.
+std::string last_lines(const std::string& text, int count) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto line = text.substr(start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  std::string out;
+  const auto first = lines.size() > static_cast<std::size_t>(count) ? lines.size() - static_cast<std::size_t>(count) : 0;
+  for (auto i = first; i < lines.size(); ++i) out += (out.empty() ? "" : "; ") + lines[i];
+  return out;
+}
+
+}  // namespace
+
+bool is_known_preset(std::string_view preset) {
+  return std::find(kPresets.begin(), kPresets.end(), preset) != kPresets.end();
+}
+
+std::filesystem::path EncodeCommand::init_file(int representation) const {
+  return output_dir / fmt::format("init-{}.mp4", representation);
+}
+
+std::filesystem::path EncodeCommand::segment_file(int representation, int number) const {
+  return output_dir / fmt::format("seg-{}-{:05d}.m4s", representation, number);
+}
+
+EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info,
+                                   const Ladder& ladder, const EncodeOptions& options,
+                                   const std::filesystem::path& output_dir, const std::string& ffmpeg) {
+  EncodeCommand command;
+  command.output_dir = output_dir;
+  auto& a = command.argv;
+  a = {ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y"};
+  for (auto& arg : safe_input_arguments(source)) a.push_back(std::move(arg));
+  a.insert(a.end(), {"-filter_complex", filter_graph(info, ladder)});
+  // Phone videos carry GPS positions and device names in metadata: none of it is published.
+  a.insert(a.end(), {"-map_metadata", "-1", "-map_chapters", "-1"});
+
+  const auto segment = format_seconds(options.segment_seconds);
+  for (std::size_t i = 0; i < ladder.video.size(); ++i) {
+    const auto& r = ladder.video[i];
+    const auto gop = static_cast<int>(std::ceil(r.frame_rate.value() * options.segment_seconds));
+    const auto v = fmt::format(":v:{}", i);
+    a.insert(a.end(), {"-map", fmt::format("[v{}]", i)});
+    a.insert(a.end(), {"-c" + v, "libx264", "-profile" + v, "high", "-preset" + v, options.preset});
+    a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps), "-maxrate" + v,
+                       fmt::format("{}k", r.maxrate_kbps), "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
+    // Keyframes on the segment grid and nowhere else: no scene-cut IDRs that would
+    // differ between renditions.
+    a.insert(a.end(), {"-g" + v, std::to_string(gop), "-keyint_min" + v, std::to_string(gop),
+                       "-sc_threshold" + v, "0", "-forced-idr" + v, "1", "-force_key_frames" + v,
+                       fmt::format("expr:gte(t,n_forced*{})", segment)});
+  }
+  if (ladder.audio) {
+    const auto& audio = *ladder.audio;
+    a.insert(a.end(), {"-map", fmt::format("0:{}", audio.source_index), "-c:a", "aac", "-b:a",
+                       fmt::format("{}k", audio.bitrate_kbps), "-ac", std::to_string(audio.channels), "-ar",
+                       std::to_string(audio.sample_rate)});
+  }
+  // One adaptation set per stream in ffmpeg's own MPD (which the Packager
+  // replaces): its dash muxer refuses renditions whose aspect ratios differ by
+  // rounding (426x240 next to 1280x720) in one set.
+  std::string adaptation_sets;
+  const auto streams = ladder.video.size() + (ladder.audio ? 1 : 0);
+  for (std::size_t i = 0; i < streams; ++i) adaptation_sets += fmt::format("{}id={},streams={}", i ? " " : "", i, i);
+  a.insert(a.end(), {"-f", "dash", "-seg_duration", segment, "-use_template", "1", "-use_timeline", "1",
+                     "-adaptation_sets", adaptation_sets,
+                     "-init_seg_name", "init-$RepresentationID$.mp4", "-media_seg_name",
+                     "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
+                     (output_dir / "ffmpeg.mpd").string()});
+  return command;
+}
+
+Result<ProcessResult> Encoder::run(const EncodeCommand& command, const ProgressHandler& on_progress,
+                                   std::stop_token stop, const ProcessLimits& limits) const {
+  std::error_code ec;
+  std::filesystem::create_directories(command.output_dir, ec);
+  if (ec) {
+    return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", command.output_dir.string(), ec.message()));
+  }
+  auto process = Process::spawn(ProcessSpec{.argv = command.argv, .limits = limits});
+  if (!process) return tl::unexpected(process.error());
+
+  ProgressParser parser;
+  auto result = process->wait(
+      [&](std::string_view line) {
+        if (auto progress = parser.feed(line); progress && on_progress) on_progress(*progress);
+      },
+      stop);
+  if (result.cancelled) return fail(ErrorCode::kCancelled, "encoding stopped on request");
+  if (!result.succeeded()) {
+    const auto why = last_lines(result.stderr_tail, 2);
+    const auto code = blames_the_source(result.stderr_tail) ? ErrorCode::kInvalidInput : ErrorCode::kProcess;
+    return fail(code, fmt::format("ffmpeg {}{}", result.describe(), why.empty() ? "" : ": " + why));
+  }
+  return result;
+}
+
+}  // namespace st

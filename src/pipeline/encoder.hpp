@@ -1,0 +1,58 @@
+// One ffmpeg process that decodes the source once and encodes every rendition.
+//
+// The filter graph normalises the source once (deinterlace, constant frame rate)
+// and splits it; each branch scales to one rendition. Every video encoder gets
+// the same time-based keyframe schedule, so all renditions have IDR frames at the
+// same instants and ffmpeg's dash muxer cuts segments at the same boundaries:
+// a player can switch renditions at any segment. The muxer writes CMAF fMP4
+// segments into a scratch folder; the Packager turns them into the final layout.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "media/media_info.hpp"
+#include "pipeline/ladder.hpp"
+#include "pipeline/progress.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+
+namespace st {
+
+struct EncodeOptions {
+  std::string preset = "veryfast";  // x264 speed/quality trade-off
+  double segment_seconds = 4;
+  ProcessLimits limits;
+};
+
+// ffmpeg's output layout in the scratch folder. Representation ids are output
+// stream indices: video renditions 0..n-1 in ladder order, then audio as n.
+struct EncodeCommand {
+  std::vector<std::string> argv;
+  std::filesystem::path output_dir;
+  [[nodiscard]] std::filesystem::path init_file(int representation) const;
+  // The 1-based `number`th media segment of a representation.
+  [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
+};
+
+EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info,
+                                   const Ladder& ladder, const EncodeOptions& options,
+                                   const std::filesystem::path& output_dir,
+                                   const std::string& ffmpeg = "ffmpeg");
+
+// The x264 presets accepted by --preset.
+bool is_known_preset(std::string_view preset);
+
+class Encoder {
+ public:
+  using ProgressHandler = std::function<void(const EncodeProgress&)>;
+
+  // Runs the command; ffmpeg's failure becomes an Error quoting its last words.
+  Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress,
+                            std::stop_token stop, const ProcessLimits& limits) const;
+};
+
+}  // namespace st

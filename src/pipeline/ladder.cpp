@@ -1,0 +1,181 @@
+#include "pipeline/ladder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace st {
+namespace {
+
+// Bit rates for H.264 High at up to 30 frames per second, in line with common
+// VOD ladders (Apple's HLS authoring guidance brackets the same values).
+const std::vector<VideoProfile> kStandardProfiles = {
+    {"2160p", 3840, 2160, 16000, 60}, {"1440p", 2560, 1440, 9000, 60},
+    {"1080p", 1920, 1080, 5000, 60},  {"720p", 1280, 720, 2800, 60},
+    {"480p", 854, 480, 1400, 30},     {"360p", 640, 360, 800, 30},
+    {"240p", 426, 240, 400, 30},
+};
+
+// Frames above 30 per second cost bits, but far fewer than their count suggests
+// because consecutive frames are more alike.
+constexpr double kHighFrameRateFactor = 1.5;
+constexpr double kMaxrateFactor = 1.5;
+constexpr double kBufsizeFactor = 2.0;
+constexpr int kMinBitrateKbps = 100;
+// Scaling error allowed when deciding that a source "fills" a profile's box.
+constexpr double kFitTolerance = 1e-3;
+
+int even_at_most(double value, int limit) {
+  const int rounded = 2 * static_cast<int>(std::lround(value / 2.0));
+  return std::max(2, std::min(rounded, limit - (limit % 2)));
+}
+
+// The highest rate not above `cap` obtained by dropping whole frames (60 -> 30,
+// 50 -> 25), so that every rendition's frames are a subset of the source's and
+// keyframes fall on the same instants.
+Rational capped_frame_rate(Rational rate, double cap) {
+  std::int64_t divisor = 1;
+  while (rate.value() / static_cast<double>(divisor) > cap + 1e-6) ++divisor;
+  return Rational{rate.num, rate.den * divisor}.reduced();
+}
+
+int round_to(double value, int step) {
+  return static_cast<int>(std::lround(value / step)) * step;
+}
+
+}  // namespace
+
+const std::vector<VideoProfile>& ProfileFactory::standard() { return kStandardProfiles; }
+
+std::optional<VideoProfile> ProfileFactory::find(std::string_view name) {
+  for (const auto& profile : kStandardProfiles) {
+    if (profile.name == name) return profile;
+  }
+  return std::nullopt;
+}
+
+std::string ProfileFactory::names() {
+  std::string out;
+  for (const auto& profile : kStandardProfiles) {
+    if (!out.empty()) out += ", ";
+    out += profile.name;
+  }
+  return out;
+}
+
+Rational normalise_frame_rate(Rational measured) {
+  static const std::array<Rational, 9> kStandard = {
+      Rational{24000, 1001}, Rational{24, 1}, Rational{25, 1}, Rational{30000, 1001}, Rational{30, 1},
+      Rational{48, 1}, Rational{50, 1}, Rational{60000, 1001}, Rational{60, 1}};
+  const Rational* closest = nullptr;
+  double closest_error = 0.005;  // 30 and 29.97 are 0.1% apart: the nearest wins
+  for (const auto& rate : kStandard) {
+    const double error = std::abs(measured.value() - rate.value()) / rate.value();
+    if (error < closest_error) {
+      closest = &rate;
+      closest_error = error;
+    }
+  }
+  if (closest != nullptr) return *closest;
+  return Rational{std::max<std::int64_t>(1, std::llround(measured.value())), 1};
+}
+
+std::string bcp47_from_iso639_2(std::string_view code) {
+  static const std::array<std::pair<std::string_view, std::string_view>, 22> kTable = {{
+      {"eng", "en"}, {"fra", "fr"}, {"fre", "fr"}, {"deu", "de"}, {"ger", "de"}, {"spa", "es"},
+      {"ita", "it"}, {"por", "pt"}, {"nld", "nl"}, {"dut", "nl"}, {"rus", "ru"}, {"jpn", "ja"},
+      {"kor", "ko"}, {"zho", "zh"}, {"chi", "zh"}, {"ara", "ar"}, {"hin", "hi"}, {"pol", "pl"},
+      {"tur", "tr"}, {"swe", "sv"}, {"ukr", "uk"}, {"heb", "he"},
+  }};
+  if (code.size() == 2) return std::string(code);
+  for (const auto& [iso, tag] : kTable) {
+    if (iso == code) return std::string(tag);
+  }
+  return {};
+}
+
+Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
+  std::set<std::string> wanted;
+  for (const auto& name : options_.renditions) {
+    if (!ProfileFactory::find(name)) {
+      return fail(ErrorCode::kUsage, fmt::format("unknown rendition '{}'; known renditions are {}", name,
+                                                 ProfileFactory::names()));
+    }
+    wanted.insert(name);
+  }
+
+  const int source_w = source.video.display_width();
+  const int source_h = source.video.display_height();
+  const bool portrait = source_h > source_w;
+
+  Ladder ladder;
+  ladder.frame_rate = normalise_frame_rate(source.video.frame_rate);
+  ladder.deinterlace = source.video.interlaced;
+
+  auto make_rendition = [&](const VideoProfile& profile, int width, int height) {
+    const Rational rate = capped_frame_rate(ladder.frame_rate, profile.max_frame_rate);
+    const double box_pixels = static_cast<double>(profile.long_side) * profile.short_side;
+    const double pixel_share = std::min(1.0, static_cast<double>(width) * height / box_pixels);
+    const double speed = rate.value() > 30.5 ? kHighFrameRateFactor : 1.0;
+    const int bitrate = std::max(kMinBitrateKbps, round_to(profile.bitrate_kbps * pixel_share * speed, 10));
+    return VideoRendition{
+        .name = profile.name,
+        .width = width,
+        .height = height,
+        .frame_rate = rate,
+        .bitrate_kbps = bitrate,
+        .maxrate_kbps = round_to(bitrate * kMaxrateFactor, 10),
+        .bufsize_kbits = round_to(bitrate * kBufsizeFactor, 10),
+    };
+  };
+
+  for (const auto& profile : ProfileFactory::standard()) {
+    if (!wanted.empty() && wanted.count(profile.name) == 0) continue;
+    // The profile's box, turned to match the source.
+    const int box_w = portrait ? profile.short_side : profile.long_side;
+    const int box_h = portrait ? profile.long_side : profile.short_side;
+    const double scale = std::min(static_cast<double>(box_w) / source_w, static_cast<double>(box_h) / source_h);
+    if (scale > 1.0 + kFitTolerance) {
+      ladder.notes.push_back(fmt::format("{} skipped: the source ({}x{}) is smaller", profile.name, source_w, source_h));
+      continue;
+    }
+    const int width = even_at_most(source_w * scale, source_w);
+    const int height = even_at_most(source_h * scale, source_h);
+    const bool duplicate = std::any_of(ladder.video.begin(), ladder.video.end(), [&](const auto& r) {
+      return r.width == width && r.height == height;
+    });
+    if (!duplicate) ladder.video.push_back(make_rendition(profile, width, height));
+  }
+
+  if (ladder.video.empty()) {
+    if (!wanted.empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("none of the requested renditions fits a {}x{} source; renditions are never "
+                              "larger than the source",
+                              source_w, source_h));
+    }
+    // Smaller than the smallest profile: one rendition at the source's own size.
+    const auto& smallest = ProfileFactory::standard().back();
+    const int width = even_at_most(source_w, source_w);
+    const int height = even_at_most(source_h, source_h);
+    auto rendition = make_rendition(smallest, width, height);
+    rendition.name = fmt::format("{}p", std::min(width, height));
+    ladder.video.push_back(rendition);
+  }
+
+  if (source.has_audio()) {
+    const auto& first = source.audio.front();
+    AudioRendition audio;
+    audio.source_index = first.index;
+    audio.language = bcp47_from_iso639_2(first.language);
+    audio.name = audio.language.empty() ? "aac-stereo" : fmt::format("aac-stereo-{}", audio.language);
+    ladder.audio = audio;
+  }
+  return ladder;
+}
+
+}  // namespace st

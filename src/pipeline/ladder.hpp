@@ -1,0 +1,84 @@
+// From a probed source to the renditions worth encoding.
+//
+// The ProfileFactory knows the named video profiles (240p ... 2160p) and their
+// bit rates; the LadderPlanner fits them to one source: never larger than the
+// source, never faster than its frame rate, aspect ratio kept, dimensions even,
+// in the orientation the viewer sees (portrait sources get portrait renditions).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "media/media_info.hpp"
+#include "util/error.hpp"
+
+namespace st {
+
+struct VideoProfile {
+  std::string name;        // "1080p"
+  int long_side = 0;       // the bounding box in landscape: 1920x1080
+  int short_side = 0;
+  int bitrate_kbps = 0;    // for frame rates up to 30; see LadderPlanner for faster sources
+  double max_frame_rate = 0;
+};
+
+class ProfileFactory {
+ public:
+  // The standard ladder, largest first: 2160p, 1440p (4K and QHD), 1080p, 720p
+  // (HD), 480p, 360p, 240p (SD).
+  static const std::vector<VideoProfile>& standard();
+  static std::optional<VideoProfile> find(std::string_view name);
+  // "2160p, 1440p, ..." for messages.
+  static std::string names();
+};
+
+struct VideoRendition {
+  std::string name;  // the profile's name; also the folder of its segments
+  int width = 0;
+  int height = 0;
+  Rational frame_rate;
+  int bitrate_kbps = 0;   // the encoder's target
+  int maxrate_kbps = 0;   // VBV cap: bounds the peak that players must budget for
+  int bufsize_kbits = 0;
+};
+
+struct AudioRendition {
+  std::string name;  // folder name, e.g. "aac-stereo"
+  int source_index = 0;
+  std::string language;  // BCP 47, or empty when the source does not say
+  int channels = 2;
+  int sample_rate = 48000;
+  int bitrate_kbps = 128;
+};
+
+struct Ladder {
+  Rational frame_rate;  // the constant rate the source is normalised to before scaling
+  bool deinterlace = false;
+  std::vector<VideoRendition> video;   // largest first
+  std::optional<AudioRendition> audio;  // none when the source is silent
+  std::vector<std::string> notes;      // profiles skipped, and why
+};
+
+struct LadderOptions {
+  std::vector<std::string> renditions;  // profile names to keep; empty keeps every one that fits
+};
+
+class LadderPlanner {
+ public:
+  explicit LadderPlanner(LadderOptions options) : options_(std::move(options)) {}
+
+  // kUsage for unknown profile names; kInvalidInput when nothing requested fits.
+  Result<Ladder> plan(const MediaInfo& source) const;
+
+ private:
+  LadderOptions options_;
+};
+
+// The standard frame rate within 0.5% of `measured` (23.976, 25, 29.97, ...), else `measured` rounded.
+Rational normalise_frame_rate(Rational measured);
+
+// "en" for "eng"; empty when unknown or undetermined.
+std::string bcp47_from_iso639_2(std::string_view code);
+
+}  // namespace st

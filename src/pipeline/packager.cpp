@@ -1,0 +1,141 @@
+#include "pipeline/packager.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "packaging/bit_rates.hpp"
+#include "packaging/bmff.hpp"
+#include "packaging/dash_writer.hpp"
+#include "packaging/hls_writer.hpp"
+#include "util/files.hpp"
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Renditions at different frame rates (60 and 30) put keyframes on the same
+// instant up to timescale rounding; anything beyond a millisecond is a real drift.
+constexpr double kAlignmentToleranceSeconds = 0.001;
+
+Result<Track> collect_track(const EncodeCommand& encoded, int representation, Track track, const fs::path& root) {
+  const auto folder = root / track.folder;
+  if (auto made = make_directories(folder); !made) return tl::unexpected(made.error());
+
+  auto info = read_init_segment(encoded.init_file(representation));
+  if (!info) return tl::unexpected(info.error());
+  track.codecs = info->codecs;
+  track.timescale = info->timescale;
+  if (track.kind == TrackKind::kAudio) {
+    track.channels = info->channels;
+    track.sample_rate = info->sample_rate;
+  }
+  if (auto moved = move_file(encoded.init_file(representation), folder / track.init_file); !moved) {
+    return tl::unexpected(moved.error());
+  }
+
+  for (int number = 1;; ++number) {
+    const auto from = encoded.segment_file(representation, number);
+    std::error_code ec;
+    if (!fs::exists(from, ec)) break;
+    auto fragment = read_media_segment(from, *info);
+    if (!fragment) return tl::unexpected(fragment.error());
+    if (track.kind == TrackKind::kVideo && !fragment->starts_with_sync_sample) {
+      return fail(ErrorCode::kInternal,
+                  fmt::format("segment {} of {} does not start with a keyframe", number, track.id));
+    }
+    MediaSegment segment{
+        .file = fmt::format("seg-{:05d}.m4s", number),
+        .start = fragment->base_media_decode_time,
+        .duration = fragment->duration,
+        .size_bytes = fs::file_size(from, ec),
+    };
+    if (auto moved = move_file(from, folder / segment.file); !moved) return tl::unexpected(moved.error());
+    track.segments.push_back(std::move(segment));
+  }
+  if (track.segments.empty()) {
+    return fail(ErrorCode::kInternal, fmt::format("ffmpeg wrote no segments for {}", track.id));
+  }
+  return track;
+}
+
+Result<void> check_alignment(const std::vector<Track>& video) {
+  for (std::size_t i = 1; i < video.size(); ++i) {
+    const auto& a = video.front();
+    const auto& b = video[i];
+    if (a.segments.size() != b.segments.size()) {
+      return fail(ErrorCode::kInternal, fmt::format("{} has {} segments but {} has {}", a.id, a.segments.size(), b.id,
+                                                    b.segments.size()));
+    }
+    for (std::size_t s = 0; s < a.segments.size(); ++s) {
+      if (std::abs(a.seconds(a.segments[s].start) - b.seconds(b.segments[s].start)) > kAlignmentToleranceSeconds) {
+        return fail(ErrorCode::kInternal, fmt::format("segment {} of {} and {} start at different times", s + 1, a.id, b.id));
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladder& ladder, double segment_seconds,
+                                       const fs::path& root) const {
+  Presentation p;
+  p.segment_seconds = segment_seconds;
+
+  int representation = 0;
+  for (const auto& rendition : ladder.video) {
+    Track track;
+    track.kind = TrackKind::kVideo;
+    track.id = rendition.name;
+    track.folder = "video/" + rendition.name;
+    track.width = rendition.width;
+    track.height = rendition.height;
+    track.frame_rate = rendition.frame_rate;
+    track.target_bps = static_cast<std::uint64_t>(rendition.bitrate_kbps) * 1000;
+    auto collected = collect_track(encoded, representation++, std::move(track), root);
+    if (!collected) return tl::unexpected(collected.error());
+    p.video.push_back(std::move(*collected));
+  }
+  if (ladder.audio) {
+    Track track;
+    track.kind = TrackKind::kAudio;
+    track.id = ladder.audio->name;
+    track.folder = "audio/" + ladder.audio->name;
+    track.language = ladder.audio->language;
+    track.label = ladder.audio->language.empty() ? "Audio" : fmt::format("Audio ({})", ladder.audio->language);
+    track.target_bps = static_cast<std::uint64_t>(ladder.audio->bitrate_kbps) * 1000;
+    auto collected = collect_track(encoded, representation, std::move(track), root);
+    if (!collected) return tl::unexpected(collected.error());
+    p.audio.push_back(std::move(*collected));
+  }
+  if (auto aligned = check_alignment(p.video); !aligned) return tl::unexpected(aligned.error());
+
+  for (auto* tracks : {&p.video, &p.audio}) {
+    for (auto& track : *tracks) {
+      measure_bit_rates(track, hls_target_duration(track), p.min_buffer_seconds());
+      p.duration_seconds = std::max(p.duration_seconds, track.duration_seconds());
+    }
+  }
+
+  // Media playlists first, the two entry points last: whoever can see a
+  // manifest can fetch everything it names.
+  for (const auto* tracks : {&p.video, &p.audio}) {
+    for (const auto& track : *tracks) {
+      if (auto written = write_text_file(root / track.folder / track.playlist_file, write_hls_media_playlist(track));
+          !written) {
+        return tl::unexpected(written.error());
+      }
+    }
+  }
+  if (auto written = write_text_file(root / "manifest.mpd", write_dash_mpd(p)); !written) {
+    return tl::unexpected(written.error());
+  }
+  if (auto written = write_text_file(root / "master.m3u8", write_hls_multivariant_playlist(p)); !written) {
+    return tl::unexpected(written.error());
+  }
+  return p;
+}
+
+}  // namespace st

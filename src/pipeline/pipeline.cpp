@@ -1,0 +1,130 @@
+#include "pipeline/pipeline.hpp"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "pipeline/packager.hpp"
+#include "util/files.hpp"
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+
+double self_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+std::int64_t self_peak_rss_bytes() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+}
+
+// Wall and CPU time of one step; children's CPU is added by the step itself.
+class StepTimer {
+ public:
+  StepTimer(std::string name, std::vector<StepTiming>& sink)
+      : sink_(sink), name_(std::move(name)), wall_start_(std::chrono::steady_clock::now()), cpu_start_(self_cpu_seconds()) {}
+  StepTimer(const StepTimer&) = delete;
+  StepTimer& operator=(const StepTimer&) = delete;
+  ~StepTimer() {
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    sink_.push_back({name_, wall, self_cpu_seconds() - cpu_start_ + child_cpu_});
+  }
+  void add_child_cpu(double seconds) { child_cpu_ += seconds; }
+
+ private:
+  std::vector<StepTiming>& sink_;
+  std::string name_;
+  std::chrono::steady_clock::time_point wall_start_;
+  double cpu_start_;
+  double child_cpu_ = 0;
+};
+
+}  // namespace
+
+Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& root, PipelineObserver& observer,
+                                      std::stop_token stop) const {
+  TranscodeReport report;
+  report.source_path = source.string();
+  const double segment_seconds = options_.encode.segment_seconds;
+
+  {
+    observer.step_started("probe");
+    StepTimer timer("probe", report.steps);
+    const Prober prober(options_.limits);
+    report.commands.push_back({"probe", prober.command_for(source)});
+    auto info = prober.probe(source, stop);
+    if (!info) return tl::unexpected(info.error());
+    report.source = std::move(*info);
+  }
+  {
+    observer.step_started("plan");
+    StepTimer timer("plan", report.steps);
+    auto ladder = LadderPlanner(options_.ladder).plan(report.source);
+    if (!ladder) return tl::unexpected(ladder.error());
+    report.ladder = std::move(*ladder);
+  }
+
+  const fs::path scratch = root / ".encoder";
+  const auto command = build_encode_command(source, report.source, report.ladder, options_.encode, scratch);
+  {
+    observer.step_started("encode");
+    StepTimer timer("encode", report.steps);
+    report.commands.push_back({"encode", command.argv});
+    const double duration = report.source.duration_seconds;
+    auto result = Encoder().run(
+        command, [&](const EncodeProgress& p) { observer.encode_progress(p, estimate(p, duration)); }, stop,
+        options_.encode.limits);
+    if (!result) return tl::unexpected(result.error());
+    timer.add_child_cpu(result->user_cpu_seconds + result->system_cpu_seconds);
+    report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
+  }
+  {
+    observer.step_started("package");
+    StepTimer timer("package", report.steps);
+    auto presentation = Packager().package(command, report.ladder, segment_seconds, root);
+    if (!presentation) return tl::unexpected(presentation.error());
+    report.presentation = std::move(*presentation);
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+  }
+
+  // A truncated file often probes fine (its index is at the front) and decodes
+  // until the data runs out; only the decoded length gives it away.
+  const auto& video = report.source.video;
+  const double stated = video.duration_seconds > 0 ? video.duration_seconds : report.source.duration_seconds;
+  const double decoded = report.presentation.video.empty() ? 0 : report.presentation.video.front().duration_seconds();
+  if (decoded < stated * options_.min_decoded_share - segment_seconds / 2) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{} is truncated or corrupt: only {:.1f} s of its {:.1f} s of video could be decoded",
+                            source.string(), decoded, stated));
+  }
+
+  {
+    observer.step_started("thumbnails");
+    StepTimer timer("thumbnails", report.steps);
+    report.poster_file = "thumbnails/poster.jpg";
+    auto poster = PosterExtractor(options_.poster).extract(source, report.source, root / report.poster_file, stop);
+    if (!poster) return tl::unexpected(poster.error());
+    for (auto& argv : poster->commands) report.commands.push_back({"thumbnails", argv});
+    timer.add_child_cpu(poster->cpu_seconds);
+    report.poster = std::move(*poster);
+  }
+
+  report.self_peak_rss_bytes = self_peak_rss_bytes();
+  if (auto written = write_text_file(root / "report.json", to_json(report).dump(2) + "\n"); !written) {
+    return tl::unexpected(written.error());
+  }
+  return report;
+}
+
+}  // namespace st

@@ -1,0 +1,52 @@
+// The transcoding pipeline for one local source: probe -> plan -> encode ->
+// package -> thumbnails -> report, all written into one output root.
+//
+// The caller owns where the root lives: the `transcode` command stages it
+// beside the final directory and renames it into place; the service's worker
+// will upload it. The pipeline itself never touches the network.
+#pragma once
+
+#include <filesystem>
+#include <stop_token>
+#include <string_view>
+
+#include "media/probe.hpp"
+#include "pipeline/encoder.hpp"
+#include "pipeline/ladder.hpp"
+#include "pipeline/report.hpp"
+#include "pipeline/thumbnails.hpp"
+#include "util/error.hpp"
+
+namespace st {
+
+struct PipelineOptions {
+  ProbeLimits limits;
+  LadderOptions ladder;
+  EncodeOptions encode;
+  PosterOptions poster;
+  // A source that decodes to less than this share of its stated duration is truncated.
+  double min_decoded_share = 0.9;
+};
+
+// Told what happens, on the calling thread. Defaults do nothing.
+class PipelineObserver {
+ public:
+  virtual ~PipelineObserver() = default;
+  virtual void step_started(std::string_view /*step*/) {}
+  virtual void encode_progress(const EncodeProgress& /*progress*/, const ProgressEstimate& /*estimate*/) {}
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineOptions options) : options_(std::move(options)) {}
+
+  // Writes the outputs of docs/outputs.md under `root` (an existing, empty
+  // directory). On failure `root` holds partial files that the caller discards.
+  Result<TranscodeReport> run(const std::filesystem::path& source, const std::filesystem::path& root,
+                              PipelineObserver& observer, std::stop_token stop) const;
+
+ private:
+  PipelineOptions options_;
+};
+
+}  // namespace st

@@ -1,0 +1,107 @@
+#include "pipeline/report.hpp"
+
+namespace st {
+namespace {
+
+using nlohmann::json;
+
+json bit_rates_json(const Track& track) {
+  return {{"average_bps", track.bit_rates.average_bps},
+          {"peak_bps", track.bit_rates.peak_bps},
+          {"dash_bandwidth_bps", track.bit_rates.dash_bandwidth_bps}};
+}
+
+json track_json(const Track& t) {
+  json j = {{"name", t.id},
+            {"codecs", t.codecs},
+            {"folder", t.folder},
+            {"playlist", t.folder + "/" + t.playlist_file},
+            {"init_segment", t.folder + "/" + t.init_file},
+            {"target_bit_rate_bps", t.target_bps},
+            {"measured", bit_rates_json(t)},
+            {"size_bytes", t.total_segment_bytes()},
+            {"segment_count", t.segments.size()},
+            {"duration_seconds", t.duration_seconds()}};
+  if (t.kind == TrackKind::kVideo) {
+    j["width"] = t.width;
+    j["height"] = t.height;
+    j["frame_rate"] = t.frame_rate.to_string();
+  } else {
+    j["channels"] = t.channels;
+    j["sample_rate"] = t.sample_rate;
+    j["language"] = t.language;
+  }
+  return j;
+}
+
+json source_json(const std::string& path, const MediaInfo& s) {
+  json audio = json::array();
+  for (const auto& a : s.audio) {
+    audio.push_back({{"index", a.index}, {"codec", a.codec}, {"channels", a.channels}, {"sample_rate", a.sample_rate},
+                     {"language", a.language}});
+  }
+  const auto& v = s.video;
+  return {{"path", path},
+          {"size_bytes", s.size_bytes},
+          {"container", s.format_name},
+          {"duration_seconds", s.duration_seconds},
+          {"bit_rate_bps", s.bit_rate},
+          {"video",
+           {{"index", v.index},
+            {"codec", v.codec},
+            {"pixel_format", v.pixel_format},
+            {"width", v.width},
+            {"height", v.height},
+            {"display_width", v.display_width()},
+            {"display_height", v.display_height()},
+            {"rotation", v.rotation},
+            {"sample_aspect_ratio", v.sample_aspect.to_string()},
+            {"frame_rate", v.frame_rate.to_string()},
+            {"field_order", v.field_order},
+            {"interlaced", v.interlaced}}},
+          {"audio", audio}};
+}
+
+}  // namespace
+
+json to_json(const TranscodeReport& r) {
+  json renditions = json::array();
+  for (const auto& t : r.presentation.video) renditions.push_back(track_json(t));
+  json audio = json::array();
+  for (const auto& t : r.presentation.audio) audio.push_back(track_json(t));
+  json steps = json::array();
+  double wall_total = 0;
+  for (const auto& s : r.steps) {
+    steps.push_back({{"name", s.name}, {"wall_seconds", s.wall_seconds}, {"cpu_seconds", s.cpu_seconds}});
+    wall_total += s.wall_seconds;
+  }
+  json commands = json::array();
+  for (const auto& c : r.commands) commands.push_back({{"step", c.step}, {"argv", c.argv}});
+
+  return {{"tool", {{"name", "stream-transcoding"}, {"version", ST_VERSION}}},
+          {"source", source_json(r.source_path, r.source)},
+          {"output",
+           {{"master_playlist", "master.m3u8"},
+            {"dash_manifest", "manifest.mpd"},
+            {"poster", r.poster_file},
+            {"duration_seconds", r.presentation.duration_seconds},
+            {"segment_duration_seconds", r.presentation.segment_seconds}}},
+          {"ladder",
+           {{"frame_rate", r.ladder.frame_rate.to_string()},
+            {"deinterlaced", r.ladder.deinterlace},
+            {"notes", r.ladder.notes}}},
+          {"renditions", renditions},
+          {"audio", audio},
+          {"poster",
+           {{"file", r.poster_file},
+            {"width", r.poster.width},
+            {"height", r.poster.height},
+            {"position_seconds", r.poster.position_seconds},
+            {"luma_average", r.poster.luma_average}}},
+          {"steps", steps},
+          {"wall_seconds", wall_total},
+          {"commands", commands},
+          {"resources", {{"self_peak_rss_bytes", r.self_peak_rss_bytes}, {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes}}}};
+}
+
+}  // namespace st

@@ -1,0 +1,42 @@
+// report.json: everything a person or a later service needs to know about one run.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "media/media_info.hpp"
+#include "packaging/presentation.hpp"
+#include "pipeline/ladder.hpp"
+#include "pipeline/thumbnails.hpp"
+
+namespace st {
+
+struct StepTiming {
+  std::string name;  // probe, plan, encode, package, thumbnails
+  double wall_seconds = 0;
+  double cpu_seconds = 0;  // ours plus the children this step ran
+};
+
+struct CommandRecord {
+  std::string step;
+  std::vector<std::string> argv;
+};
+
+struct TranscodeReport {
+  std::string source_path;
+  MediaInfo source;
+  Ladder ladder;
+  Presentation presentation;
+  Poster poster;
+  std::string poster_file;  // relative to the output root
+  std::vector<StepTiming> steps;
+  std::vector<CommandRecord> commands;
+  std::int64_t ffmpeg_peak_rss_bytes = 0;
+  std::int64_t self_peak_rss_bytes = 0;
+};
+
+nlohmann::json to_json(const TranscodeReport& report);
+
+}  // namespace st

@@ -1,0 +1,97 @@
+#include "pipeline/thumbnails.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "media/input_policy.hpp"
+#include "util/files.hpp"
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Where to look, as fractions of the duration: past opening titles first.
+constexpr std::array<double, 4> kCandidatePositions = {0.10, 0.33, 0.50, 0.75};
+constexpr double kWindowSeconds = 2.0;
+constexpr std::chrono::seconds kTimeLimit{120};
+
+double stat_value(std::string_view text, std::string_view key) {
+  const auto at = text.find(key);
+  if (at == std::string_view::npos) return 0;
+  const auto value = text.substr(at + key.size());
+  try {
+    return std::stod(std::string(value.substr(0, value.find('\n'))));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+LumaStats parse_signalstats(std::string_view text) {
+  return LumaStats{
+      .low = stat_value(text, "lavfi.signalstats.YLOW="),
+      .high = stat_value(text, "lavfi.signalstats.YHIGH="),
+      .average = stat_value(text, "lavfi.signalstats.YAVG="),
+  };
+}
+
+Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo& info, const fs::path& destination,
+                                        std::stop_token stop) const {
+  if (auto made = make_directories(destination.parent_path()); !made) return tl::unexpected(made.error());
+  const int display_w = info.video.display_width();
+  const int display_h = info.video.display_height();
+  const int width = std::min(options_.max_width, display_w) / 2 * 2;
+  const int height = std::max(2, static_cast<int>(std::lround(static_cast<double>(width) * display_h / display_w / 2)) * 2);
+  const int window_frames = std::max(1, static_cast<int>(std::lround(info.video.frame_rate.value() * kWindowSeconds)));
+
+  Poster best;
+  double best_contrast = -1;
+  for (std::size_t i = 0; i < kCandidatePositions.size(); ++i) {
+    const double position = info.duration_seconds * kCandidatePositions[i];
+    const auto candidate = destination.parent_path() / fmt::format(".poster-candidate-{}.jpg", i);
+
+    std::string filters = info.video.interlaced ? "bwdif=mode=send_frame," : "";
+    // Statistics go to stdout ("-"), which keeps paths out of the filter graph's escaping rules.
+    filters += fmt::format("thumbnail=n={},signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", window_frames,
+                           width, height);
+    std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                                  "-ss", fmt::format("{:.3f}", position)};
+    for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
+    argv.insert(argv.end(), {"-map", fmt::format("0:{}", info.video.index), "-vf", filters, "-frames:v", "1",
+                             "-q:v", "3", "-f", "image2", "-update", "1", candidate.string()});
+    best.commands.push_back(argv);
+
+    auto run = run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, 64 * 1024, stop);
+    if (!run) return tl::unexpected(run.error());
+    if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
+    std::error_code ec;
+    best.cpu_seconds += run->result.user_cpu_seconds + run->result.system_cpu_seconds;
+    if (!run->result.succeeded() || !fs::exists(candidate, ec)) {
+      continue;  // a late position can fall past the last frame of a short clip
+    }
+    const auto luma = parse_signalstats(run->stdout_text);
+
+    const double contrast = luma.high - luma.low + luma.high / 10.0;
+    if (contrast > best_contrast) {
+      if (auto moved = move_file(candidate, destination); !moved) return tl::unexpected(moved.error());
+      best_contrast = contrast;
+      best.file = destination;
+      best.position_seconds = position;
+      best.luma_average = luma.average;
+    } else {
+      fs::remove(candidate, ec);
+    }
+    if (luma.is_informative()) break;
+  }
+  if (best.file.empty()) return fail(ErrorCode::kProcess, "ffmpeg could not extract a poster frame");
+  best.width = width;
+  best.height = height;
+  return best;
+}
+
+}  // namespace st

@@ -1,0 +1,60 @@
+// The poster image: a representative, not black, frame of the source.
+//
+// ffmpeg's `thumbnail` filter picks the frame closest to the average histogram of
+// a short window, which avoids flashes and transition frames; `signalstats` then
+// measures it, and windows further into the video are tried while the choice is
+// black or flat (fade-ins, title cards). Each try decodes about two seconds of
+// video after a keyframe seek, so this costs little next to the encode.
+#pragma once
+
+#include <filesystem>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "media/media_info.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
+
+namespace st {
+
+struct PosterOptions {
+  int max_width = 1280;
+};
+
+struct Poster {
+  std::filesystem::path file;
+  int width = 0;
+  int height = 0;
+  double position_seconds = 0;
+  double luma_average = 0;  // 0..255; what made it "not black"
+  std::vector<std::vector<std::string>> commands;  // every ffmpeg run, for the report
+  double cpu_seconds = 0;  // of every ffmpeg run
+};
+
+// Luma statistics of one frame, as signalstats reports them (8-bit scale).
+struct LumaStats {
+  double low = 0;   // 10th percentile
+  double high = 0;  // 90th percentile
+  double average = 0;
+  // Black, or a flat card of one shade: nothing a viewer would recognise.
+  [[nodiscard]] bool is_informative() const { return high >= 40 && high - low >= 12; }
+};
+
+// Reads `lavfi.signalstats.*` lines written by the metadata filter.
+LumaStats parse_signalstats(std::string_view text);
+
+class PosterExtractor {
+ public:
+  explicit PosterExtractor(PosterOptions options, std::string ffmpeg = "ffmpeg")
+      : options_(options), ffmpeg_(std::move(ffmpeg)) {}
+
+  Result<Poster> extract(const std::filesystem::path& source, const MediaInfo& info,
+                         const std::filesystem::path& destination, std::stop_token stop) const;
+
+ private:
+  PosterOptions options_;
+  std::string ffmpeg_;
+};
+
+}  // namespace st
