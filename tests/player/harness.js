@@ -1,0 +1,94 @@
+// Runs in the page: attaches one player to the <video>, records what it lists
+// and every error it reports, and exposes controls for the driver (play.mjs).
+(() => {
+  const params = new URLSearchParams(location.search);
+  const kind = params.get('player');
+  const src = params.get('src');
+  const video = document.getElementById('video');
+  const result = { player: kind, src, errors: [], warnings: [], renditions: [], ready: false };
+  window.__result = result;
+
+  const fail = (message) => result.errors.push(String(message));
+  video.addEventListener('error', () => fail(`<video> error ${video.error && video.error.code}: ${video.error && video.error.message}`));
+
+  const describe = (width, height, bandwidth) => ({ width, height, bandwidth });
+
+  async function startHls() {
+    const hls = new Hls({ enableWorker: true });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      const text = `hls.js ${data.fatal ? 'fatal ' : ''}${data.type}/${data.details}`;
+      // Stalls while the first segment downloads are reported as non-fatal errors; they are not failures.
+      if (data.fatal) fail(text);
+      else result.warnings.push(text);
+    });
+    hls.on(Hls.Events.MANIFEST_PARSED, () => {
+      result.renditions = hls.levels.map((l) => describe(l.width, l.height, l.bitrate));
+      result.ready = true;
+    });
+    hls.loadSource(src);
+    hls.attachMedia(video);
+    window.__selectLowest = () => {
+      let lowest = 0;
+      hls.levels.forEach((l, i) => { if (l.height < hls.levels[lowest].height) lowest = i; });
+      hls.currentLevel = lowest;
+      return hls.levels[lowest].height;
+    };
+  }
+
+  async function startDash() {
+    const player = dashjs.MediaPlayer().create();
+    player.on(dashjs.MediaPlayer.events.ERROR, (e) => fail(`dash.js error ${JSON.stringify(e.error || e)}`));
+    player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (e) => fail(`dash.js playback error ${JSON.stringify(e.error || e)}`));
+    player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
+      result.renditions = player.getRepresentationsByType('video').map((r) => describe(r.width, r.height, r.bandwidth));
+      result.ready = true;
+    });
+    player.initialize(video, src, false);
+    window.__selectLowest = () => {
+      const reps = player.getRepresentationsByType('video');
+      let lowest = 0;
+      reps.forEach((r, i) => { if (r.height < reps[lowest].height) lowest = i; });
+      player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+      player.setRepresentationForTypeByIndex('video', lowest, true);
+      return reps[lowest].height;
+    };
+  }
+
+  async function startShaka() {
+    shaka.polyfill.installAll();
+    const player = new shaka.Player();
+    await player.attach(video);
+    player.addEventListener('error', (e) => fail(`shaka error ${e.detail.code} (severity ${e.detail.severity})`));
+    try {
+      await player.load(src);
+    } catch (e) {
+      fail(`shaka load failed: code ${e.code} ${JSON.stringify(e.data || [])}`);
+      return;
+    }
+    result.renditions = player.getVariantTracks().map((t) => describe(t.width, t.height, t.bandwidth));
+    result.ready = true;
+    window.__selectLowest = () => {
+      const tracks = player.getVariantTracks();
+      let lowest = tracks[0];
+      tracks.forEach((t) => { if (t.height < lowest.height) lowest = t; });
+      player.configure({ abr: { enabled: false } });
+      player.selectVariantTrack(lowest, /* clearBuffer= */ true);
+      return lowest.height;
+    };
+  }
+
+  const start = { hls: startHls, dash: startDash, shaka: startShaka }[kind];
+  if (!start) {
+    fail(`unknown player ${kind}`);
+    return;
+  }
+  // play() is called once the player has a source attached; earlier it can reject.
+  const playWhenReady = () => {
+    if (!result.ready) {
+      setTimeout(playWhenReady, 50);
+      return;
+    }
+    video.play().catch((e) => fail(`play() rejected: ${e}`));
+  };
+  start().then(playWhenReady).catch((e) => fail(`player setup threw: ${e}`));
+})();

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Plays a StreamTranscoding output directory in Debian's chromium with hls.js,
+// dash.js and Shaka Player (HLS and DASH), served over HTTP from 127.0.0.1.
+//
+//   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S]
+//
+// For each player it checks that playback advances by S seconds (or nearly to the
+// end of a shorter video), that every rendition is listed, that no player error
+// occurs and, with --switch, that forcing the lowest rendition really changes the
+// decoded picture size while playback goes on. Exits non-zero on any failure.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const mediaRoot = path.resolve(args[0] ?? '');
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const expectedRenditions = Number(option('--renditions', '0'));
+const wantSwitch = args.includes('--switch');
+const playSeconds = Number(option('--seconds', '3'));
+const timeoutMs = Number(option('--timeout', '45000'));
+
+if (!fs.existsSync(path.join(mediaRoot, 'master.m3u8'))) {
+  console.error(`usage: node play.mjs OUTPUT_DIR  (no master.m3u8 in ${mediaRoot})`);
+  process.exit(2);
+}
+
+const libraries = {
+  '/lib/hls.min.js': 'node_modules/hls.js/dist/hls.min.js',
+  '/lib/dash.all.min.js': 'node_modules/dashjs/dist/modern/umd/dash.all.min.js',
+  '/lib/shaka-player.compiled.js': 'node_modules/shaka-player/dist/shaka-player.compiled.js',
+  '/harness.html': 'harness.html',
+  '/harness.js': 'harness.js',
+};
+const types = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.mp4': 'video/mp4',
+  '.m4s': 'video/iso.segment',
+  '.js': 'text/javascript',
+  '.html': 'text/html',
+  '.jpg': 'image/jpeg',
+  '.json': 'application/json',
+};
+
+function serve(req, res) {
+  const url = new URL(req.url, 'http://127.0.0.1');
+  let file;
+  if (libraries[url.pathname]) {
+    file = path.join(here, libraries[url.pathname]);
+  } else if (url.pathname.startsWith('/media/')) {
+    file = path.resolve(mediaRoot, '.' + decodeURIComponent(url.pathname.slice('/media'.length)));
+    if (!file.startsWith(mediaRoot + path.sep)) file = null;
+  }
+  if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    res.writeHead(404).end();
+    return;
+  }
+  const size = fs.statSync(file).size;
+  const headers = { 'Content-Type': types[path.extname(file)] ?? 'application/octet-stream', 'Accept-Ranges': 'bytes' };
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  if (range) {
+    const start = Number(range[1]);
+    const end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+    fs.createReadStream(file, { start, end }).pipe(res);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': size });
+  fs.createReadStream(file).pipe(res);
+}
+
+const server = http.createServer(serve);
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+});
+
+const cases = [
+  { player: 'hls', manifest: 'master.m3u8' },
+  { player: 'dash', manifest: 'manifest.mpd' },
+  { player: 'shaka', manifest: 'master.m3u8' },
+  { player: 'shaka', manifest: 'manifest.mpd' },
+];
+
+let failures = 0;
+for (const c of cases) {
+  const name = `${c.player} ${c.manifest}`;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  const problems = [];
+  try {
+    await page.goto(`${base}/harness.html?player=${c.player}&src=/media/${c.manifest}`);
+    // Playback must advance by playSeconds, or to near the end of a shorter video.
+    await page.waitForFunction((seconds) => {
+      const v = document.getElementById('video');
+      const r = window.__result;
+      if (r.errors.length > 0) return true;
+      const goal = Number.isFinite(v.duration) && v.duration > 0 ? Math.min(seconds, v.duration - 0.5) : seconds;
+      return v.currentTime >= goal;
+    }, playSeconds, { timeout: timeoutMs, polling: 100 });
+
+    let switched = null;
+    if (wantSwitch && (await page.evaluate(() => window.__result.errors.length === 0))) {
+      const height = await page.evaluate(() => window.__selectLowest());
+      const from = await page.evaluate(() => document.getElementById('video').currentTime);
+      await page.waitForFunction(({ height, from }) => {
+        const v = document.getElementById('video');
+        return window.__result.errors.length > 0 || (v.videoHeight === height && v.currentTime > from + 0.5);
+      }, { height, from }, { timeout: timeoutMs, polling: 100 });
+      switched = height;
+    }
+
+    const state = await page.evaluate(() => {
+      const v = document.getElementById('video');
+      return { ...window.__result, currentTime: v.currentTime, videoHeight: v.videoHeight };
+    });
+    problems.push(...state.errors, ...consoleErrors);
+    if (expectedRenditions && state.renditions.length !== expectedRenditions) {
+      problems.push(`lists ${state.renditions.length} video renditions, expected ${expectedRenditions}`);
+    }
+    const listed = state.renditions.map((r) => `${r.width}x${r.height}`).join(' ');
+    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}`;
+    if (state.warnings.length) console.log(`  ${name}: warnings: ${state.warnings.join('; ')}`);
+    if (problems.length) {
+      failures++;
+      console.log(`FAIL ${name}: ${summary}\n  ${problems.join('\n  ')}`);
+    } else {
+      console.log(`ok   ${name}: ${summary}`);
+    }
+  } catch (e) {
+    failures++;
+    const state = await page.evaluate(() => ({ ...window.__result, t: document.getElementById('video').currentTime })).catch(() => ({}));
+    console.log(`FAIL ${name}: ${e.message.split('\n')[0]} state=${JSON.stringify(state)} ${consoleErrors.join('; ')}`);
+  }
+  await context.close();
+}
+
+await browser.close();
+server.close();
+console.log(`${cases.length - failures} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
