@@ -26,8 +26,9 @@ constexpr double kHighFrameRateFactor = 1.5;
 constexpr double kMaxrateFactor = 1.5;
 constexpr double kBufsizeFactor = 2.0;
 constexpr int kMinBitrateKbps = 100;
-// Scaling error allowed when deciding that a source "fills" a profile's box.
-constexpr double kFitTolerance = 1e-3;
+// A source within 1% of a profile's box fills it (853x479 is a 480p source); the
+// rendition is still clamped to the source's own size, so nothing is upscaled.
+constexpr double kFitTolerance = 0.01;
 
 int even_at_most(double value, int limit) {
   const int rounded = 2 * static_cast<int>(std::lround(value / 2.0));

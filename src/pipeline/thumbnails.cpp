@@ -30,6 +30,19 @@ double stat_value(std::string_view text, std::string_view key) {
   }
 }
 
+// The metadata filter opens each frame's block with "frame:N pts:P pts_time:T".
+double frame_time(std::string_view text) {
+  const auto at = text.find("pts_time:");
+  if (at == std::string_view::npos) return 0;
+  auto value = text.substr(at + 9);
+  value = value.substr(0, value.find_first_of(" \n"));
+  try {
+    return std::stod(std::string(value));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 }  // namespace
 
 LumaStats parse_signalstats(std::string_view text) {
@@ -37,6 +50,7 @@ LumaStats parse_signalstats(std::string_view text) {
       .low = stat_value(text, "lavfi.signalstats.YLOW="),
       .high = stat_value(text, "lavfi.signalstats.YHIGH="),
       .average = stat_value(text, "lavfi.signalstats.YAVG="),
+      .frame_seconds = frame_time(text),
   };
 }
 
@@ -81,7 +95,8 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
       if (auto moved = move_file(candidate, destination); !moved) return tl::unexpected(moved.error());
       best_contrast = contrast;
       best.file = destination;
-      best.position_seconds = position;
+      // Timestamps restart at zero after an input seek.
+      best.position_seconds = position + luma.frame_seconds;
       best.luma_average = luma.average;
     } else {
       fs::remove(candidate, ec);

@@ -37,6 +37,7 @@ struct LumaStats {
   double low = 0;   // 10th percentile
   double high = 0;  // 90th percentile
   double average = 0;
+  double frame_seconds = 0;  // pts_time of the measured frame, from the start of the read
   // Black, or a flat card of one shade: nothing a viewer would recognise.
   [[nodiscard]] bool is_informative() const { return high >= 40 && high - low >= 12; }
 };

@@ -47,8 +47,8 @@ double seconds_of(const timeval& tv) {
   return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
 }
 
-void set_limit(int resource, rlim_t value) {
-  rlimit limit{value, value};
+void set_limit(int resource, rlim_t soft, rlim_t hard) {
+  rlimit limit{soft, hard};
   ::setrlimit(resource, &limit);
 }
 
@@ -68,8 +68,13 @@ void set_limit(int resource, rlim_t value) {
   ::dup2(stdout_fd, STDOUT_FILENO);
   ::dup2(stderr_fd, STDERR_FILENO);
 
-  if (limits.cpu_time.count() > 0) set_limit(RLIMIT_CPU, static_cast<rlim_t>(limits.cpu_time.count()));
-  if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes);
+  // The soft CPU limit sends SIGXCPU, which says why; the hard one, a little
+  // later, is SIGKILL for a child that ignores it. Equal limits would skip the former.
+  if (limits.cpu_time.count() > 0) {
+    const auto seconds = static_cast<rlim_t>(limits.cpu_time.count());
+    set_limit(RLIMIT_CPU, seconds, seconds + 2);
+  }
+  if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes);
 
   ::execve(path, argv, ::environ);
   const int err = errno;

@@ -1,0 +1,193 @@
+#include "media_fixtures.hpp"
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "pipeline/thumbnails.hpp"
+
+namespace st::testing {
+namespace {
+
+struct Recipe {
+  std::vector<std::string> args;  // ffmpeg arguments between "-y" and the output path
+  std::string extension;
+  std::vector<std::string> remux;  // optional second pass (stream copy) arguments
+};
+
+std::vector<std::string> pattern(const std::string& size, const std::string& rate, double seconds) {
+  return {"-f", "lavfi", "-i", fmt::format("testsrc2=size={}:rate={}", size, rate), "-t", fmt::format("{}", seconds)};
+}
+std::vector<std::string> with_tone(std::vector<std::string> args) {
+  args.insert(args.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-shortest"});
+  return args;
+}
+std::vector<std::string> h264(std::vector<std::string> args, bool audio) {
+  args.insert(args.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"});
+  if (audio) args.insert(args.end(), {"-c:a", "aac"});
+  return args;
+}
+
+const std::map<std::string, Recipe>& recipes() {
+  static const std::map<std::string, Recipe> kRecipes = {
+      {"landscape_1080p", {h264(with_tone(pattern("1920x1080", "30", 6)), true), "mp4", {}}},
+      {"long_1080p", {h264(with_tone(pattern("1920x1080", "30", 30)), true), "mp4", {}}},
+      // Stored landscape, shown portrait: as phones record.
+      {"portrait_phone", {h264(with_tone(pattern("1920x1080", "30", 3)), true), "mp4",
+                          {"-c", "copy", "-metadata:s:v:0", "rotate=90"}}},
+      {"silent_360p", {h264(pattern("640x360", "25", 3), false), "mp4", {}}},
+      // FFV1 stores odd sizes that H.264 4:2:0 cannot.
+      {"odd_853x479", {[] {
+                         auto a = with_tone(pattern("864x480", "30", 3));
+                         a.insert(a.end(), {"-vf", "scale=853:479,setsar=1,format=yuv444p", "-c:v", "ffv1", "-c:a", "aac"});
+                         return a;
+                       }(),
+                       "mkv", {}}},
+      {"interlaced_576i", {[] {
+                             auto a = with_tone(pattern("720x576", "25", 3));
+                             a.insert(a.end(), {"-vf", "setfield=tff", "-c:v", "libx264", "-preset", "ultrafast",
+                                                "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-c:a", "aac"});
+                             return a;
+                           }(),
+                           "mp4", {}}},
+      {"uhd_2160p", {h264(pattern("3840x2160", "24", 2), false), "mp4", {}}},
+      {"short_2s", {h264(with_tone(pattern("1280x720", "30", 2)), true), "mp4", {}}},
+      // Two seconds of black before the picture: the poster must not be black.
+      {"black_opening", {[] {
+                           std::vector<std::string> a = {"-f", "lavfi", "-i", "color=black:size=1280x720:rate=30:duration=2",
+                                                         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=3",
+                                                         "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]"};
+                           return h264(a, false);
+                         }(),
+                         "mp4", {}}},
+      {"audio_only", {{"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "aac"}, "m4a", {}}},
+      {"image_png", {{"-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "-f", "image2", "-c:v", "png"}, "png", {}}},
+  };
+  return kRecipes;
+}
+
+fs::path media_dir() { return fs::path(ST_TEST_MEDIA_DIR); }
+
+void run_ffmpeg(std::vector<std::string> args, const fs::path& output) {
+  std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back(output.string());
+  auto run = run_captured({.argv = argv}, 1 << 20);
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  ASSERT_TRUE(run->result.succeeded()) << run->result.describe() << ": " << run->result.stderr_tail;
+}
+
+fs::path test_root() {
+  static const fs::path root = [] {
+    auto dir = fs::temp_directory_path() / fmt::format("st-integration-{}", ::getpid());
+    fs::create_directories(dir);
+    if (std::getenv("ST_KEEP_TEST_OUTPUT") == nullptr) {
+      std::atexit([] { fs::remove_all(fs::temp_directory_path() / fmt::format("st-integration-{}", ::getpid())); });
+    }
+    return dir;
+  }();
+  return root;
+}
+
+}  // namespace
+
+fs::path source(const std::string& name) {
+  const auto& recipe = recipes().at(name);
+  const auto path = media_dir() / fmt::format("{}.{}", name, recipe.extension);
+  if (fs::exists(path)) return path;
+  fs::create_directories(media_dir());
+  // Generated under a unique name and renamed: tests running in parallel may race here.
+  const auto temp = media_dir() / fmt::format("{}.tmp{}.{}", name, ::getpid(), recipe.extension);
+  run_ffmpeg(recipe.args, temp);
+  if (!recipe.remux.empty()) {
+    const auto remuxed = media_dir() / fmt::format("{}.remux{}.{}", name, ::getpid(), recipe.extension);
+    std::vector<std::string> args = {"-i", temp.string()};
+    args.insert(args.end(), recipe.remux.begin(), recipe.remux.end());
+    run_ffmpeg(args, remuxed);
+    fs::rename(remuxed, temp);
+  }
+  fs::rename(temp, path);
+  return path;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const auto dir = test_root() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<nlohmann::json> CliRun::events() const {
+  std::vector<nlohmann::json> out;
+  for (const auto& line : stdout_lines) {
+    auto parsed = nlohmann::json::parse(line, nullptr, false);
+    if (!parsed.is_discarded()) out.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+CliRun run_cli(const std::vector<std::string>& args, const std::function<void(std::string_view, pid_t)>& on_line) {
+  std::vector<std::string> argv = {ST_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CliRun run;
+  auto process = Process::spawn({.argv = argv, .limits = {.wall_time = std::chrono::minutes(10)}});
+  EXPECT_TRUE(process.has_value()) << process.error().message;
+  if (!process) return run;
+  const pid_t pid = process->pid();
+  run.result = process->wait([&](std::string_view line) {
+    run.stdout_lines.emplace_back(line);
+    if (on_line) on_line(line, pid);
+  });
+  return run;
+}
+
+nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(read_text(path)); }
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json probe_rendition(const fs::path& folder) {
+  const auto joined = folder / "first-segment-for-probe.mp4";
+  {
+    std::ofstream out(joined, std::ios::binary);
+    out << read_text(folder / "init.mp4") << read_text(folder / "seg-00001.m4s");
+  }
+  auto run = run_captured({.argv = {"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams", "-count_frames",
+                                    "-print_format", "json", joined.string()}},
+                          1 << 20);
+  fs::remove(joined);
+  EXPECT_TRUE(run.has_value());
+  if (!run) return {};
+  const auto doc = nlohmann::json::parse(run->stdout_text, nullptr, false);
+  if (doc.is_discarded() || doc["streams"].empty()) return {};
+  return doc["streams"][0];
+}
+
+double average_luma(const fs::path& image) {
+  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", image.string(), "-vf",
+                                    "signalstats,metadata=mode=print:file=-", "-f", "null", "-"}},
+                          1 << 20);
+  EXPECT_TRUE(run.has_value());
+  return run ? parse_signalstats(run->stdout_text).average : -1;
+}
+
+std::vector<std::string> tree(const fs::path& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) out.push_back(fs::relative(entry.path(), dir).string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace st::testing

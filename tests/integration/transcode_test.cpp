@@ -1,0 +1,274 @@
+// The `transcode` command on real sources of every shape, checked from the outside.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "media_fixtures.hpp"
+
+namespace st {
+namespace {
+
+using testing::fresh_dir;
+using testing::read_json;
+using testing::read_text;
+using testing::run_cli;
+using testing::source;
+namespace fs = std::filesystem;
+
+struct Variant {
+  std::map<std::string, std::string> attributes;
+  std::string uri;
+};
+
+// Parses EXT-X-STREAM-INF lines and the URI after each.
+std::vector<Variant> variants(const std::string& master) {
+  std::vector<Variant> out;
+  std::istringstream in(master);
+  std::string line;
+  const std::regex attribute(R"(([A-Z-]+)=("[^"]*"|[^,]*))");
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#EXT-X-STREAM-INF:")) continue;
+    Variant v;
+    const auto list = line.substr(line.find(':') + 1);
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), attribute); it != std::sregex_iterator(); ++it) {
+      v.attributes[(*it)[1]] = (*it)[2];
+    }
+    std::getline(in, v.uri);
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<std::string> extinf_list(const std::string& playlist) {
+  std::vector<std::string> out;
+  std::istringstream in(playlist);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("#EXTINF:")) out.push_back(line);
+  }
+  return out;
+}
+
+struct Expectation {
+  std::vector<std::string> sizes;  // "WxH", largest first
+  bool audio = true;
+};
+
+// What every successful output must satisfy, whatever the source.
+void expect_complete_output(const fs::path& out, const Expectation& expected) {
+  ASSERT_TRUE(fs::exists(out / "master.m3u8"));
+  ASSERT_TRUE(fs::exists(out / "manifest.mpd"));
+  ASSERT_TRUE(fs::exists(out / "report.json"));
+  ASSERT_TRUE(fs::exists(out / "thumbnails" / "poster.jpg"));
+  EXPECT_FALSE(fs::exists(out / ".encoder"));
+
+  const auto master = read_text(out / "master.m3u8");
+  EXPECT_TRUE(master.starts_with("#EXTM3U\n#EXT-X-VERSION:7\n"));
+  const auto list = variants(master);
+  ASSERT_EQ(list.size(), expected.sizes.size()) << master;
+
+  std::vector<std::string> first_timeline;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const auto& v = list[i];
+    for (const char* key : {"BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS", "RESOLUTION", "FRAME-RATE"}) {
+      EXPECT_TRUE(v.attributes.count(key)) << key << " missing on " << v.uri;
+    }
+    EXPECT_EQ(v.attributes.at("RESOLUTION"), expected.sizes[i]);
+    EXPECT_GE(std::stoull(v.attributes.at("BANDWIDTH")), std::stoull(v.attributes.at("AVERAGE-BANDWIDTH")));
+    EXPECT_TRUE(v.attributes.at("CODECS").starts_with("\"avc1.")) << v.attributes.at("CODECS");
+    EXPECT_EQ(v.attributes.at("CODECS").find("mp4a.40.2") != std::string::npos, expected.audio);
+    EXPECT_EQ(v.attributes.count("AUDIO") == 1, expected.audio);
+
+    // Every segment named by the media playlist exists; every rendition cuts at the same instants.
+    const auto playlist_path = out / v.uri;
+    ASSERT_TRUE(fs::exists(playlist_path)) << v.uri;
+    const auto playlist = read_text(playlist_path);
+    EXPECT_NE(playlist.find("#EXT-X-ENDLIST"), std::string::npos);
+    std::istringstream lines(playlist);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (!line.empty() && line[0] != '#') {
+        EXPECT_TRUE(fs::exists(playlist_path.parent_path() / line)) << line;
+      }
+    }
+    const auto timeline = extinf_list(playlist);
+    if (i == 0) {
+      first_timeline = timeline;
+    } else {
+      EXPECT_EQ(timeline, first_timeline) << "segments of " << v.uri << " are not aligned with the top rendition";
+    }
+  }
+
+  const auto mpd = read_text(out / "manifest.mpd");
+  for (const auto& size : expected.sizes) {
+    const auto x = size.find('x');
+    EXPECT_NE(mpd.find(fmt::format("width=\"{}\" height=\"{}\"", size.substr(0, x), size.substr(x + 1))), std::string::npos)
+        << size;
+  }
+  EXPECT_EQ(mpd.find("contentType=\"audio\"") != std::string::npos, expected.audio);
+  EXPECT_EQ(master.find("#EXT-X-MEDIA:TYPE=AUDIO") != std::string::npos, expected.audio);
+
+  const auto report = read_json(out / "report.json");
+  EXPECT_EQ(report["renditions"].size(), expected.sizes.size());
+  EXPECT_EQ(report["audio"].size(), expected.audio ? 1U : 0U);
+  for (const auto& r : report["renditions"]) {
+    EXPECT_GT(r["measured"]["average_bps"].get<double>(), 0);
+    EXPECT_GT(r["size_bytes"].get<double>(), 0);
+    EXPECT_GE(r["segment_count"].get<int>(), 1);
+  }
+  std::vector<std::string> steps;
+  for (const auto& s : report["steps"]) steps.push_back(s["name"]);
+  EXPECT_EQ(steps, (std::vector<std::string>{"probe", "plan", "encode", "package", "thumbnails"}));
+}
+
+const nlohmann::json* encode_command(const nlohmann::json& report) {
+  for (const auto& c : report["commands"]) {
+    if (c["step"] == "encode") return &c["argv"];
+  }
+  return nullptr;
+}
+
+TEST(Transcode, Landscape1080pWithAudioMakesTheFullHdLadder) {
+  const auto dir = fresh_dir("landscape");
+  const auto run = run_cli({"transcode", source("landscape_1080p").string(), "-o", (dir / "out").string(),
+                            "--segment-duration", "2", "--preset", "veryfast", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"1920x1080", "1280x720", "854x480", "640x360", "426x240"}, true});
+
+  // H.264 High for every rendition, as the init segments say.
+  const auto master = read_text(dir / "out" / "master.m3u8");
+  EXPECT_NE(master.find("CODECS=\"avc1.64"), std::string::npos) << master;
+  const auto top = testing::probe_rendition(dir / "out" / "video" / "1080p");
+  EXPECT_EQ(top["profile"], "High");
+  EXPECT_EQ(top["width"], 1920);
+
+  // One ffmpeg decodes the source once for all renditions.
+  const auto report = read_json(dir / "out" / "report.json");
+  const auto* argv = encode_command(report);
+  ASSERT_NE(argv, nullptr);
+  EXPECT_EQ(std::count(argv->begin(), argv->end(), "-i"), 1);
+
+  // Progress arrived as JSON lines, and the last line says where the outputs are.
+  const auto events = run.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const auto& e) { return e["event"] == "progress"; }));
+  EXPECT_EQ(events.back()["event"], "done");
+  EXPECT_EQ(events.back()["renditions"].size(), 5U);
+
+#if !defined(__SANITIZE_ADDRESS__)
+  // Our own footprint, ffmpeg aside.
+  EXPECT_LT(report["resources"]["self_peak_rss_bytes"].get<double>(), 50.0 * 1024 * 1024);
+#endif
+}
+
+TEST(Transcode, PortraitPhoneVideoWithRotationMetadataMakesUprightPortraitRenditions) {
+  const auto dir = fresh_dir("portrait");
+  const auto run = run_cli({"transcode", source("portrait_phone").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"1080x1920", "720x1280", "480x854", "360x640", "240x426"}, true});
+  // The pixels themselves are upright: no rotation left for the player to apply.
+  const auto top = testing::probe_rendition(dir / "out" / "video" / "1080p");
+  EXPECT_EQ(top["width"], 1080);
+  EXPECT_EQ(top["height"], 1920);
+  EXPECT_FALSE(top.contains("side_data_list")) << top.dump();
+}
+
+TEST(Transcode, SilentSourceMakesALadderWithoutAudio) {
+  const auto dir = fresh_dir("silent");
+  const auto run = run_cli({"transcode", source("silent_360p").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"640x360", "426x240"}, false});
+  EXPECT_FALSE(fs::exists(dir / "out" / "audio"));
+}
+
+TEST(Transcode, OddDimensionsBecomeEven) {
+  const auto dir = fresh_dir("odd");
+  const auto run = run_cli({"transcode", source("odd_853x479").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"852x478", "640x360", "426x240"}, true});
+}
+
+TEST(Transcode, InterlacedSourceIsDeinterlacedOnce) {
+  const auto dir = fresh_dir("interlaced");
+  const auto run = run_cli({"transcode", source("interlaced_576i").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  // 720x576 fills neither the 720p nor the 1080p box: 480p is its top rendition.
+  expect_complete_output(dir / "out", {{"600x480", "450x360", "300x240"}, true});
+  const auto report = read_json(dir / "out" / "report.json");
+  EXPECT_TRUE(report["source"]["video"]["interlaced"].get<bool>());
+  EXPECT_TRUE(report["ladder"]["deinterlaced"].get<bool>());
+  const auto* argv = encode_command(report);
+  ASSERT_NE(argv, nullptr);
+  const auto graph = std::find(argv->begin(), argv->end(), "-filter_complex") + 1;
+  EXPECT_EQ(graph->get<std::string>().rfind("bwdif"), graph->get<std::string>().find("bwdif"));  // exactly once
+  const auto top = testing::probe_rendition(dir / "out" / "video" / "480p");
+  EXPECT_NE(top.value("field_order", "progressive"), "tt");
+}
+
+TEST(Transcode, A4KSourceMakesTheFullLadderUpTo2160p) {
+  const auto dir = fresh_dir("uhd");
+  const auto run = run_cli({"transcode", source("uhd_2160p").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"3840x2160", "2560x1440", "1920x1080", "1280x720", "854x480", "640x360", "426x240"},
+                                       false});
+}
+
+TEST(Transcode, ATwoSecondClipShorterThanOneSegmentWorks) {
+  const auto dir = fresh_dir("short");
+  const auto run = run_cli({"transcode", source("short_2s").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"1280x720", "854x480", "640x360", "426x240"}, true});
+  const auto report = read_json(dir / "out" / "report.json");
+  EXPECT_EQ(report["renditions"][0]["segment_count"], 1);
+  // Every frame of the source, no more (lavfi made 64 frames for "-t 2" here).
+  EXPECT_NEAR(report["renditions"][0]["duration_seconds"].get<double>(),
+              report["source"]["duration_seconds"].get<double>(), 0.05);
+  EXPECT_LT(report["source"]["duration_seconds"].get<double>(), 4.0);
+}
+
+TEST(Transcode, PosterAvoidsABlackOpening) {
+  const auto dir = fresh_dir("poster");
+  const auto run = run_cli({"transcode", source("black_opening").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--renditions", "360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  const auto luma = testing::average_luma(dir / "out" / "thumbnails" / "poster.jpg");
+  EXPECT_GT(luma, 40) << "the poster is black";
+  const auto report = read_json(dir / "out" / "report.json");
+  EXPECT_GE(report["poster"]["position_seconds"].get<double>(), 2.0);
+  EXPECT_EQ(report["poster"]["width"], 1280);
+}
+
+TEST(Transcode, RenditionsOptionKeepsOnlyTheNamedProfiles) {
+  const auto dir = fresh_dir("subset");
+  const auto run = run_cli({"transcode", source("landscape_1080p").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--renditions", "720p,360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(dir / "out", {{"1280x720", "640x360"}, true});
+}
+
+TEST(Transcode, ForceReplacesAnExistingOutput) {
+  const auto dir = fresh_dir("force");
+  fs::create_directories(dir / "out");
+  std::ofstream(dir / "out" / "stale.txt") << "old";
+  const auto run = run_cli({"transcode", source("short_2s").string(), "-o", (dir / "out").string(), "--preset",
+                            "ultrafast", "--renditions", "240p", "--force", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  EXPECT_FALSE(fs::exists(dir / "out" / "stale.txt"));
+  EXPECT_TRUE(fs::exists(dir / "out" / "master.m3u8"));
+  EXPECT_EQ(testing::tree(dir).front(), "out");  // nothing else beside it
+}
+
+}  // namespace
+}  // namespace st

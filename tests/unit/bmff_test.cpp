@@ -1,0 +1,180 @@
+#include "packaging/bmff.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace st {
+namespace {
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+// Builders for the few boxes the reader looks at, laid out as ISO/IEC 14496-12 says.
+void put(Bytes& out, std::uint64_t value, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>((value >> (8 * i)) & 0xFF));
+}
+Bytes box(const std::string& type, const Bytes& payload) {
+  Bytes out;
+  put(out, payload.size() + 8, 4);
+  out.insert(out.end(), type.begin(), type.end());
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+Bytes full(int version, std::uint32_t flags, const Bytes& rest) {
+  Bytes out;
+  put(out, static_cast<std::uint64_t>(version), 1);
+  put(out, flags, 3);
+  out.insert(out.end(), rest.begin(), rest.end());
+  return out;
+}
+Bytes words(std::initializer_list<std::uint32_t> values) {
+  Bytes out;
+  for (auto v : values) put(out, v, 4);
+  return out;
+}
+
+Bytes avc1_entry() {
+  Bytes entry(6 + 2 + 16, 0);
+  put(entry, 1920, 2);
+  put(entry, 1080, 2);
+  entry.insert(entry.end(), 50, 0);
+  const Bytes avcc = box("avcC", {1, 0x64, 0x00, 0x28, 0xFF});
+  entry.insert(entry.end(), avcc.begin(), avcc.end());
+  return box("avc1", entry);
+}
+
+Bytes mp4a_entry() {
+  Bytes entry(6 + 2 + 8, 0);
+  put(entry, 2, 2);      // channels
+  put(entry, 16, 2);     // sample size
+  put(entry, 0, 4);      // pre-defined, reserved
+  put(entry, 48000u << 16, 4);
+  // ES_Descriptor > DecoderConfigDescriptor (object type 0x40) > DecoderSpecificInfo (AAC LC = 2).
+  const Bytes dsi = {0x05, 0x02, 0x11, 0x90};
+  Bytes dcd = {0x04, static_cast<std::uint8_t>(13 + dsi.size()), 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  dcd.insert(dcd.end(), dsi.begin(), dsi.end());
+  Bytes es = {0x03, static_cast<std::uint8_t>(3 + dcd.size()), 0, 1, 0};
+  es.insert(es.end(), dcd.begin(), dcd.end());
+  const Bytes esds = box("esds", full(0, 0, es));
+  entry.insert(entry.end(), esds.begin(), esds.end());
+  return box("mp4a", entry);
+}
+
+Bytes init_segment(const Bytes& sample_entry, const std::string& handler, std::uint32_t timescale,
+                   std::uint32_t default_duration, std::uint32_t default_flags) {
+  const Bytes tkhd = box("tkhd", full(0, 3, cat({words({0, 0, 7, 0, 0}), Bytes(60, 0)})));
+  const Bytes mdhd = box("mdhd", full(0, 0, words({0, 0, timescale, 0, 0})));
+  Bytes hdlr_payload = words({0});
+  hdlr_payload.insert(hdlr_payload.end(), handler.begin(), handler.end());
+  hdlr_payload.insert(hdlr_payload.end(), 13, 0);
+  const Bytes hdlr = box("hdlr", full(0, 0, hdlr_payload));
+  const Bytes stsd = box("stsd", full(0, 0, cat({words({1}), sample_entry})));
+  const Bytes minf = box("minf", box("stbl", stsd));
+  const Bytes trak = box("trak", cat({tkhd, box("mdia", cat({mdhd, hdlr, minf}))}));
+  const Bytes trex = box("trex", full(0, 0, words({7, 1, default_duration, 0, default_flags})));
+  return cat({box("ftyp", {'c', 'm', 'f', 'c', 0, 0, 0, 0}), box("moov", cat({trak, box("mvex", trex)}))});
+}
+
+// A fragment whose trun carries per-sample durations and flags.
+Bytes media_segment(std::uint64_t decode_time, const std::vector<std::uint32_t>& durations, bool first_is_sync) {
+  const Bytes tfhd = box("tfhd", full(0, 0x020000, words({7})));
+  const Bytes tfdt = box("tfdt", full(1, 0, [&] {
+                           Bytes b;
+                           put(b, decode_time, 8);
+                           return b;
+                         }()));
+  Bytes samples = words({static_cast<std::uint32_t>(durations.size())});
+  for (std::size_t i = 0; i < durations.size(); ++i) {
+    const std::uint32_t flags = (i == 0 && first_is_sync) ? 0x02000000 : 0x01010000;
+    put(samples, durations[i], 4);
+    put(samples, 100, 4);
+    put(samples, flags, 4);
+  }
+  const Bytes trun = box("trun", full(0, 0x000700, samples));
+  const Bytes moof = box("moof", cat({box("mfhd", full(0, 0, words({1}))), box("traf", cat({tfhd, tfdt, trun}))}));
+  return cat({box("styp", {'m', 's', 'd', 'h'}), moof, box("mdat", Bytes(100 * durations.size(), 0xAB))});
+}
+
+class BmffTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("bmff-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const Bytes& bytes) {
+    const auto path = dir_ / name;
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    return path;
+  }
+  fs::path dir_;
+};
+
+TEST_F(BmffTest, ReadsAnAvcInitSegment) {
+  const auto track = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0x01010000)));
+  ASSERT_TRUE(track.has_value()) << track.error().message;
+  EXPECT_EQ(track->handler, "vide");
+  EXPECT_EQ(track->track_id, 7U);
+  EXPECT_EQ(track->timescale, 15360U);
+  EXPECT_EQ(track->codecs, "avc1.640028");
+  EXPECT_EQ(track->width, 1920);
+  EXPECT_EQ(track->height, 1080);
+  EXPECT_EQ(track->default_sample_duration, 512U);
+}
+
+TEST_F(BmffTest, ReadsAnAacInitSegment) {
+  const auto track = read_init_segment(write("init.mp4", init_segment(mp4a_entry(), "soun", 48000, 1024, 0)));
+  ASSERT_TRUE(track.has_value()) << track.error().message;
+  EXPECT_EQ(track->handler, "soun");
+  EXPECT_EQ(track->codecs, "mp4a.40.2");
+  EXPECT_EQ(track->channels, 2);
+  EXPECT_EQ(track->sample_rate, 48000);
+}
+
+TEST_F(BmffTest, SumsSampleDurationsOfAFragment) {
+  const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
+  ASSERT_TRUE(init.has_value());
+  const auto fragment = read_media_segment(write("seg.m4s", media_segment(61440, {512, 512, 1024}, true)), *init);
+  ASSERT_TRUE(fragment.has_value()) << fragment.error().message;
+  EXPECT_EQ(fragment->base_media_decode_time, 61440U);
+  EXPECT_EQ(fragment->duration, 2048U);
+  EXPECT_EQ(fragment->sample_count, 3U);
+  EXPECT_TRUE(fragment->starts_with_sync_sample);
+}
+
+TEST_F(BmffTest, NoticesAFragmentThatDoesNotStartWithAKeyframe) {
+  const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
+  ASSERT_TRUE(init.has_value());
+  const auto fragment = read_media_segment(write("seg.m4s", media_segment(0, {512, 512}, false)), *init);
+  ASSERT_TRUE(fragment.has_value());
+  EXPECT_FALSE(fragment->starts_with_sync_sample);
+}
+
+TEST_F(BmffTest, RejectsATruncatedSegment) {
+  const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
+  ASSERT_TRUE(init.has_value());
+  auto bytes = media_segment(0, {512, 512}, true);
+  bytes.resize(40);  // cut inside the moof
+  const auto fragment = read_media_segment(write("seg.m4s", bytes), *init);
+  ASSERT_FALSE(fragment.has_value());
+  EXPECT_EQ(fragment.error().code, ErrorCode::kInvalidInput);
+}
+
+TEST_F(BmffTest, RejectsAFileWithoutMovie) {
+  const auto track = read_init_segment(write("junk.mp4", box("free", Bytes(32, 0))));
+  ASSERT_FALSE(track.has_value());
+  EXPECT_NE(track.error().message.find("moov"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace st

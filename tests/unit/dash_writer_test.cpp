@@ -1,0 +1,70 @@
+#include "packaging/dash_writer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "packaging/bit_rates.hpp"
+#include "presentation_fixture.hpp"
+
+namespace st {
+namespace {
+
+TEST(Iso8601Duration, WritesHoursMinutesAndSeconds) {
+  EXPECT_EQ(iso8601_duration(10), "PT10.000S");
+  EXPECT_EQ(iso8601_duration(62.5), "PT1M2.500S");
+  EXPECT_EQ(iso8601_duration(3723.25), "PT1H2M3.250S");
+}
+
+TEST(DashWriter, WritesAStaticMpdWithSegmentTimelines) {
+  auto p = testing::small_presentation();
+  p.video.pop_back();
+  for (auto* tracks : {&p.video, &p.audio}) {
+    for (auto& t : *tracks) measure_bit_rates(t, 4, p.min_buffer_seconds());
+  }
+  EXPECT_EQ(write_dash_mpd(p),
+            R"(<?xml version="1.0" encoding="UTF-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="static" mediaPresentationDuration="PT10.000S" maxSegmentDuration="PT4.000S" minBufferTime="PT8.000S">
+  <Period id="0" start="PT0S">
+    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="1920" maxHeight="1080" maxFrameRate="30">
+      <Representation id="1080p" bandwidth="3333334" codecs="avc1.640028" width="1920" height="1080" frameRate="30" sar="1:1">
+        <SegmentTemplate timescale="15360" initialization="video/1080p/init.mp4" media="video/1080p/seg-$Number%05d$.m4s" startNumber="1">
+          <SegmentTimeline>
+            <S t="0" d="61440" r="1" />
+            <S d="30720" />
+          </SegmentTimeline>
+        </SegmentTemplate>
+      </Representation>
+    </AdaptationSet>
+    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1" lang="en">
+      <Label>Audio (en)</Label>
+      <Representation id="aac-stereo-en" bandwidth="85334" codecs="mp4a.40.2" audioSamplingRate="48000">
+        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2" />
+        <SegmentTemplate timescale="48000" initialization="audio/aac-stereo-en/init.mp4" media="audio/aac-stereo-en/seg-$Number%05d$.m4s" startNumber="1">
+          <SegmentTimeline>
+            <S t="0" d="192000" r="1" />
+            <S d="96000" />
+          </SegmentTimeline>
+        </SegmentTemplate>
+      </Representation>
+    </AdaptationSet>
+  </Period>
+</MPD>
+)");
+}
+
+TEST(DashWriter, EscapesXmlInAttributes) {
+  auto p = testing::small_presentation();
+  p.audio[0].label = "Tom & Jerry <commentary>";
+  const auto text = write_dash_mpd(p);
+  EXPECT_NE(text.find("<Label>Tom &amp; Jerry &lt;commentary&gt;</Label>"), std::string::npos);
+}
+
+TEST(DashWriter, WritesFractionalFrameRatesExactly) {
+  auto p = testing::small_presentation();
+  for (auto& v : p.video) v.frame_rate = {30000, 1001};
+  const auto text = write_dash_mpd(p);
+  EXPECT_NE(text.find("frameRate=\"30000/1001\""), std::string::npos);
+  EXPECT_NE(text.find("maxFrameRate=\"30000/1001\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace st

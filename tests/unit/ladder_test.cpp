@@ -1,0 +1,176 @@
+#include "pipeline/ladder.hpp"
+
+#include <gtest/gtest.h>
+
+namespace st {
+namespace {
+
+MediaInfo source(int width, int height, Rational rate = {30, 1}, bool audio = true) {
+  MediaInfo info;
+  info.duration_seconds = 10;
+  info.video.width = width;
+  info.video.height = height;
+  info.video.frame_rate = rate;
+  if (audio) info.audio.push_back({.index = 1, .codec = "aac", .channels = 2, .sample_rate = 48000, .language = ""});
+  return info;
+}
+
+std::vector<std::string> sizes(const Ladder& ladder) {
+  std::vector<std::string> out;
+  for (const auto& r : ladder.video) out.push_back(std::to_string(r.width) + "x" + std::to_string(r.height));
+  return out;
+}
+
+Ladder plan(const MediaInfo& info, std::vector<std::string> names = {}) {
+  auto ladder = LadderPlanner({.renditions = std::move(names)}).plan(info);
+  EXPECT_TRUE(ladder.has_value()) << (ladder ? "" : ladder.error().message);
+  return ladder ? *ladder : Ladder{};
+}
+
+TEST(LadderPlanner, Landscape1080pGetsEveryProfileUpTo1080p) {
+  const auto ladder = plan(source(1920, 1080));
+  EXPECT_EQ(sizes(ladder), (std::vector<std::string>{"1920x1080", "1280x720", "854x480", "640x360", "426x240"}));
+  EXPECT_EQ(ladder.video.front().name, "1080p");
+  EXPECT_EQ(ladder.video.front().bitrate_kbps, 5000);
+  EXPECT_TRUE(ladder.audio.has_value());
+  EXPECT_FALSE(ladder.deinterlace);
+}
+
+TEST(LadderPlanner, A4KSourceGetsTheFullLadderIncluding1440pAnd2160p) {
+  const auto ladder = plan(source(3840, 2160, {24, 1}));
+  ASSERT_EQ(ladder.video.size(), 7U);
+  EXPECT_EQ(ladder.video[0].name, "2160p");
+  EXPECT_EQ(ladder.video[1].name, "1440p");
+  EXPECT_EQ(sizes(ladder).front(), "3840x2160");
+}
+
+TEST(LadderPlanner, NeverUpscales) {
+  const auto ladder = plan(source(1280, 720));
+  for (const auto& r : ladder.video) {
+    EXPECT_LE(r.width, 1280);
+    EXPECT_LE(r.height, 720);
+  }
+  EXPECT_EQ(ladder.video.front().name, "720p");
+  ASSERT_FALSE(ladder.notes.empty());
+  EXPECT_NE(ladder.notes.front().find("skipped"), std::string::npos);
+}
+
+TEST(LadderPlanner, PortraitSourcesGetPortraitRenditions) {
+  const auto ladder = plan(source(1080, 1920));
+  EXPECT_EQ(sizes(ladder), (std::vector<std::string>{"1080x1920", "720x1280", "480x854", "360x640", "240x426"}));
+}
+
+TEST(LadderPlanner, RotationMetadataDecidesTheOrientation) {
+  auto phone = source(1920, 1080);
+  phone.video.rotation = 90;  // stored landscape, shown portrait
+  const auto ladder = plan(phone);
+  EXPECT_EQ(sizes(ladder).front(), "1080x1920");
+  phone.video.rotation = 180;
+  EXPECT_EQ(sizes(plan(phone)).front(), "1920x1080");
+}
+
+TEST(LadderPlanner, OddDimensionsBecomeEvenAndKeepTheAspectRatio) {
+  const auto ladder = plan(source(853, 479));
+  for (const auto& r : ladder.video) {
+    EXPECT_EQ(r.width % 2, 0) << r.name;
+    EXPECT_EQ(r.height % 2, 0) << r.name;
+    EXPECT_LE(r.width, 853);
+    EXPECT_LE(r.height, 479);
+    EXPECT_NEAR(static_cast<double>(r.width) / r.height, 853.0 / 479.0, 0.02) << r.name;
+  }
+  EXPECT_EQ(ladder.video.front().name, "480p");
+}
+
+TEST(LadderPlanner, UltraWideSourcesFitTheBoxByWidth) {
+  const auto ladder = plan(source(1920, 800));
+  EXPECT_EQ(sizes(ladder).front(), "1920x800");
+  EXPECT_EQ(ladder.video.front().name, "1080p");
+  // Fewer pixels than the 1080p box, so fewer bits.
+  EXPECT_LT(ladder.video.front().bitrate_kbps, 5000);
+}
+
+TEST(LadderPlanner, AnamorphicSourcesAreShownAtTheirDisplayAspect) {
+  auto dvd = source(720, 576, {25, 1});
+  dvd.video.sample_aspect = {16, 15};  // displays as 768x576, 4:3
+  const auto ladder = plan(dvd);
+  EXPECT_EQ(sizes(ladder).front(), "640x480");
+}
+
+TEST(LadderPlanner, ASourceSmallerThanEveryProfileGetsOneRenditionAtItsOwnSize) {
+  const auto ladder = plan(source(320, 180));
+  ASSERT_EQ(ladder.video.size(), 1U);
+  EXPECT_EQ(sizes(ladder).front(), "320x180");
+  EXPECT_EQ(ladder.video.front().name, "180p");
+}
+
+TEST(LadderPlanner, NeverExceedsTheSourceFrameRate) {
+  const auto ladder = plan(source(1280, 720, {24000, 1001}));
+  for (const auto& r : ladder.video) EXPECT_EQ(r.frame_rate, (Rational{24000, 1001})) << r.name;
+}
+
+TEST(LadderPlanner, HighFrameRateKeepsHdAt60AndHalvesSd) {
+  const auto ladder = plan(source(1920, 1080, {60, 1}));
+  EXPECT_EQ(ladder.video[0].frame_rate, (Rational{60, 1}));
+  EXPECT_EQ(ladder.video[1].frame_rate, (Rational{60, 1}));
+  EXPECT_EQ(ladder.video[2].frame_rate, (Rational{30, 1}));  // 480p
+  EXPECT_EQ(ladder.video[0].bitrate_kbps, 7500);             // 1.5x for 60 fps
+  EXPECT_EQ(ladder.video[2].bitrate_kbps, 1400);
+  const auto pal = plan(source(1280, 720, {50, 1}));
+  EXPECT_EQ(pal.video.back().frame_rate, (Rational{25, 1}));
+}
+
+TEST(LadderPlanner, ASilentSourceMakesALadderWithoutAudio) {
+  const auto ladder = plan(source(1280, 720, {30, 1}, /*audio=*/false));
+  EXPECT_FALSE(ladder.audio.has_value());
+}
+
+TEST(LadderPlanner, AudioLanguageBecomesABcp47Tag) {
+  auto info = source(1280, 720);
+  info.audio.front().language = "eng";
+  const auto ladder = plan(info);
+  ASSERT_TRUE(ladder.audio.has_value());
+  EXPECT_EQ(ladder.audio->language, "en");
+  EXPECT_EQ(ladder.audio->name, "aac-stereo-en");
+}
+
+TEST(LadderPlanner, InterlacedSourcesAreDeinterlaced) {
+  auto info = source(1920, 1080, {25, 1});
+  info.video.interlaced = true;
+  EXPECT_TRUE(plan(info).deinterlace);
+}
+
+TEST(LadderPlanner, KeepsOnlyTheRequestedRenditions) {
+  const auto ladder = plan(source(1920, 1080), {"720p", "360p"});
+  EXPECT_EQ(sizes(ladder), (std::vector<std::string>{"1280x720", "640x360"}));
+}
+
+TEST(LadderPlanner, RejectsUnknownRenditionNames) {
+  const auto ladder = LadderPlanner({.renditions = {"999p"}}).plan(source(1920, 1080));
+  ASSERT_FALSE(ladder.has_value());
+  EXPECT_EQ(ladder.error().code, ErrorCode::kUsage);
+  EXPECT_NE(ladder.error().message.find("999p"), std::string::npos);
+}
+
+TEST(LadderPlanner, RefusesWhenNoRequestedRenditionFitsTheSource) {
+  const auto ladder = LadderPlanner({.renditions = {"2160p"}}).plan(source(1280, 720));
+  ASSERT_FALSE(ladder.has_value());
+  EXPECT_EQ(ladder.error().code, ErrorCode::kInvalidInput);
+}
+
+TEST(LadderPlanner, VbvLimitsFollowTheTargetBitRate) {
+  for (const auto& r : plan(source(1920, 1080)).video) {
+    EXPECT_EQ(r.maxrate_kbps, r.bitrate_kbps * 3 / 2) << r.name;
+    EXPECT_EQ(r.bufsize_kbits, r.bitrate_kbps * 2) << r.name;
+  }
+}
+
+TEST(NormaliseFrameRate, SnapsToTheNearestStandardRate) {
+  EXPECT_EQ(normalise_frame_rate({30, 1}), (Rational{30, 1}));
+  EXPECT_EQ(normalise_frame_rate({2997, 100}), (Rational{30000, 1001}));
+  EXPECT_EQ(normalise_frame_rate({2987, 100}), (Rational{30000, 1001}));  // a phone's variable rate
+  EXPECT_EQ(normalise_frame_rate({15, 1}), (Rational{15, 1}));
+  EXPECT_EQ(normalise_frame_rate({120, 1}), (Rational{120, 1}));
+}
+
+}  // namespace
+}  // namespace st
