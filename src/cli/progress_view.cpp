@@ -85,8 +85,10 @@ class TerminalView final : public ProgressView {
       fmt::print(out_, "  {:>6}  {} ch {} Hz  {:>6} kb/s avg  {}\n", "audio", a.channels, a.sample_rate,
                  a.bit_rates.average_bps / 1000, a.codecs);
     }
-    fmt::print(out_, "\nOutputs in {}:\n  HLS   {}/master.m3u8\n  DASH  {}/manifest.mpd\n  poster {}/{}\n  report {}/report.json\n",
-               output_dir, output_dir, output_dir, output_dir, report.poster_file, output_dir);
+    fmt::print(
+        out_,
+        "\nOutputs in {}:\n  HLS   {}/master.m3u8\n  DASH  {}/manifest.mpd\n  poster {}/{}\n  report {}/report.json\n",
+        output_dir, output_dir, output_dir, output_dir, report.poster_file, output_dir);
     std::fflush(out_);
   }
 
@@ -124,7 +126,8 @@ std::string format_clock(double seconds) {
 
 std::string progress_bar(double percent, int width) {
   const int filled = std::clamp(static_cast<int>(percent / 100.0 * width), 0, width);
-  return "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(width - filled), '.') + "]";
+  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+         std::string(static_cast<std::size_t>(width - filled), '.') + "]";
 }
 
 std::unique_ptr<ProgressView> make_progress_view(bool json, std::FILE* out) {

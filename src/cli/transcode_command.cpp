@@ -23,8 +23,12 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_option("--max-duration", o.limits.max_duration_seconds, "Refuse longer sources (seconds)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--max-width", o.limits.max_width, "Refuse wider sources (pixels)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--max-height", o.limits.max_height, "Refuse taller sources (pixels)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-width", o.limits.max_width, "Refuse wider sources (pixels)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-height", o.limits.max_height, "Refuse taller sources (pixels)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_option("--max-frame-rate", o.limits.max_frame_rate, "Refuse faster sources (frames per second)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -39,7 +43,8 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
   auto report_failure = [&](const Error& error) {
     view->failed(error);
     fmt::print(stderr, "error: {}\n", error.message);
-    if (error.code == ErrorCode::kCancelled) return 128 + (signals.received_signal() > 0 ? signals.received_signal() : 2);
+    if (error.code == ErrorCode::kCancelled)
+      return 128 + (signals.received_signal() > 0 ? signals.received_signal() : 2);
     return error.is_permanent() ? kExitBadInput : kExitFailure;
   };
 

@@ -11,7 +11,9 @@ int shown_width(const VideoStreamInfo& v) {
   return static_cast<int>(std::lround(v.width * v.sample_aspect.value()));
 }
 
-bool quarter_turn(int rotation) { return rotation == 90 || rotation == 270; }
+bool quarter_turn(int rotation) {
+  return rotation == 90 || rotation == 270;
+}
 
 }  // namespace
 

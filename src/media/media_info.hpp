@@ -14,7 +14,7 @@ struct VideoStreamInfo {
   int index = 0;  // stream index in the container
   std::string codec;
   std::string pixel_format;
-  int width = 0;   // coded (storage) size
+  int width = 0;  // coded (storage) size
   int height = 0;
   Rational sample_aspect{1, 1};
   int rotation = 0;  // clockwise display rotation in degrees: 0, 90, 180 or 270

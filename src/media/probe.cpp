@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::size_t kMaxProbeOutputBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxProbeOutputBytes = std::size_t{4} * 1024 * 1024;
 constexpr std::chrono::seconds kProbeTimeLimit{60};
 
 double number_field(const json& object, const char* key, double fallback = 0) {
@@ -46,8 +46,7 @@ std::string tag(const json& stream, const char* key) {
 
 bool is_cover_art(const json& stream) {
   const auto disposition = stream.find("disposition");
-  return disposition != stream.end() && disposition->is_object() &&
-         disposition->value("attached_pic", 0) == 1;
+  return disposition != stream.end() && disposition->is_object() && disposition->value("attached_pic", 0) == 1;
 }
 
 // Clockwise quarter turns a player applies. The display matrix stores the
@@ -158,8 +157,7 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
     }
   }
   if (video == nullptr) {
-    return fail(ErrorCode::kInvalidInput,
-                fmt::format("the input has no video stream ({})", stream_summary(streams)));
+    return fail(ErrorCode::kInvalidInput, fmt::format("the input has no video stream ({})", stream_summary(streams)));
   }
 
   auto& v = info.video;
@@ -198,16 +196,14 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
 Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits) {
   const auto& v = info.video;
   if (info.duration_seconds > limits.max_duration_seconds) {
-    return fail(ErrorCode::kLimitExceeded,
-                fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s "
-                            "(--max-duration raises it)",
-                            info.duration_seconds, limits.max_duration_seconds));
+    return fail(ErrorCode::kLimitExceeded, fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s "
+                                                       "(--max-duration raises it)",
+                                                       info.duration_seconds, limits.max_duration_seconds));
   }
   if (v.width > limits.max_width || v.height > limits.max_height) {
-    return fail(ErrorCode::kLimitExceeded,
-                fmt::format("the video is {}x{}, larger than the limit of {}x{} "
-                            "(--max-width/--max-height raise it)",
-                            v.width, v.height, limits.max_width, limits.max_height));
+    return fail(ErrorCode::kLimitExceeded, fmt::format("the video is {}x{}, larger than the limit of {}x{} "
+                                                       "(--max-width/--max-height raise it)",
+                                                       v.width, v.height, limits.max_width, limits.max_height));
   }
   if (v.frame_rate.value() > limits.max_frame_rate) {
     return fail(ErrorCode::kLimitExceeded,
@@ -225,7 +221,7 @@ std::vector<std::string> Prober::command_for(const fs::path& source) const {
   return argv;
 }
 
-Result<MediaInfo> Prober::probe(const fs::path& source, std::stop_token stop) const {
+Result<MediaInfo> Prober::probe(const fs::path& source, const std::stop_token& stop) const {
   std::error_code ec;
   const auto status = fs::status(source, ec);
   if (ec || !fs::exists(status)) {
@@ -233,8 +229,7 @@ Result<MediaInfo> Prober::probe(const fs::path& source, std::stop_token stop) co
   }
   if (!fs::is_regular_file(status)) {
     return fail(ErrorCode::kInvalidInput,
-                fmt::format("{} is not a regular file (directories, devices and FIFOs are refused)",
-                            source.string()));
+                fmt::format("{} is not a regular file (directories, devices and FIFOs are refused)", source.string()));
   }
   const auto size = fs::file_size(source, ec);
   if (ec) return fail(ErrorCode::kIo, fmt::format("cannot read {}: {}", source.string(), ec.message()));
@@ -244,8 +239,8 @@ Result<MediaInfo> Prober::probe(const fs::path& source, std::stop_token stop) co
   }
   if (const auto kind = disguised_reference_file(source)) {
     return fail(ErrorCode::kInvalidInput,
-                fmt::format("{} is {}, not a video file; inputs that refer to other files are refused",
-                            source.string(), *kind));
+                fmt::format("{} is {}, not a video file; inputs that refer to other files are refused", source.string(),
+                            *kind));
   }
 
   ProcessSpec spec{.argv = command_for(source), .limits = {.wall_time = kProbeTimeLimit}};
@@ -257,8 +252,8 @@ Result<MediaInfo> Prober::probe(const fs::path& source, std::stop_token stop) co
       return fail(ErrorCode::kInvalidInput,
                   fmt::format("{} could not be probed within {} s", source.string(), kProbeTimeLimit.count()));
     }
-    return fail(ErrorCode::kInvalidInput, fmt::format("{} cannot be used: {}", source.string(),
-                                                      explain_probe_failure(run->result.stderr_tail)));
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{} cannot be used: {}", source.string(), explain_probe_failure(run->result.stderr_tail)));
   }
   auto info = parse_ffprobe_json(run->stdout_text, size);
   if (!info) {

@@ -34,7 +34,7 @@ class Prober {
   explicit Prober(ProbeLimits limits, std::string ffprobe = "ffprobe")
       : limits_(limits), ffprobe_(std::move(ffprobe)) {}
 
-  Result<MediaInfo> probe(const std::filesystem::path& source, std::stop_token stop = {}) const;
+  Result<MediaInfo> probe(const std::filesystem::path& source, const std::stop_token& stop = {}) const;
 
   // The exact ffprobe command used, for reports.
   [[nodiscard]] std::vector<std::string> command_for(const std::filesystem::path& source) const;

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 // Metadata boxes larger than this are not what our muxer writes: refuse them
 // rather than allocate whatever a damaged size field says.
-constexpr std::uint64_t kMaxMetadataBoxBytes = 16 * 1024 * 1024;
+constexpr std::uint64_t kMaxMetadataBoxBytes = std::uint64_t{16} * 1024 * 1024;
 constexpr std::uint32_t kSampleIsNonSync = 0x00010000;
 
 // A bounds-checked big-endian reader over a byte range.
@@ -78,7 +78,8 @@ std::vector<Box> children(std::span<const std::uint8_t> bytes) {
     }
     if (!c.ok() || size < header || size > bytes.size() - start) break;
     std::string type(4, ' ');
-    for (int i = 0; i < 4; ++i) type[static_cast<std::size_t>(i)] = static_cast<char>((type_code >> (24 - 8 * i)) & 0xFF);
+    for (int i = 0; i < 4; ++i)
+      type[static_cast<std::size_t>(i)] = static_cast<char>((type_code >> (24 - 8 * i)) & 0xFF);
     boxes.push_back({type, bytes.subspan(start + header, size - header)});
     c.skip(size - header);
   }
@@ -126,7 +127,8 @@ Result<std::vector<std::pair<std::string, std::vector<std::uint8_t>>>> read_top_
       header_size = 16;
     }
     if (size == 0) break;  // extends to the end of the file: nothing after it
-    if (size < header_size) return fail(ErrorCode::kInvalidInput, fmt::format("{}: bad size for box '{}'", path.string(), type));
+    if (size < header_size)
+      return fail(ErrorCode::kInvalidInput, fmt::format("{}: bad size for box '{}'", path.string(), type));
     const auto payload_size = size - header_size;
     const bool keep = std::find(wanted.begin(), wanted.end(), type) != wanted.end();
     if (keep) {

@@ -56,7 +56,7 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
   std::string audio_codecs;
   for (std::size_t i = 0; i < p.audio.size(); ++i) {
     const auto& a = p.audio[i];
-    out += fmt::format("#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"{}\",NAME=\"{}\"", kAudioGroup, quoted_attribute(a.label));
+    out += fmt::format(R"(#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{}",NAME="{}")", kAudioGroup, quoted_attribute(a.label));
     if (!a.language.empty()) out += fmt::format(",LANGUAGE=\"{}\"", quoted_attribute(a.language));
     out += fmt::format(",DEFAULT={},AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"{}/{}\"\n", i == 0 ? "YES" : "NO", a.channels,
                        a.folder, a.playlist_file);
@@ -67,9 +67,10 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
 
   for (const auto& v : p.video) {
     const std::string codecs = audio_codecs.empty() ? v.codecs : fmt::format("{},{}", v.codecs, audio_codecs);
-    out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},FRAME-RATE={:.3f}",
-                       v.bit_rates.peak_bps + audio_peak, v.bit_rates.average_bps + audio_average, codecs, v.width,
-                       v.height, v.frame_rate.value());
+    out += fmt::format(
+        "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},FRAME-RATE={:.3f}",
+        v.bit_rates.peak_bps + audio_peak, v.bit_rates.average_bps + audio_average, codecs, v.width, v.height,
+        v.frame_rate.value());
     if (!p.audio.empty()) out += fmt::format(",AUDIO=\"{}\"", kAudioGroup);
     out += fmt::format("\n{}/{}\n", v.folder, v.playlist_file);
   }

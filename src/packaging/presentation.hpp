@@ -15,16 +15,16 @@
 namespace st {
 
 struct MediaSegment {
-  std::string file;             // relative to the track's folder, e.g. "seg-00001.m4s"
-  std::uint64_t start = 0;      // decode time in the track's timescale
-  std::uint64_t duration = 0;   // in the track's timescale
+  std::string file;            // relative to the track's folder, e.g. "seg-00001.m4s"
+  std::uint64_t start = 0;     // decode time in the track's timescale
+  std::uint64_t duration = 0;  // in the track's timescale
   std::uint64_t size_bytes = 0;
 };
 
 // Measured, not targeted: players budget bandwidth from these.
 struct BitRates {
-  std::uint64_t average_bps = 0;  // all segment bytes over the track's duration
-  std::uint64_t peak_bps = 0;     // RFC 8216 4.3.4.2 peak segment bit rate
+  std::uint64_t average_bps = 0;         // all segment bytes over the track's duration
+  std::uint64_t peak_bps = 0;            // RFC 8216 4.3.4.2 peak segment bit rate
   std::uint64_t dash_bandwidth_bps = 0;  // ISO/IEC 23009-1 5.3.5.2 @bandwidth for the MPD's minBufferTime
 };
 

@@ -11,8 +11,8 @@
 namespace st {
 namespace {
 
-constexpr std::array<std::string_view, 10> kPresets = {
-    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"};
+constexpr std::array<std::string_view, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
+                                                       "medium",    "slow",      "slower",   "veryslow", "placebo"};
 
 std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
@@ -67,7 +67,8 @@ std::string last_lines(const std::string& text, int count) {
     start = end + 1;
   }
   std::string out;
-  const auto first = lines.size() > static_cast<std::size_t>(count) ? lines.size() - static_cast<std::size_t>(count) : 0;
+  const auto first =
+      lines.size() > static_cast<std::size_t>(count) ? lines.size() - static_cast<std::size_t>(count) : 0;
   for (auto i = first; i < lines.size(); ++i) out += (out.empty() ? "" : "; ") + lines[i];
   return out;
 }
@@ -86,9 +87,9 @@ std::filesystem::path EncodeCommand::segment_file(int representation, int number
   return output_dir / fmt::format("seg-{}-{:05d}.m4s", representation, number);
 }
 
-EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info,
-                                   const Ladder& ladder, const EncodeOptions& options,
-                                   const std::filesystem::path& output_dir, const std::string& ffmpeg) {
+EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info, const Ladder& ladder,
+                                   const EncodeOptions& options, const std::filesystem::path& output_dir,
+                                   const std::string& ffmpeg) {
   EncodeCommand command;
   command.output_dir = output_dir;
   auto& a = command.argv;
@@ -105,13 +106,13 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
     const auto v = fmt::format(":v:{}", i);
     a.insert(a.end(), {"-map", fmt::format("[v{}]", i)});
     a.insert(a.end(), {"-c" + v, "libx264", "-profile" + v, "high", "-preset" + v, options.preset});
-    a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps), "-maxrate" + v,
-                       fmt::format("{}k", r.maxrate_kbps), "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
+    a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps), "-maxrate" + v, fmt::format("{}k", r.maxrate_kbps),
+                       "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
     // Keyframes on the segment grid and nowhere else: no scene-cut IDRs that would
     // differ between renditions.
-    a.insert(a.end(), {"-g" + v, std::to_string(gop), "-keyint_min" + v, std::to_string(gop),
-                       "-sc_threshold" + v, "0", "-forced-idr" + v, "1", "-force_key_frames" + v,
-                       fmt::format("expr:gte(t,n_forced*{})", segment)});
+    a.insert(a.end(),
+             {"-g" + v, std::to_string(gop), "-keyint_min" + v, std::to_string(gop), "-sc_threshold" + v, "0",
+              "-forced-idr" + v, "1", "-force_key_frames" + v, fmt::format("expr:gte(t,n_forced*{})", segment)});
   }
   if (ladder.audio) {
     const auto& audio = *ladder.audio;
@@ -126,15 +127,14 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   const auto streams = ladder.video.size() + (ladder.audio ? 1 : 0);
   for (std::size_t i = 0; i < streams; ++i) adaptation_sets += fmt::format("{}id={},streams={}", i ? " " : "", i, i);
   a.insert(a.end(), {"-f", "dash", "-seg_duration", segment, "-use_template", "1", "-use_timeline", "1",
-                     "-adaptation_sets", adaptation_sets,
-                     "-init_seg_name", "init-$RepresentationID$.mp4", "-media_seg_name",
-                     "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
+                     "-adaptation_sets", adaptation_sets, "-init_seg_name", "init-$RepresentationID$.mp4",
+                     "-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
                      (output_dir / "ffmpeg.mpd").string()});
   return command;
 }
 
 Result<ProcessResult> Encoder::run(const EncodeCommand& command, const ProgressHandler& on_progress,
-                                   std::stop_token stop, const ProcessLimits& limits) const {
+                                   const std::stop_token& stop, const ProcessLimits& limits) const {
   std::error_code ec;
   std::filesystem::create_directories(command.output_dir, ec);
   if (ec) {

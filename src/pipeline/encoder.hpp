@@ -38,9 +38,8 @@ struct EncodeCommand {
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
 };
 
-EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info,
-                                   const Ladder& ladder, const EncodeOptions& options,
-                                   const std::filesystem::path& output_dir,
+EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info, const Ladder& ladder,
+                                   const EncodeOptions& options, const std::filesystem::path& output_dir,
                                    const std::string& ffmpeg = "ffmpeg");
 
 // The x264 presets accepted by --preset.
@@ -51,8 +50,8 @@ class Encoder {
   using ProgressHandler = std::function<void(const EncodeProgress&)>;
 
   // Runs the command; ffmpeg's failure becomes an Error quoting its last words.
-  Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress,
-                            std::stop_token stop, const ProcessLimits& limits) const;
+  Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress, const std::stop_token& stop,
+                            const ProcessLimits& limits) const;
 };
 
 }  // namespace st

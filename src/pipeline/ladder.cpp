@@ -14,9 +14,8 @@ namespace {
 // Bit rates for H.264 High at up to 30 frames per second, in line with common
 // VOD ladders (Apple's HLS authoring guidance brackets the same values).
 const std::vector<VideoProfile> kStandardProfiles = {
-    {"2160p", 3840, 2160, 16000, 60}, {"1440p", 2560, 1440, 9000, 60},
-    {"1080p", 1920, 1080, 5000, 60},  {"720p", 1280, 720, 2800, 60},
-    {"480p", 854, 480, 1400, 30},     {"360p", 640, 360, 800, 30},
+    {"2160p", 3840, 2160, 16000, 60}, {"1440p", 2560, 1440, 9000, 60}, {"1080p", 1920, 1080, 5000, 60},
+    {"720p", 1280, 720, 2800, 60},    {"480p", 854, 480, 1400, 30},    {"360p", 640, 360, 800, 30},
     {"240p", 426, 240, 400, 30},
 };
 
@@ -50,7 +49,9 @@ int round_to(double value, int step) {
 
 }  // namespace
 
-const std::vector<VideoProfile>& ProfileFactory::standard() { return kStandardProfiles; }
+const std::vector<VideoProfile>& ProfileFactory::standard() {
+  return kStandardProfiles;
+}
 
 std::optional<VideoProfile> ProfileFactory::find(std::string_view name) {
   for (const auto& profile : kStandardProfiles) {
@@ -69,9 +70,9 @@ std::string ProfileFactory::names() {
 }
 
 Rational normalise_frame_rate(Rational measured) {
-  static const std::array<Rational, 9> kStandard = {
-      Rational{24000, 1001}, Rational{24, 1}, Rational{25, 1}, Rational{30000, 1001}, Rational{30, 1},
-      Rational{48, 1}, Rational{50, 1}, Rational{60000, 1001}, Rational{60, 1}};
+  static const std::array<Rational, 9> kStandard = {Rational{24000, 1001}, Rational{24, 1},       Rational{25, 1},
+                                                    Rational{30000, 1001}, Rational{30, 1},       Rational{48, 1},
+                                                    Rational{50, 1},       Rational{60000, 1001}, Rational{60, 1}};
   const Rational* closest = nullptr;
   double closest_error = 0.005;  // 30 and 29.97 are 0.1% apart: the nearest wins
   for (const auto& rate : kStandard) {
@@ -103,8 +104,8 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
   std::set<std::string> wanted;
   for (const auto& name : options_.renditions) {
     if (!ProfileFactory::find(name)) {
-      return fail(ErrorCode::kUsage, fmt::format("unknown rendition '{}'; known renditions are {}", name,
-                                                 ProfileFactory::names()));
+      return fail(ErrorCode::kUsage,
+                  fmt::format("unknown rendition '{}'; known renditions are {}", name, ProfileFactory::names()));
     }
     wanted.insert(name);
   }
@@ -141,14 +142,14 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
     const int box_h = portrait ? profile.long_side : profile.short_side;
     const double scale = std::min(static_cast<double>(box_w) / source_w, static_cast<double>(box_h) / source_h);
     if (scale > 1.0 + kFitTolerance) {
-      ladder.notes.push_back(fmt::format("{} skipped: the source ({}x{}) is smaller", profile.name, source_w, source_h));
+      ladder.notes.push_back(
+          fmt::format("{} skipped: the source ({}x{}) is smaller", profile.name, source_w, source_h));
       continue;
     }
     const int width = even_at_most(source_w * scale, source_w);
     const int height = even_at_most(source_h * scale, source_h);
-    const bool duplicate = std::any_of(ladder.video.begin(), ladder.video.end(), [&](const auto& r) {
-      return r.width == width && r.height == height;
-    });
+    const bool duplicate = std::any_of(ladder.video.begin(), ladder.video.end(),
+                                       [&](const auto& r) { return r.width == width && r.height == height; });
     if (!duplicate) ladder.video.push_back(make_rendition(profile, width, height));
   }
 

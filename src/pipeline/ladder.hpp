@@ -16,10 +16,10 @@
 namespace st {
 
 struct VideoProfile {
-  std::string name;        // "1080p"
-  int long_side = 0;       // the bounding box in landscape: 1920x1080
+  std::string name;   // "1080p"
+  int long_side = 0;  // the bounding box in landscape: 1920x1080
   int short_side = 0;
-  int bitrate_kbps = 0;    // for frame rates up to 30; see LadderPlanner for faster sources
+  int bitrate_kbps = 0;  // for frame rates up to 30; see LadderPlanner for faster sources
   double max_frame_rate = 0;
 };
 
@@ -38,8 +38,8 @@ struct VideoRendition {
   int width = 0;
   int height = 0;
   Rational frame_rate;
-  int bitrate_kbps = 0;   // the encoder's target
-  int maxrate_kbps = 0;   // VBV cap: bounds the peak that players must budget for
+  int bitrate_kbps = 0;  // the encoder's target
+  int maxrate_kbps = 0;  // VBV cap: bounds the peak that players must budget for
   int bufsize_kbits = 0;
 };
 
@@ -55,9 +55,9 @@ struct AudioRendition {
 struct Ladder {
   Rational frame_rate;  // the constant rate the source is normalised to before scaling
   bool deinterlace = false;
-  std::vector<VideoRendition> video;   // largest first
+  std::vector<VideoRendition> video;    // largest first
   std::optional<AudioRendition> audio;  // none when the source is silent
-  std::vector<std::string> notes;      // profiles skipped, and why
+  std::vector<std::string> notes;       // profiles skipped, and why
 };
 
 struct LadderOptions {

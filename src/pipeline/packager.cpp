@@ -65,12 +65,13 @@ Result<void> check_alignment(const std::vector<Track>& video) {
     const auto& a = video.front();
     const auto& b = video[i];
     if (a.segments.size() != b.segments.size()) {
-      return fail(ErrorCode::kInternal, fmt::format("{} has {} segments but {} has {}", a.id, a.segments.size(), b.id,
-                                                    b.segments.size()));
+      return fail(ErrorCode::kInternal,
+                  fmt::format("{} has {} segments but {} has {}", a.id, a.segments.size(), b.id, b.segments.size()));
     }
     for (std::size_t s = 0; s < a.segments.size(); ++s) {
       if (std::abs(a.seconds(a.segments[s].start) - b.seconds(b.segments[s].start)) > kAlignmentToleranceSeconds) {
-        return fail(ErrorCode::kInternal, fmt::format("segment {} of {} and {} start at different times", s + 1, a.id, b.id));
+        return fail(ErrorCode::kInternal,
+                    fmt::format("segment {} of {} and {} start at different times", s + 1, a.id, b.id));
       }
     }
   }

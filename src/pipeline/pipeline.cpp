@@ -2,8 +2,8 @@
 
 #include <sys/resource.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -32,7 +32,10 @@ std::int64_t self_peak_rss_bytes() {
 class StepTimer {
  public:
   StepTimer(std::string name, std::vector<StepTiming>& sink)
-      : sink_(sink), name_(std::move(name)), wall_start_(std::chrono::steady_clock::now()), cpu_start_(self_cpu_seconds()) {}
+      : sink_(sink),
+        name_(std::move(name)),
+        wall_start_(std::chrono::steady_clock::now()),
+        cpu_start_(self_cpu_seconds()) {}
   StepTimer(const StepTimer&) = delete;
   StepTimer& operator=(const StepTimer&) = delete;
   ~StepTimer() {
@@ -52,7 +55,7 @@ class StepTimer {
 }  // namespace
 
 Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& root, PipelineObserver& observer,
-                                      std::stop_token stop) const {
+                                      const std::stop_token& stop) const {
   TranscodeReport report;
   report.source_path = source.string();
   const double segment_seconds = options_.encode.segment_seconds;

@@ -43,7 +43,7 @@ class Pipeline {
   // Writes the outputs of docs/outputs.md under `root` (an existing, empty
   // directory). On failure `root` holds partial files that the caller discards.
   Result<TranscodeReport> run(const std::filesystem::path& source, const std::filesystem::path& root,
-                              PipelineObserver& observer, std::stop_token stop) const;
+                              PipelineObserver& observer, const std::stop_token& stop) const;
 
  private:
   PipelineOptions options_;

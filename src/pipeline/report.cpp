@@ -37,7 +37,10 @@ json track_json(const Track& t) {
 json source_json(const std::string& path, const MediaInfo& s) {
   json audio = json::array();
   for (const auto& a : s.audio) {
-    audio.push_back({{"index", a.index}, {"codec", a.codec}, {"channels", a.channels}, {"sample_rate", a.sample_rate},
+    audio.push_back({{"index", a.index},
+                     {"codec", a.codec},
+                     {"channels", a.channels},
+                     {"sample_rate", a.sample_rate},
                      {"language", a.language}});
   }
   const auto& v = s.video;
@@ -101,7 +104,8 @@ json to_json(const TranscodeReport& r) {
           {"steps", steps},
           {"wall_seconds", wall_total},
           {"commands", commands},
-          {"resources", {{"self_peak_rss_bytes", r.self_peak_rss_bytes}, {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes}}}};
+          {"resources",
+           {{"self_peak_rss_bytes", r.self_peak_rss_bytes}, {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes}}}};
 }
 
 }  // namespace st

@@ -55,12 +55,13 @@ LumaStats parse_signalstats(std::string_view text) {
 }
 
 Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo& info, const fs::path& destination,
-                                        std::stop_token stop) const {
+                                        const std::stop_token& stop) const {
   if (auto made = make_directories(destination.parent_path()); !made) return tl::unexpected(made.error());
   const int display_w = info.video.display_width();
   const int display_h = info.video.display_height();
   const int width = std::min(options_.max_width, display_w) / 2 * 2;
-  const int height = std::max(2, static_cast<int>(std::lround(static_cast<double>(width) * display_h / display_w / 2)) * 2);
+  const int height =
+      std::max(2, static_cast<int>(std::lround(static_cast<double>(width) * display_h / display_w / 2)) * 2);
   const int window_frames = std::max(1, static_cast<int>(std::lround(info.video.frame_rate.value() * kWindowSeconds)));
 
   Poster best;
@@ -73,14 +74,14 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
     // Statistics go to stdout ("-"), which keeps paths out of the filter graph's escaping rules.
     filters += fmt::format("thumbnail=n={},signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", window_frames,
                            width, height);
-    std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                                  "-ss", fmt::format("{:.3f}", position)};
+    std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel",
+                                  "error", "-y",           "-ss",      fmt::format("{:.3f}", position)};
     for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
-    argv.insert(argv.end(), {"-map", fmt::format("0:{}", info.video.index), "-vf", filters, "-frames:v", "1",
-                             "-q:v", "3", "-f", "image2", "-update", "1", candidate.string()});
+    argv.insert(argv.end(), {"-map", fmt::format("0:{}", info.video.index), "-vf", filters, "-frames:v", "1", "-q:v",
+                             "3", "-f", "image2", "-update", "1", candidate.string()});
     best.commands.push_back(argv);
 
-    auto run = run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, 64 * 1024, stop);
+    auto run = run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
     if (!run) return tl::unexpected(run.error());
     if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
     std::error_code ec;

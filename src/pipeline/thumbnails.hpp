@@ -27,9 +27,9 @@ struct Poster {
   int width = 0;
   int height = 0;
   double position_seconds = 0;
-  double luma_average = 0;  // 0..255; what made it "not black"
+  double luma_average = 0;                         // 0..255; what made it "not black"
   std::vector<std::vector<std::string>> commands;  // every ffmpeg run, for the report
-  double cpu_seconds = 0;  // of every ffmpeg run
+  double cpu_seconds = 0;                          // of every ffmpeg run
 };
 
 // Luma statistics of one frame, as signalstats reports them (8-bit scale).
@@ -51,7 +51,7 @@ class PosterExtractor {
       : options_(options), ffmpeg_(std::move(ffmpeg)) {}
 
   Result<Poster> extract(const std::filesystem::path& source, const MediaInfo& info,
-                         const std::filesystem::path& destination, std::stop_token stop) const;
+                         const std::filesystem::path& destination, const std::stop_token& stop) const;
 
  private:
   PosterOptions options_;

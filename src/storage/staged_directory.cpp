@@ -31,11 +31,13 @@ Result<void> StagedDirectory::commit() {
   std::error_code ec;
   if (fs::exists(destination_, ec) && !fs::is_empty(destination_, ec)) {
     // Park the old contents in a directory that deletes itself once the new ones are in place.
-    auto old = TempDir::create(destination_.parent_path(), fmt::format(".{}.replaced-", destination_.filename().string()));
+    auto old =
+        TempDir::create(destination_.parent_path(), fmt::format(".{}.replaced-", destination_.filename().string()));
     if (!old) return tl::unexpected(old.error());
     fs::rename(destination_, old->path() / "previous", ec);
     if (ec) {
-      return fail(ErrorCode::kIo, fmt::format("cannot move the previous {} aside: {}", destination_.string(), ec.message()));
+      return fail(ErrorCode::kIo,
+                  fmt::format("cannot move the previous {} aside: {}", destination_.string(), ec.message()));
     }
     return staging_.commit_to(destination_);
   }

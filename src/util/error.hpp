@@ -31,8 +31,7 @@ struct Error {
 
   // True when retrying with the same input cannot help (bad media, bad options).
   [[nodiscard]] bool is_permanent() const {
-    return code == ErrorCode::kInvalidInput || code == ErrorCode::kLimitExceeded ||
-           code == ErrorCode::kUsage;
+    return code == ErrorCode::kInvalidInput || code == ErrorCode::kLimitExceeded || code == ErrorCode::kUsage;
   }
 };
 

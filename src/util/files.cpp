@@ -26,7 +26,8 @@ Result<void> make_directories(const fs::path& path) {
 Result<void> move_file(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::rename(from, to, ec);
-  if (ec) return fail(ErrorCode::kIo, fmt::format("cannot move {} to {}: {}", from.string(), to.string(), ec.message()));
+  if (ec)
+    return fail(ErrorCode::kIo, fmt::format("cannot move {} to {}: {}", from.string(), to.string(), ec.message()));
   return {};
 }
 

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -20,7 +20,7 @@
 namespace st {
 namespace {
 
-constexpr std::size_t kMaxLineBytes = 64 * 1024;
+constexpr std::size_t kMaxLineBytes = std::size_t{64} * 1024;
 constexpr int kPollIntervalMs = 100;
 
 // A pipe whose ends close themselves unless released.
@@ -53,8 +53,8 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 }
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const char* path, char* const* argv, int stdout_fd, int stderr_fd,
-                             int error_fd, const ProcessLimits& limits) {
+[[noreturn]] void exec_child(const char* path, char* const* argv, int stdout_fd, int stderr_fd, int error_fd,
+                             const ProcessLimits& limits) {
   ::setpgid(0, 0);
   // If the parent dies, even by SIGKILL, the child must not run on unsupervised.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -115,8 +115,7 @@ Result<std::string> find_executable(std::string_view name) {
     if (colon == std::string_view::npos) break;
     path.remove_prefix(colon + 1);
   }
-  return fail(ErrorCode::kProcess,
-              fmt::format("'{}' was not found on PATH; install it (scripts/setup.sh does)", name));
+  return fail(ErrorCode::kProcess, fmt::format("'{}' was not found on PATH; install it (scripts/setup.sh does)", name));
 }
 
 Result<Process> Process::spawn(const ProcessSpec& spec) {
@@ -141,8 +140,7 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   const pid_t pid = ::fork();
   if (pid < 0) return fail(ErrorCode::kProcess, fmt::format("fork failed: {}", std::strerror(errno)));
   if (pid == 0) {
-    exec_child(path->c_str(), argv.data(), out.write_end, err.write_end, exec_status.write_end,
-               spec.limits);
+    exec_child(path->c_str(), argv.data(), out.write_end, err.write_end, exec_status.write_end, spec.limits);
   }
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
 
@@ -155,17 +153,15 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   } while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(sizeof child_errno)) {
     ::waitpid(pid, nullptr, 0);
-    return fail(ErrorCode::kProcess,
-                fmt::format("cannot run {}: {}", spec.argv.front(), std::strerror(child_errno)));
+    return fail(ErrorCode::kProcess, fmt::format("cannot run {}: {}", spec.argv.front(), std::strerror(child_errno)));
   }
 
-  Process process(pid, std::exchange(out.read_end, -1), std::exchange(err.read_end, -1),
-                  spec.limits, spec.stderr_tail_bytes);
+  Process process(pid, std::exchange(out.read_end, -1), std::exchange(err.read_end, -1), spec.limits,
+                  spec.stderr_tail_bytes);
   return process;
 }
 
-Process::Process(pid_t pid, int stdout_fd, int stderr_fd, ProcessLimits limits,
-                 std::size_t tail_bytes)
+Process::Process(pid_t pid, int stdout_fd, int stderr_fd, ProcessLimits limits, std::size_t tail_bytes)
     : pid_(pid),
       stdout_fd_(stdout_fd),
       stderr_fd_(stderr_fd),
@@ -194,7 +190,9 @@ Process& Process::operator=(Process&& other) noexcept {
   return *this;
 }
 
-Process::~Process() { release(); }
+Process::~Process() {
+  release();
+}
 
 void Process::release() {
   if (pid_ > 0) {
@@ -207,25 +205,23 @@ void Process::release() {
   if (stderr_fd_ >= 0) ::close(std::exchange(stderr_fd_, -1));
 }
 
-void Process::kill_group() {
+void Process::kill_group() const {
   if (pid_ > 0) ::kill(-pid_, SIGKILL);
 }
 
-ProcessResult Process::wait(const LineHandler& on_line, std::stop_token stop) {
+ProcessResult Process::wait(const LineHandler& on_line, const std::stop_token& stop) {
   ProcessResult result;
   std::string line_buffer;
   std::string& tail = result.stderr_tail;
-  std::array<char, 16 * 1024> chunk{};
+  std::array<char, std::size_t{16} * 1024> chunk{};
   bool killed = false;
 
-  const auto deadline = limits_.wall_time.count() > 0
-                            ? started_ + limits_.wall_time
-                            : std::chrono::steady_clock::time_point::max();
+  const auto deadline =
+      limits_.wall_time.count() > 0 ? started_ + limits_.wall_time : std::chrono::steady_clock::time_point::max();
 
   auto emit_lines = [&](bool flush) {
     std::size_t start = 0;
-    for (auto nl = line_buffer.find('\n'); nl != std::string::npos;
-         nl = line_buffer.find('\n', start)) {
+    for (auto nl = line_buffer.find('\n'); nl != std::string::npos; nl = line_buffer.find('\n', start)) {
       if (on_line) on_line(std::string_view(line_buffer).substr(start, nl - start));
       start = nl + 1;
     }
@@ -295,8 +291,7 @@ ProcessResult Process::wait(const LineHandler& on_line, std::stop_token stop) {
   pid_ = -1;  // reaped
 
   if (tail.size() > tail_bytes_) tail.erase(0, tail.size() - tail_bytes_);
-  result.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   result.user_cpu_seconds = seconds_of(usage.ru_utime);
   result.system_cpu_seconds = seconds_of(usage.ru_stime);
   result.max_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
@@ -305,8 +300,7 @@ ProcessResult Process::wait(const LineHandler& on_line, std::stop_token stop) {
   return result;
 }
 
-Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes,
-                                 std::stop_token stop) {
+Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes, const std::stop_token& stop) {
   auto process = Process::spawn(spec);
   if (!process) return tl::unexpected(process.error());
   CapturedRun run;
@@ -322,8 +316,8 @@ Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout
       },
       stop);
   if (overflow) {
-    return fail(ErrorCode::kProcess, fmt::format("{} wrote more than {} bytes to stdout",
-                                                 spec.argv.front(), max_stdout_bytes));
+    return fail(ErrorCode::kProcess,
+                fmt::format("{} wrote more than {} bytes to stdout", spec.argv.front(), max_stdout_bytes));
   }
   return run;
 }

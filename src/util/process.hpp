@@ -34,12 +34,12 @@ struct ProcessSpec {
   ProcessLimits limits;
   // Only the end of stderr is kept: ffmpeg's last lines say why it failed, and a
   // chatty child must not grow our memory.
-  std::size_t stderr_tail_bytes = 16 * 1024;
+  std::size_t stderr_tail_bytes = std::size_t{16} * 1024;
 };
 
 struct ProcessResult {
-  int exit_code = -1;    // meaningful when term_signal == 0
-  int term_signal = 0;   // the signal that ended the child, or 0
+  int exit_code = -1;   // meaningful when term_signal == 0
+  int term_signal = 0;  // the signal that ended the child, or 0
   bool timed_out = false;
   bool cancelled = false;
   std::string stderr_tail;
@@ -48,9 +48,7 @@ struct ProcessResult {
   double system_cpu_seconds = 0;
   std::int64_t max_rss_bytes = 0;
 
-  [[nodiscard]] bool succeeded() const {
-    return term_signal == 0 && exit_code == 0 && !timed_out && !cancelled;
-  }
+  [[nodiscard]] bool succeeded() const { return term_signal == 0 && exit_code == 0 && !timed_out && !cancelled; }
   // "exited with code 1", "killed by SIGKILL after the 10 s time limit", ...
   [[nodiscard]] std::string describe() const;
 };
@@ -70,13 +68,13 @@ class Process {
 
   // Pumps the child's stdout (one call of on_line per line, without the newline)
   // and stderr until it exits, enforcing the wall-time limit and `stop`.
-  ProcessResult wait(const LineHandler& on_line, std::stop_token stop = {});
+  ProcessResult wait(const LineHandler& on_line, const std::stop_token& stop = {});
 
   [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   Process(pid_t pid, int stdout_fd, int stderr_fd, ProcessLimits limits, std::size_t tail_bytes);
-  void kill_group();
+  void kill_group() const;
   void release();
 
   pid_t pid_ = -1;
@@ -93,8 +91,7 @@ struct CapturedRun {
   ProcessResult result;
   std::string stdout_text;
 };
-Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes,
-                                 std::stop_token stop = {});
+Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes, const std::stop_token& stop = {});
 
 // Absolute path of an executable found on PATH, or an error naming what is missing.
 Result<std::string> find_executable(std::string_view name);

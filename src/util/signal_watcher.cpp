@@ -1,7 +1,7 @@
 #include "util/signal_watcher.hpp"
 
 #include <pthread.h>
-#include <signal.h>
+#include <csignal>
 
 #include <ctime>
 

@@ -53,8 +53,8 @@ Result<void> TempDir::commit_to(const fs::path& destination) {
     fs::remove(destination, ec);
   }
   if (std::rename(path_.c_str(), destination.c_str()) != 0) {
-    return fail(ErrorCode::kIo, fmt::format("cannot move {} to {}: {}", path_.string(),
-                                            destination.string(), std::strerror(errno)));
+    return fail(ErrorCode::kIo,
+                fmt::format("cannot move {} to {}: {}", path_.string(), destination.string(), std::strerror(errno)));
   }
   path_.clear();
   return {};

@@ -19,7 +19,9 @@ using testing::run_cli;
 using testing::source;
 namespace fs = std::filesystem;
 
-void write_file(const fs::path& path, const std::string& content) { std::ofstream(path, std::ios::binary) << content; }
+void write_file(const fs::path& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
 
 void copy_prefix(const fs::path& from, const fs::path& to, double share) {
   const auto bytes = testing::read_text(from);
@@ -77,8 +79,8 @@ const std::vector<BadInput>& cases() {
       {"TruncatedMp4WithItsIndexAtTheFront",
        [](const fs::path& d, const fs::path& o) {
          const auto faststart = d / "faststart.mp4";
-         auto run = run_captured({.argv = {"ffmpeg", "-v", "error", "-y", "-i", source("landscape_1080p").string(), "-c", "copy",
-                                           "-movflags", "+faststart", faststart.string()}},
+         auto run = run_captured({.argv = {"ffmpeg", "-v", "error", "-y", "-i", source("landscape_1080p").string(),
+                                           "-c", "copy", "-movflags", "+faststart", faststart.string()}},
                                  4096);
          EXPECT_TRUE(run && run->result.succeeded());
          copy_prefix(faststart, d / "cut.mp4", 0.4);
@@ -118,19 +120,29 @@ const std::vector<BadInput>& cases() {
        },
        "is not a regular file"},
       {"LongerThanTheDurationLimit",
-       [](const fs::path&, const fs::path& o) { return args(source("short_2s"), o, {"--max-duration", "1"}); },
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--max-duration", "1"});
+       },
        "--max-duration"},
       {"LargerThanTheSizeLimit",
-       [](const fs::path&, const fs::path& o) { return args(source("short_2s"), o, {"--max-width", "640"}); },
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--max-width", "640"});
+       },
        "larger than the limit of 640x7680"},
       {"FasterThanTheFrameRateLimit",
-       [](const fs::path&, const fs::path& o) { return args(source("short_2s"), o, {"--max-frame-rate", "24"}); },
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--max-frame-rate", "24"});
+       },
        "more than the limit of 24"},
       {"UnknownRendition",
-       [](const fs::path&, const fs::path& o) { return args(source("short_2s"), o, {"--renditions", "999p"}); },
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--renditions", "999p"});
+       },
        "unknown rendition '999p'"},
       {"RenditionLargerThanTheSource",
-       [](const fs::path&, const fs::path& o) { return args(source("short_2s"), o, {"--renditions", "2160p"}); },
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--renditions", "2160p"});
+       },
        "none of the requested renditions fits a 1280x720 source"},
       {"UnknownPreset",
        [](const fs::path&, const fs::path& o) {
@@ -144,7 +156,9 @@ const std::vector<BadInput>& cases() {
 }
 
 // Names the case in gtest's messages instead of dumping its bytes.
-void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadInput& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class BadInputTest : public ::testing::TestWithParam<BadInput> {};
 

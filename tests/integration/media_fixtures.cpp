@@ -40,40 +40,59 @@ const std::map<std::string, Recipe>& recipes() {
       {"landscape_1080p", {h264(with_tone(pattern("1920x1080", "30", 6)), true), "mp4", {}}},
       {"long_1080p", {h264(with_tone(pattern("1920x1080", "30", 30)), true), "mp4", {}}},
       // Stored landscape, shown portrait: as phones record.
-      {"portrait_phone", {h264(with_tone(pattern("1920x1080", "30", 3)), true), "mp4",
-                          {"-c", "copy", "-metadata:s:v:0", "rotate=90"}}},
+      {"portrait_phone",
+       {h264(with_tone(pattern("1920x1080", "30", 3)), true), "mp4", {"-c", "copy", "-metadata:s:v:0", "rotate=90"}}},
       {"silent_360p", {h264(pattern("640x360", "25", 3), false), "mp4", {}}},
       // FFV1 stores odd sizes that H.264 4:2:0 cannot.
-      {"odd_853x479", {[] {
-                         auto a = with_tone(pattern("864x480", "30", 3));
-                         a.insert(a.end(), {"-vf", "scale=853:479,setsar=1,format=yuv444p", "-c:v", "ffv1", "-c:a", "aac"});
-                         return a;
-                       }(),
-                       "mkv", {}}},
-      {"interlaced_576i", {[] {
-                             auto a = with_tone(pattern("720x576", "25", 3));
-                             a.insert(a.end(), {"-vf", "setfield=tff", "-c:v", "libx264", "-preset", "ultrafast",
-                                                "-flags", "+ildct+ilme", "-x264-params", "tff=1", "-c:a", "aac"});
-                             return a;
-                           }(),
-                           "mp4", {}}},
+      {"odd_853x479",
+       {[] {
+          auto a = with_tone(pattern("864x480", "30", 3));
+          a.insert(a.end(), {"-vf", "scale=853:479,setsar=1,format=yuv444p", "-c:v", "ffv1", "-c:a", "aac"});
+          return a;
+        }(),
+        "mkv",
+        {}}},
+      {"interlaced_576i",
+       {[] {
+          auto a = with_tone(pattern("720x576", "25", 3));
+          a.insert(a.end(), {"-vf", "setfield=tff", "-c:v", "libx264", "-preset", "ultrafast", "-flags", "+ildct+ilme",
+                             "-x264-params", "tff=1", "-c:a", "aac"});
+          return a;
+        }(),
+        "mp4",
+        {}}},
       {"uhd_2160p", {h264(pattern("3840x2160", "24", 2), false), "mp4", {}}},
       {"short_2s", {h264(with_tone(pattern("1280x720", "30", 2)), true), "mp4", {}}},
       // Two seconds of black before the picture: the poster must not be black.
-      {"black_opening", {[] {
-                           std::vector<std::string> a = {"-f", "lavfi", "-i", "color=black:size=1280x720:rate=30:duration=2",
-                                                         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30:duration=3",
-                                                         "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]"};
-                           return h264(a, false);
-                         }(),
-                         "mp4", {}}},
-      {"audio_only", {{"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "aac"}, "m4a", {}}},
-      {"image_png", {{"-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "-f", "image2", "-c:v", "png"}, "png", {}}},
+      {"black_opening",
+       {[] {
+          std::vector<std::string> a = {"-f",
+                                        "lavfi",
+                                        "-i",
+                                        "color=black:size=1280x720:rate=30:duration=2",
+                                        "-f",
+                                        "lavfi",
+                                        "-i",
+                                        "testsrc2=size=1280x720:rate=30:duration=3",
+                                        "-filter_complex",
+                                        "[0:v][1:v]concat=n=2:v=1:a=0[v]",
+                                        "-map",
+                                        "[v]"};
+          return h264(a, false);
+        }(),
+        "mp4",
+        {}}},
+      {"audio_only",
+       {{"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "aac"}, "m4a", {}}},
+      {"image_png",
+       {{"-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", "-f", "image2", "-c:v", "png"}, "png", {}}},
   };
   return kRecipes;
 }
 
-fs::path media_dir() { return fs::path(ST_TEST_MEDIA_DIR); }
+fs::path media_dir() {
+  return fs::path(ST_TEST_MEDIA_DIR);
+}
 
 void run_ffmpeg(std::vector<std::string> args, const fs::path& output) {
   std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y"};
@@ -148,7 +167,9 @@ CliRun run_cli(const std::vector<std::string>& args, const std::function<void(st
   return run;
 }
 
-nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(read_text(path)); }
+nlohmann::json read_json(const fs::path& path) {
+  return nlohmann::json::parse(read_text(path));
+}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -163,8 +184,8 @@ nlohmann::json probe_rendition(const fs::path& folder) {
     std::ofstream out(joined, std::ios::binary);
     out << read_text(folder / "init.mp4") << read_text(folder / "seg-00001.m4s");
   }
-  auto run = run_captured({.argv = {"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams", "-count_frames",
-                                    "-print_format", "json", joined.string()}},
+  auto run = run_captured({.argv = {"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_streams",
+                                    "-count_frames", "-print_format", "json", joined.string()}},
                           1 << 20);
   fs::remove(joined);
   EXPECT_TRUE(run.has_value());
@@ -175,8 +196,8 @@ nlohmann::json probe_rendition(const fs::path& folder) {
 }
 
 double average_luma(const fs::path& image) {
-  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", image.string(), "-vf",
-                                    "signalstats,metadata=mode=print:file=-", "-f", "null", "-"}},
+  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-i", image.string(),
+                                    "-vf", "signalstats,metadata=mode=print:file=-", "-f", "null", "-"}},
                           1 << 20);
   EXPECT_TRUE(run.has_value());
   return run ? parse_signalstats(run->stdout_text).average : -1;
@@ -185,7 +206,8 @@ double average_luma(const fs::path& image) {
 std::vector<std::string> tree(const fs::path& dir) {
   std::vector<std::string> out;
   if (!fs::exists(dir)) return out;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) out.push_back(fs::relative(entry.path(), dir).string());
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    out.push_back(fs::relative(entry.path(), dir).string());
   std::sort(out.begin(), out.end());
   return out;
 }

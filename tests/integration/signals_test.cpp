@@ -36,16 +36,16 @@ TEST_P(StopSignalTest, StopsFfmpegRemovesThePartialOutputAndExitsNonZero) {
   const int sig = GetParam();
   const auto dir = fresh_dir("signal-" + std::to_string(sig));
   bool sent = false;
-  const auto run = testing::run_cli(
-      {"transcode", testing::source("long_1080p").string(), "-o", (dir / "out").string(), "--preset", "medium", "--json"},
-      [&](std::string_view line, pid_t pid) {
-        // Once ffmpeg has produced something, the staging folder holds partial segments.
-        if (!sent && line.find("\"event\":\"progress\"") != std::string::npos &&
-            line.find("\"encoded_seconds\":0,") == std::string::npos) {
-          ::kill(pid, sig);
-          sent = true;
-        }
-      });
+  const auto run = testing::run_cli({"transcode", testing::source("long_1080p").string(), "-o", (dir / "out").string(),
+                                     "--preset", "medium", "--json"},
+                                    [&](std::string_view line, pid_t pid) {
+                                      // Once ffmpeg has produced something, the staging folder holds partial segments.
+                                      if (!sent && line.find("\"event\":\"progress\"") != std::string::npos &&
+                                          line.find("\"encoded_seconds\":0,") == std::string::npos) {
+                                        ::kill(pid, sig);
+                                        sent = true;
+                                      }
+                                    });
   ASSERT_TRUE(sent) << "the transcode finished before it could be interrupted";
   EXPECT_EQ(run.result.exit_code, 128 + sig) << run.stderr_text();
   EXPECT_TRUE(testing::tree(dir).empty()) << "left behind: " << testing::tree(dir).front();
@@ -53,7 +53,9 @@ TEST_P(StopSignalTest, StopsFfmpegRemovesThePartialOutputAndExitsNonZero) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Signals, StopSignalTest, ::testing::Values(SIGINT, SIGTERM),
-                         [](const ::testing::TestParamInfo<int>& param_info) { return param_info.param == SIGINT ? "SIGINT" : "SIGTERM"; });
+                         [](const ::testing::TestParamInfo<int>& param_info) {
+                           return param_info.param == SIGINT ? "SIGINT" : "SIGTERM";
+                         });
 
 }  // namespace
 }  // namespace st

@@ -108,7 +108,8 @@ void expect_complete_output(const fs::path& out, const Expectation& expected) {
   const auto mpd = read_text(out / "manifest.mpd");
   for (const auto& size : expected.sizes) {
     const auto x = size.find('x');
-    EXPECT_NE(mpd.find(fmt::format("width=\"{}\" height=\"{}\"", size.substr(0, x), size.substr(x + 1))), std::string::npos)
+    EXPECT_NE(mpd.find(fmt::format("width=\"{}\" height=\"{}\"", size.substr(0, x), size.substr(x + 1))),
+              std::string::npos)
         << size;
   }
   EXPECT_EQ(mpd.find("contentType=\"audio\"") != std::string::npos, expected.audio);
@@ -220,14 +221,14 @@ TEST(Transcode, A4KSourceMakesTheFullLadderUpTo2160p) {
   const auto run = run_cli({"transcode", source("uhd_2160p").string(), "-o", (dir / "out").string(), "--preset",
                             "ultrafast", "--segment-duration", "2", "--json"});
   ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
-  expect_complete_output(dir / "out", {{"3840x2160", "2560x1440", "1920x1080", "1280x720", "854x480", "640x360", "426x240"},
-                                       false});
+  expect_complete_output(dir / "out",
+                         {{"3840x2160", "2560x1440", "1920x1080", "1280x720", "854x480", "640x360", "426x240"}, false});
 }
 
 TEST(Transcode, ATwoSecondClipShorterThanOneSegmentWorks) {
   const auto dir = fresh_dir("short");
-  const auto run = run_cli({"transcode", source("short_2s").string(), "-o", (dir / "out").string(), "--preset",
-                            "ultrafast", "--json"});
+  const auto run = run_cli(
+      {"transcode", source("short_2s").string(), "-o", (dir / "out").string(), "--preset", "ultrafast", "--json"});
   ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
   expect_complete_output(dir / "out", {{"1280x720", "854x480", "640x360", "426x240"}, true});
   const auto report = read_json(dir / "out" / "report.json");

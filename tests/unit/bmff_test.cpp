@@ -55,9 +55,9 @@ Bytes avc1_entry() {
 
 Bytes mp4a_entry() {
   Bytes entry(6 + 2 + 8, 0);
-  put(entry, 2, 2);      // channels
-  put(entry, 16, 2);     // sample size
-  put(entry, 0, 4);      // pre-defined, reserved
+  put(entry, 2, 2);   // channels
+  put(entry, 16, 2);  // sample size
+  put(entry, 0, 4);   // pre-defined, reserved
   put(entry, 48000u << 16, 4);
   // ES_Descriptor > DecoderConfigDescriptor (object type 0x40) > DecoderSpecificInfo (AAC LC = 2).
   const Bytes dsi = {0x05, 0x02, 0x11, 0x90};
@@ -114,7 +114,8 @@ class BmffTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const Bytes& bytes) {
     const auto path = dir_ / name;
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return path;
   }
   fs::path dir_;

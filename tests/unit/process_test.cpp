@@ -43,8 +43,9 @@ TEST(Process, ReportsTheExitCodeAndTheEndOfStderr) {
 }
 
 TEST(Process, KeepsOnlyTheTailOfAChattyStderr) {
-  auto process = Process::spawn({.argv = {"sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line$i >&2; i=$((i+1)); done"},
-                                 .stderr_tail_bytes = 100});
+  auto process =
+      Process::spawn({.argv = {"sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line$i >&2; i=$((i+1)); done"},
+                      .stderr_tail_bytes = 100});
   ASSERT_TRUE(process.has_value());
   const auto result = process->wait(nullptr);
   EXPECT_LE(result.stderr_tail.size(), 100U);

@@ -37,7 +37,8 @@ TEST(JsonProgressView, WritesOneJsonObjectPerLine) {
   ASSERT_NE(out, nullptr);
   auto view = make_progress_view(/*json=*/true, out);
   view->step_started("encode");
-  view->encode_progress({.encoded_seconds = 5, .speed = 2, .frame = 150, .finished = false}, {.percent = 25, .eta_seconds = 7.5});
+  view->encode_progress({.encoded_seconds = 5, .speed = 2, .frame = 150, .finished = false},
+                        {.percent = 25, .eta_seconds = 7.5});
   view->failed({ErrorCode::kInvalidInput, "no video stream"});
   const auto text = read_all(out);
   std::fclose(out);

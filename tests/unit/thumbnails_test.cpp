@@ -21,7 +21,7 @@ TEST(ParseSignalstats, ReadsTheLumaFigures) {
 }
 
 TEST(LumaStats, BlackAndFlatFramesAreNotInformative) {
-  EXPECT_FALSE((LumaStats{.low = 16, .high = 17, .average = 16}).is_informative());    // black
+  EXPECT_FALSE((LumaStats{.low = 16, .high = 17, .average = 16}).is_informative());     // black
   EXPECT_FALSE((LumaStats{.low = 200, .high = 203, .average = 201}).is_informative());  // a white card
   EXPECT_TRUE((LumaStats{.low = 30, .high = 90, .average = 60}).is_informative());      // a dark scene
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# clang-format (every source and test) and clang-tidy (src/), as configured in the repo.
+#   scripts/lint.sh BUILD_DIR    BUILD_DIR holds compile_commands.json
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=${1:-build/release}
+
+mapfile -t sources < <(git ls-files '*.cpp' '*.hpp')
+echo "lint: clang-format on ${#sources[@]} files"
+clang-format --dry-run --Werror "${sources[@]}"
+
+mapfile -t units < <(git ls-files 'src/*.cpp')
+echo "lint: clang-tidy on ${#units[@]} files"
+printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build_dir" --quiet 2>&1 \
+  | grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated|^Suppressed [0-9]+ warnings|^Use -header-filter' \
+  | tee /tmp/st-clang-tidy.log
+if grep -q -E 'warning:|error:' /tmp/st-clang-tidy.log; then
+  echo "lint: clang-tidy found problems" >&2
+  exit 1
+fi
+echo "lint: clean"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what StreamTranscoding needs on Debian 12, skipping what is present.
+#
+#   scripts/setup.sh          everything: build, run, lint and test (players included)
+#   scripts/setup.sh build    only what building and running `transcode` needs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scope=${1:-test}
+
+build_packages=(
+  g++ cmake ninja-build pkg-config
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
+  libgtest-dev libgmock-dev
+  ffmpeg
+)
+test_packages=(clang-format clang-tidy chromium)
+
+wanted=("${build_packages[@]}")
+if [ "$scope" != build ]; then
+  wanted+=("${test_packages[@]}")
+  # Node.js may come from elsewhere (the CI image has its own); only install Debian's when absent.
+  command -v node > /dev/null || wanted+=(nodejs)
+  command -v npm > /dev/null || wanted+=(npm)
+fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+
+if [ "$scope" != build ]; then
+  # Players and the browser driver for the player tests, pinned by package-lock.json.
+  if [ ! -d tests/player/node_modules/playwright-core ] || [ tests/player/package-lock.json -nt tests/player/node_modules ]; then
+    echo "setup: installing the player test packages (npm ci)"
+    npm ci --prefix tests/player --no-audit --no-fund --loglevel=error > /dev/null
+    touch tests/player/node_modules
+  fi
+fi
+echo "setup: ready"

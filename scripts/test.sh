@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, lints and runs every test: unit, integration
+# (real ffmpeg) and player (hls.js, dash.js, Shaka in chromium) on the release
+# build, then unit and integration again under AddressSanitizer + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh test
+
+jobs=$(nproc)
+cmake --preset release > /dev/null
+cmake --build --preset release -j "$jobs"
+scripts/lint.sh build/release
+ctest --preset release -j "$jobs"
+
+cmake --preset asan > /dev/null
+cmake --build --preset asan -j "$jobs"
+ctest --preset asan -j "$jobs" --label-exclude player
