@@ -50,8 +50,8 @@ class Encoder {
   using ProgressHandler = std::function<void(const EncodeProgress&)>;
 
   // Runs the command; ffmpeg's failure becomes an Error quoting its last words.
-  Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress, const std::stop_token& stop,
-                            const ProcessLimits& limits) const;
+  Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress,
+                            const std::stop_token& stop, const ProcessLimits& limits) const;
 };
 
 }  // namespace st

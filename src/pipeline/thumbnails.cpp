@@ -81,7 +81,8 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
                              "3", "-f", "image2", "-update", "1", candidate.string()});
     best.commands.push_back(argv);
 
-    auto run = run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
+    auto run =
+        run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
     if (!run) return tl::unexpected(run.error());
     if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
     std::error_code ec;

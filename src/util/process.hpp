@@ -91,7 +91,8 @@ struct CapturedRun {
   ProcessResult result;
   std::string stdout_text;
 };
-Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes, const std::stop_token& stop = {});
+Result<CapturedRun> run_captured(const ProcessSpec& spec, std::size_t max_stdout_bytes,
+                                 const std::stop_token& stop = {});
 
 // Absolute path of an executable found on PATH, or an error naming what is missing.
 Result<std::string> find_executable(std::string_view name);
