@@ -126,8 +126,13 @@ std::string format_clock(double seconds) {
 
 std::string progress_bar(double percent, int width) {
   const int filled = std::clamp(static_cast<int>(percent / 100.0 * width), 0, width);
-  return "[" + std::string(static_cast<std::size_t>(filled), '#') +
-         std::string(static_cast<std::size_t>(width - filled), '.') + "]";
+  std::string bar;
+  bar.reserve(static_cast<std::size_t>(width) + 2);
+  bar += '[';
+  bar.append(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(width - filled), '.');
+  bar += ']';
+  return bar;
 }
 
 std::unique_ptr<ProgressView> make_progress_view(bool json, std::FILE* out) {

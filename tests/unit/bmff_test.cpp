@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -19,10 +20,12 @@ void put(Bytes& out, std::uint64_t value, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<std::uint8_t>((value >> (8 * i)) & 0xFF));
 }
 Bytes box(const std::string& type, const Bytes& payload) {
-  Bytes out;
-  put(out, payload.size() + 8, 4);
-  out.insert(out.end(), type.begin(), type.end());
-  out.insert(out.end(), payload.begin(), payload.end());
+  Bytes out(8 + payload.size());
+  const auto size = payload.size() + 8;
+  for (int i = 0; i < 4; ++i)
+    out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>((size >> (24 - 8 * i)) & 0xFF);
+  std::copy(type.begin(), type.end(), out.begin() + 4);
+  std::copy(payload.begin(), payload.end(), out.begin() + 8);
   return out;
 }
 Bytes cat(std::initializer_list<Bytes> parts) {
@@ -31,10 +34,12 @@ Bytes cat(std::initializer_list<Bytes> parts) {
   return out;
 }
 Bytes full(int version, std::uint32_t flags, const Bytes& rest) {
-  Bytes out;
-  put(out, static_cast<std::uint64_t>(version), 1);
-  put(out, flags, 3);
-  out.insert(out.end(), rest.begin(), rest.end());
+  Bytes out(4 + rest.size());
+  out[0] = static_cast<std::uint8_t>(version);
+  out[1] = static_cast<std::uint8_t>((flags >> 16) & 0xFF);
+  out[2] = static_cast<std::uint8_t>((flags >> 8) & 0xFF);
+  out[3] = static_cast<std::uint8_t>(flags & 0xFF);
+  std::copy(rest.begin(), rest.end(), out.begin() + 4);
   return out;
 }
 Bytes words(std::initializer_list<std::uint32_t> values) {
