@@ -15,11 +15,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double self_cpu_seconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+// Our CPU time plus that of every child reaped so far (ffprobe, ffmpeg).
+double cpu_seconds() {
+  double total = 0;
+  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage usage{};
+    ::getrusage(who, &usage);
+    total += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  }
+  return total;
 }
 
 std::int64_t self_peak_rss_bytes() {
@@ -28,28 +33,23 @@ std::int64_t self_peak_rss_bytes() {
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
 }
 
-// Wall and CPU time of one step; children's CPU is added by the step itself.
+// Wall and CPU time of one step, children included.
 class StepTimer {
  public:
   StepTimer(std::string name, std::vector<StepTiming>& sink)
-      : sink_(sink),
-        name_(std::move(name)),
-        wall_start_(std::chrono::steady_clock::now()),
-        cpu_start_(self_cpu_seconds()) {}
+      : sink_(sink), name_(std::move(name)), wall_start_(std::chrono::steady_clock::now()), cpu_start_(cpu_seconds()) {}
   StepTimer(const StepTimer&) = delete;
   StepTimer& operator=(const StepTimer&) = delete;
   ~StepTimer() {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
-    sink_.push_back({name_, wall, self_cpu_seconds() - cpu_start_ + child_cpu_});
+    sink_.push_back({name_, wall, cpu_seconds() - cpu_start_});
   }
-  void add_child_cpu(double seconds) { child_cpu_ += seconds; }
 
  private:
   std::vector<StepTiming>& sink_;
   std::string name_;
   std::chrono::steady_clock::time_point wall_start_;
   double cpu_start_;
-  double child_cpu_ = 0;
 };
 
 }  // namespace
@@ -88,7 +88,6 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
         command, [&](const EncodeProgress& p) { observer.encode_progress(p, estimate(p, duration)); }, stop,
         options_.encode.limits);
     if (!result) return tl::unexpected(result.error());
-    timer.add_child_cpu(result->user_cpu_seconds + result->system_cpu_seconds);
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
   }
   {
@@ -119,7 +118,6 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     auto poster = PosterExtractor(options_.poster).extract(source, report.source, root / report.poster_file, stop);
     if (!poster) return tl::unexpected(poster.error());
     for (auto& argv : poster->commands) report.commands.push_back({"thumbnails", argv});
-    timer.add_child_cpu(poster->cpu_seconds);
     report.poster = std::move(*poster);
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,8 @@ namespace fs = std::filesystem;
 // Where to look, as fractions of the duration: past opening titles first.
 constexpr std::array<double, 4> kCandidatePositions = {0.10, 0.33, 0.50, 0.75};
 constexpr double kWindowSeconds = 2.0;
+constexpr double kKeyframeWindowSeconds = 10.0;
+constexpr int kKeyframeCandidates = 5;
 constexpr std::chrono::seconds kTimeLimit{120};
 
 double stat_value(std::string_view text, std::string_view key) {
@@ -69,41 +72,50 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
   for (std::size_t i = 0; i < kCandidatePositions.size(); ++i) {
     const double position = info.duration_seconds * kCandidatePositions[i];
     const auto candidate = destination.parent_path() / fmt::format(".poster-candidate-{}.jpg", i);
-
-    std::string filters = info.video.interlaced ? "bwdif=mode=send_frame," : "";
-    // Statistics go to stdout ("-"), which keeps paths out of the filter graph's escaping rules.
-    filters += fmt::format("thumbnail=n={},signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", window_frames,
-                           width, height);
-    std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel",
-                                  "error", "-y",           "-ss",      fmt::format("{:.3f}", position)};
-    for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
-    argv.insert(argv.end(), {"-map", fmt::format("0:{}", info.video.index), "-vf", filters, "-frames:v", "1", "-q:v",
-                             "3", "-f", "image2", "-update", "1", candidate.string()});
-    best.commands.push_back(argv);
-
-    auto run =
-        run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
-    if (!run) return tl::unexpected(run.error());
-    if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
     std::error_code ec;
-    best.cpu_seconds += run->result.user_cpu_seconds + run->result.system_cpu_seconds;
-    if (!run->result.succeeded() || !fs::exists(candidate, ec)) {
-      continue;  // a late position can fall past the last frame of a short clip
-    }
-    const auto luma = parse_signalstats(run->stdout_text);
 
-    const double contrast = luma.high - luma.low + luma.high / 10.0;
+    // Keyframes only first: no decoding from the previous keyframe up to the
+    // position, so a try costs a few frames. A window without a keyframe (a short
+    // clip, a long GOP) falls back to decoding every frame.
+    std::optional<LumaStats> luma;
+    for (const bool keyframes_only : {true, false}) {
+      const double window = keyframes_only ? kKeyframeWindowSeconds : kWindowSeconds;
+      const int frames = keyframes_only ? kKeyframeCandidates : window_frames;
+      std::string filters = info.video.interlaced ? "bwdif=mode=send_frame," : "";
+      // Statistics go to stdout ("-"), which keeps paths out of the filter graph's escaping rules.
+      filters += fmt::format("thumbnail=n={},signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", frames,
+                             width, height);
+      std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"};
+      if (keyframes_only) argv.insert(argv.end(), {"-skip_frame", "nokey"});
+      argv.insert(argv.end(), {"-ss", fmt::format("{:.3f}", position), "-t", fmt::format("{:.3f}", window)});
+      for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
+      argv.insert(argv.end(), {"-map", fmt::format("0:{}", info.video.index), "-vf", filters, "-frames:v", "1", "-q:v",
+                               "3", "-f", "image2", "-update", "1", candidate.string()});
+      best.commands.push_back(argv);
+
+      auto run =
+          run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
+      if (!run) return tl::unexpected(run.error());
+      if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
+      if (run->result.succeeded() && fs::exists(candidate, ec)) {
+        luma = parse_signalstats(run->stdout_text);
+        break;
+      }
+    }
+    if (!luma) continue;  // a late position can fall past the last frame of a short clip
+
+    const double contrast = luma->high - luma->low + luma->high / 10.0;
     if (contrast > best_contrast) {
       if (auto moved = move_file(candidate, destination); !moved) return tl::unexpected(moved.error());
       best_contrast = contrast;
       best.file = destination;
       // Timestamps restart at zero after an input seek.
-      best.position_seconds = position + luma.frame_seconds;
-      best.luma_average = luma.average;
+      best.position_seconds = position + luma->frame_seconds;
+      best.luma_average = luma->average;
     } else {
       fs::remove(candidate, ec);
     }
-    if (luma.is_informative()) break;
+    if (luma->is_informative()) break;
   }
   if (best.file.empty()) return fail(ErrorCode::kProcess, "ffmpeg could not extract a poster frame");
   best.width = width;

@@ -3,42 +3,45 @@
 #include <pthread.h>
 #include <csignal>
 
-#include <ctime>
 
 namespace st {
 namespace {
 
-sigset_t stop_signals() {
+// SIGUSR1 only wakes the watcher when it is destroyed; it requests nothing.
+constexpr int kWakeSignal = SIGUSR1;
+
+sigset_t watched_signals() {
   sigset_t set;
   ::sigemptyset(&set);
   ::sigaddset(&set, SIGINT);
   ::sigaddset(&set, SIGTERM);
+  ::sigaddset(&set, kWakeSignal);
   return set;
 }
 
 }  // namespace
 
 SignalWatcher::SignalWatcher() {
-  const sigset_t set = stop_signals();
-  ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const sigset_t set = watched_signals();
+  ::pthread_sigmask(SIG_BLOCK, &set, &previous_mask_);
   thread_ = std::jthread([this](const std::stop_token& own_stop) {
-    const sigset_t wanted = stop_signals();
-    // A short timeout lets the destructor end the thread without sending it a signal.
-    const timespec timeout{0, 200'000'000};
+    const sigset_t wanted = watched_signals();
     while (!own_stop.stop_requested()) {
-      const int sig = ::sigtimedwait(&wanted, nullptr, &timeout);
-      if (sig > 0) {
-        int expected = 0;
-        received_.compare_exchange_strong(expected, sig);
-        source_.request_stop();
-      }
+      int sig = 0;
+      if (::sigwait(&wanted, &sig) != 0 || sig == kWakeSignal) continue;
+      int expected = 0;
+      received_.compare_exchange_strong(expected, sig);
+      source_.request_stop();
     }
   });
 }
 
 SignalWatcher::~SignalWatcher() {
   thread_.request_stop();
+  // Directed at the watcher thread, so it cannot be taken by anyone else.
+  ::pthread_kill(thread_.native_handle(), kWakeSignal);
   thread_.join();
+  ::pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
 }
 
 }  // namespace st
