@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <csignal>
 
-
 namespace st {
 namespace {
 
