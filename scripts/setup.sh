@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what StreamTranscoding needs on Debian 12, skipping what is present.
 #
-#   scripts/setup.sh          everything: build, run, lint and test (players included)
+#   scripts/setup.sh          everything: build, run, lint and test (servers and players included)
 #   scripts/setup.sh build    only what building and running `transcode` needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +12,10 @@ build_packages=(
   g++ cmake ninja-build pkg-config
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev
+  libpqxx-dev libboost1.81-dev
   ffmpeg
 )
-test_packages=(clang-format clang-tidy chromium)
+test_packages=(clang-format clang-tidy chromium postgresql curl)
 
 wanted=("${build_packages[@]}")
 if [ "$scope" != build ]; then

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, lints and runs every test: unit, integration
-# (real ffmpeg) and player (hls.js, dash.js, Shaka in chromium) on the release
-# build, then unit and integration again under AddressSanitizer + UBSan.
+# Installs what is missing, starts the servers (scripts/dev-stack.sh), builds,
+# lints and runs every test: unit, integration (real ffmpeg and PostgreSQL) and
+# player (hls.js, dash.js, Shaka in chromium) on the release build, then unit and
+# integration again under AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh test
+# The servers the integration tests use, on loopback (PostgreSQL today).
+eval "$(scripts/dev-stack.sh up)"
 
 jobs=$(nproc)
 cmake --preset release > /dev/null

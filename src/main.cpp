@@ -1,7 +1,8 @@
-// stream-transcoding: one binary for the one-shot `transcode` command and, in
-// later releases, the `serve` and `migrate` commands of the service.
+// stream-transcoding: one binary for the one-shot `transcode` command, the
+// service (`serve`) and its database migrations (`migrate`).
 #include <CLI/CLI.hpp>
 
+#include "cli/serve_command.hpp"
 #include "cli/transcode_command.hpp"
 #include "util/signal_watcher.hpp"
 
@@ -15,6 +16,10 @@ int main(int argc, char** argv) {
 
   st::TranscodeArgs transcode;
   auto* transcode_cmd = st::add_transcode_command(app, transcode);
+  st::ServeArgs serve;
+  auto* serve_cmd = st::add_serve_command(app, serve);
+  st::ServeArgs migrate;
+  auto* migrate_cmd = st::add_migrate_command(app, migrate);
 
   try {
     app.parse(argc, argv);
@@ -24,5 +29,7 @@ int main(int argc, char** argv) {
   }
 
   if (*transcode_cmd) return st::run_transcode(std::move(transcode), signals);
+  if (*serve_cmd) return st::run_serve(serve, signals);
+  if (*migrate_cmd) return st::run_migrate(migrate);
   return st::kExitBadInput;
 }

@@ -16,6 +16,12 @@ std::string_view to_string(ErrorCode code) {
       return "process";
     case ErrorCode::kCancelled:
       return "cancelled";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kConflict:
+      return "conflict";
     case ErrorCode::kInternal:
       return "internal";
   }

@@ -19,6 +19,9 @@ enum class ErrorCode {
   kIo,             // local filesystem failure
   kProcess,        // a child process failed to start or failed while running
   kCancelled,      // a stop was requested (signal, job cancel)
+  kUnavailable,    // a dependency (database, broker, storage) is down: retry later
+  kNotFound,       // the thing asked for does not exist
+  kConflict,       // the request contradicts the current state (a stale fencing token)
   kInternal,       // a bug or an invariant we could not keep
 };
 

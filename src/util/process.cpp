@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <csignal>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -53,8 +54,8 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 }
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const char* path, char* const* argv, int stdout_fd, int stderr_fd, int error_fd,
-                             const ProcessLimits& limits) {
+[[noreturn]] void exec_child(const char* path, char* const* argv, char* const* envp, int stdout_fd, int stderr_fd,
+                             int error_fd, const ProcessLimits& limits) {
   ::setpgid(0, 0);
   // If the parent dies, even by SIGKILL, the child must not run on unsupervised.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -76,7 +77,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
   }
   if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes);
 
-  ::execve(path, argv, ::environ);
+  ::execve(path, argv, envp);
   const int err = errno;
   (void)!::write(error_fd, &err, sizeof err);
   ::_exit(127);
@@ -129,6 +130,19 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   argv.reserve(spec.argv.size() + 1);
   for (const auto& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
+  std::vector<std::string> environment;
+  for (char** entry = ::environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto name = text.substr(0, text.find('=') + 1);
+    const bool replaced = std::any_of(spec.environment.begin(), spec.environment.end(),
+                                      [&](const std::string& extra) { return extra.starts_with(name); });
+    if (!replaced) environment.emplace_back(text);
+  }
+  environment.insert(environment.end(), spec.environment.begin(), spec.environment.end());
+  std::vector<char*> envp;
+  envp.reserve(environment.size() + 1);
+  for (auto& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
 
   Pipe out;
   Pipe err;
@@ -140,7 +154,8 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   const pid_t pid = ::fork();
   if (pid < 0) return fail(ErrorCode::kProcess, fmt::format("fork failed: {}", std::strerror(errno)));
   if (pid == 0) {
-    exec_child(path->c_str(), argv.data(), out.write_end, err.write_end, exec_status.write_end, spec.limits);
+    exec_child(path->c_str(), argv.data(), envp.data(), out.write_end, err.write_end, exec_status.write_end,
+               spec.limits);
   }
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
 

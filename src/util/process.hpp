@@ -32,6 +32,8 @@ struct ProcessSpec {
   // so arguments are never reinterpreted.
   std::vector<std::string> argv;
   ProcessLimits limits;
+  // Added to (or replacing in) the inherited environment, as "NAME=value".
+  std::vector<std::string> environment;
   // Only the end of stderr is kept: ffmpeg's last lines say why it failed, and a
   // chatty child must not grow our memory.
   std::size_t stderr_tail_bytes = std::size_t{16} * 1024;

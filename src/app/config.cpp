@@ -1,0 +1,236 @@
+#include "app/config.hpp"
+
+#include "pipeline/encoder.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace st {
+namespace {
+
+using nlohmann::json;
+
+// One configurable key: how to set it from text, and its section and name.
+struct Field {
+  std::string section;
+  std::string key;
+  std::function<std::optional<std::string>(const std::string&)> set;  // error text, or nullopt
+};
+
+std::function<std::optional<std::string>(const std::string&)> bind(int& target) {
+  return [&target](const std::string& text) -> std::optional<std::string> {
+    int value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || ptr != text.data() + text.size()) return fmt::format("'{}' is not a whole number", text);
+    target = value;
+    return std::nullopt;
+  };
+}
+std::function<std::optional<std::string>(const std::string&)> bind(double& target) {
+  return [&target](const std::string& text) -> std::optional<std::string> {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(text, &used);
+      if (used != text.size()) return fmt::format("'{}' is not a number", text);
+      target = value;
+      return std::nullopt;
+    } catch (const std::exception&) {
+      return fmt::format("'{}' is not a number", text);
+    }
+  };
+}
+std::function<std::optional<std::string>(const std::string&)> bind(std::string& target) {
+  return [&target](const std::string& text) -> std::optional<std::string> {
+    target = text;
+    return std::nullopt;
+  };
+}
+
+std::vector<Field> fields_of(Config& c) {
+  return {
+      {"database", "url", bind(c.database.url)},
+      {"database", "password", bind(c.database.password)},
+      {"database", "password_file", bind(c.database.password_file)},
+      {"database", "pool_size", bind(c.database.pool_size)},
+      {"database", "acquire_timeout_ms", bind(c.database.acquire_timeout_ms)},
+      {"http", "host", bind(c.http.host)},
+      {"http", "port", bind(c.http.port)},
+      {"http", "max_connections", bind(c.http.max_connections)},
+      {"http", "read_timeout_ms", bind(c.http.read_timeout_ms)},
+      {"http", "max_body_bytes", bind(c.http.max_body_bytes)},
+      {"http", "threads", bind(c.http.threads)},
+      {"worker", "concurrency", bind(c.worker.concurrency)},
+      {"worker", "lease_seconds", bind(c.worker.lease_seconds)},
+      {"worker", "heartbeat_seconds", bind(c.worker.heartbeat_seconds)},
+      {"worker", "poll_ms", bind(c.worker.poll_ms)},
+      {"worker", "reaper_interval_ms", bind(c.worker.reaper_interval_ms)},
+      {"worker", "retry_base_ms", bind(c.worker.retry_base_ms)},
+      {"worker", "retry_cap_ms", bind(c.worker.retry_cap_ms)},
+      {"worker", "max_attempts", bind(c.worker.max_attempts)},
+      {"worker", "shutdown_grace_seconds", bind(c.worker.shutdown_grace_seconds)},
+      {"storage", "source_dir", bind(c.storage.source_dir)},
+      {"storage", "output_dir", bind(c.storage.output_dir)},
+      {"storage", "scratch_dir", bind(c.storage.scratch_dir)},
+      {"transcode", "preset", bind(c.transcode.preset)},
+      {"transcode", "segment_seconds", bind(c.transcode.segment_seconds)},
+      {"transcode", "max_duration_seconds", bind(c.transcode.max_duration_seconds)},
+      {"transcode", "max_width", bind(c.transcode.max_width)},
+      {"transcode", "max_height", bind(c.transcode.max_height)},
+      {"transcode", "max_frame_rate", bind(c.transcode.max_frame_rate)},
+      {"log", "level", bind(c.log.level)},
+      {"log", "format", bind(c.log.format)},
+  };
+}
+
+std::string env_name(const Field& f) {
+  std::string name = "ST_" + f.section + "__" + f.key;
+  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
+std::string text_of(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+void check_range(std::vector<std::string>& problems, const char* name, double value, double low, double high) {
+  if (value < low || value > high)
+    problems.push_back(fmt::format("{} must be between {} and {} (is {})", name, low, high, value));
+}
+
+void validate(const Config& c, std::vector<std::string>& problems) {
+  if (c.database.url.empty()) problems.emplace_back("database.url is required (ST_DATABASE__URL)");
+  check_range(problems, "database.pool_size", c.database.pool_size, 1, 1000);
+  check_range(problems, "database.acquire_timeout_ms", c.database.acquire_timeout_ms, 1, 600000);
+  check_range(problems, "http.port", c.http.port, 0, 65535);
+  check_range(problems, "http.max_connections", c.http.max_connections, 1, 100000);
+  check_range(problems, "http.read_timeout_ms", c.http.read_timeout_ms, 10, 600000);
+  check_range(problems, "http.max_body_bytes", c.http.max_body_bytes, 1024, 64 * 1024 * 1024);
+  check_range(problems, "http.threads", c.http.threads, 1, 64);
+  check_range(problems, "worker.concurrency", c.worker.concurrency, 0, 256);
+  check_range(problems, "worker.lease_seconds", c.worker.lease_seconds, 1, 3600);
+  check_range(problems, "worker.heartbeat_seconds", c.worker.heartbeat_seconds, 1, 3600);
+  if (c.worker.heartbeat_seconds * 2 > c.worker.lease_seconds) {
+    problems.push_back(
+        fmt::format("worker.heartbeat_seconds ({}) must be at most half of worker.lease_seconds ({}), "
+                    "or leases expire between heartbeats",
+                    c.worker.heartbeat_seconds, c.worker.lease_seconds));
+  }
+  check_range(problems, "worker.poll_ms", c.worker.poll_ms, 10, 600000);
+  check_range(problems, "worker.reaper_interval_ms", c.worker.reaper_interval_ms, 10, 600000);
+  check_range(problems, "worker.retry_base_ms", c.worker.retry_base_ms, 1, 86400000);
+  check_range(problems, "worker.retry_cap_ms", c.worker.retry_cap_ms, c.worker.retry_base_ms, 86400000);
+  check_range(problems, "worker.max_attempts", c.worker.max_attempts, 1, 100);
+  check_range(problems, "worker.shutdown_grace_seconds", c.worker.shutdown_grace_seconds, 0, 86400);
+  check_range(problems, "transcode.segment_seconds", c.transcode.segment_seconds, 1, 30);
+  if (!is_known_preset(c.transcode.preset)) {
+    problems.push_back(fmt::format("transcode.preset '{}' is not an x264 preset", c.transcode.preset));
+  }
+  if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
+      c.log.level != "error") {
+    problems.push_back(fmt::format("log.level '{}' is not one of trace, debug, info, warn, error", c.log.level));
+  }
+  if (c.log.format != "json" && c.log.format != "text" && c.log.format != "auto") {
+    problems.push_back(fmt::format("log.format '{}' is not one of json, text, auto", c.log.format));
+  }
+}
+
+std::string percent_encode(std::string_view text) {
+  std::string out;
+  for (const unsigned char ch : text) {
+    if (std::isalnum(ch) != 0 || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out += fmt::format("%{:02X}", ch);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
+                            const std::map<std::string, std::string>& environment) {
+  Config config;
+  std::vector<std::string> problems;
+  auto fields = fields_of(config);
+
+  if (file) {
+    std::ifstream in(*file);
+    if (!in) return fail(ErrorCode::kUsage, fmt::format("cannot read the configuration file {}", file->string()));
+    const json doc = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
+    if (doc.is_discarded() || !doc.is_object()) {
+      return fail(ErrorCode::kUsage, fmt::format("{} is not a JSON object", file->string()));
+    }
+    for (const auto& [section, values] : doc.items()) {
+      if (!values.is_object()) {
+        problems.push_back(fmt::format("{}: section '{}' must be an object", file->string(), section));
+        continue;
+      }
+      for (const auto& [key, value] : values.items()) {
+        auto field = std::find_if(fields.begin(), fields.end(),
+                                  [&](const Field& f) { return f.section == section && f.key == key; });
+        if (field == fields.end()) {
+          problems.push_back(fmt::format("{}: unknown key {}.{}", file->string(), section, key));
+        } else if (auto error = field->set(text_of(value))) {
+          problems.push_back(fmt::format("{}: {}.{}: {}", file->string(), section, key, *error));
+        }
+      }
+    }
+  }
+  for (const auto& field : fields) {
+    const auto it = environment.find(env_name(field));
+    if (it == environment.end()) continue;
+    if (auto error = field.set(it->second)) problems.push_back(fmt::format("{}: {}", env_name(field), *error));
+  }
+  for (const auto& [name, value] : environment) {
+    if (!name.starts_with("ST_") || name.find("__") == std::string::npos) continue;
+    const bool known = std::any_of(fields.begin(), fields.end(), [&](const Field& f) { return env_name(f) == name; });
+    if (!known) problems.push_back(fmt::format("{} is not a configuration key", name));
+  }
+
+  if (!config.database.password_file.empty()) {
+    std::ifstream secret(config.database.password_file);
+    if (!secret) {
+      problems.push_back(fmt::format("database.password_file {} cannot be read", config.database.password_file));
+    } else {
+      std::getline(secret, config.database.password);
+    }
+  }
+  validate(config, problems);
+
+  if (!problems.empty()) {
+    std::string message =
+        fmt::format("the configuration has {} problem{}:", problems.size(), problems.size() > 1 ? "s" : "");
+    for (const auto& p : problems) message += "\n  - " + p;
+    return fail(ErrorCode::kUsage, message);
+  }
+  return config;
+}
+
+std::string Config::database_conninfo() const {
+  if (database.password.empty()) return database.url;
+  const char separator = database.url.find('?') == std::string::npos ? '?' : '&';
+  return fmt::format("{}{}password={}", database.url, separator, percent_encode(database.password));
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> out;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq != std::string_view::npos) out.emplace(text.substr(0, eq), text.substr(eq + 1));
+  }
+  return out;
+}
+
+}  // namespace st

@@ -1,0 +1,87 @@
+// The service's configuration: one struct per section, defaults in code,
+// overridden by a JSON file and then by environment variables named
+// ST_SECTION__KEY (ST_DATABASE__POOL_SIZE=10). Every key is documented in
+// docs/configuration.md. load() reports every problem at once.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace st {
+
+struct DatabaseConfig {
+  std::string url;            // postgresql://user@host:port/db (no password here)
+  std::string password;       // prefer password_file
+  std::string password_file;  // a mounted Kubernetes Secret, for example
+  int pool_size = 30;
+  int acquire_timeout_ms = 5000;
+};
+
+struct HttpConfig {
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  int max_connections = 256;
+  int read_timeout_ms = 10000;
+  int max_body_bytes = 1024 * 1024;
+  int threads = 2;
+};
+
+struct WorkerConfig {
+  int concurrency = 0;  // 0: from the machine's (or cgroup's) cores and memory
+  int lease_seconds = 30;
+  int heartbeat_seconds = 10;
+  int poll_ms = 2000;
+  int reaper_interval_ms = 5000;
+  int retry_base_ms = 5000;
+  int retry_cap_ms = 600000;
+  int max_attempts = 3;
+  int shutdown_grace_seconds = 30;
+};
+
+struct StorageConfig {
+  std::string source_dir = ".";        // where object keys of the embedded file store live
+  std::string output_dir = "outputs";  // where outputs are published
+  std::string scratch_dir = "/tmp/stream-transcoding";
+};
+
+struct TranscodeConfig {
+  std::string preset = "veryfast";
+  double segment_seconds = 4;
+  double max_duration_seconds = 6 * 3600;
+  int max_width = 7680;
+  int max_height = 7680;
+  double max_frame_rate = 120;
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "auto";  // json, text, or auto (text on a terminal, json otherwise)
+};
+
+struct Config {
+  DatabaseConfig database;
+  HttpConfig http;
+  WorkerConfig worker;
+  StorageConfig storage;
+  TranscodeConfig transcode;
+  LogConfig log;
+
+  // Loads defaults <- `file` (optional) <- `environment`, reads secret files and
+  // validates. kUsage with one line per problem.
+  static Result<Config> load(const std::optional<std::filesystem::path>& file,
+                             const std::map<std::string, std::string>& environment);
+
+  // The connection string with the password (from password or password_file) added.
+  [[nodiscard]] std::string database_conninfo() const;
+};
+
+// The process environment as a map, for Config::load.
+std::map<std::string, std::string> process_environment();
+
+}  // namespace st

@@ -1,0 +1,159 @@
+#include "app/service.hpp"
+
+#include <unistd.h>
+
+#include <array>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <pqxx/pqxx>
+
+#include "db/migrations.hpp"
+#include "db/pool.hpp"
+#include "http/jobs_api.hpp"
+#include "http/server.hpp"
+#include "jobs/pg_job_store.hpp"
+#include "jobs/queue_listener.hpp"
+#include "jobs/transcode_job_handler.hpp"
+#include "jobs/worker_pool.hpp"
+#include "util/machine.hpp"
+
+namespace st {
+namespace {
+
+std::string worker_identity() {
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  return fmt::format("{}:{}", host.data(), ::getpid());
+}
+
+PipelineOptions pipeline_options(const TranscodeConfig& t) {
+  PipelineOptions options;
+  options.encode.preset = t.preset;
+  options.encode.segment_seconds = t.segment_seconds;
+  options.limits = {.max_duration_seconds = t.max_duration_seconds,
+                    .max_width = t.max_width,
+                    .max_height = t.max_height,
+                    .max_frame_rate = t.max_frame_rate};
+  return options;
+}
+
+DependencyCheck check_database(ConnectionPool& pool) {
+  DependencyCheck check{.name = "database"};
+  const auto start = std::chrono::steady_clock::now();
+  auto lease = pool.acquire();
+  if (!lease) {
+    check.detail = lease.error().message;
+  } else {
+    try {
+      pqxx::nontransaction(**lease).exec("SELECT 1");
+      check.up = true;
+    } catch (const std::exception& e) {
+      lease->discard();
+      check.detail = e.what();
+      while (!check.detail.empty() && check.detail.back() == '\n') check.detail.pop_back();
+    }
+  }
+  check.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return check;
+}
+
+}  // namespace
+
+struct Service::Components {
+  std::unique_ptr<ConnectionPool> pool;
+  std::unique_ptr<PgJobStore> store;
+  std::unique_ptr<TranscodeJobHandler> handler;
+  std::unique_ptr<WorkerPool> workers;
+  std::unique_ptr<QueueListener> listener;
+  Router router;
+  std::unique_ptr<HttpServer> http;
+};
+
+Service::Service(Config config, Role role)
+    : config_(std::move(config)), role_(role), parts_(std::make_unique<Components>()) {}
+
+Service::~Service() {
+  stop(std::chrono::milliseconds(0));
+}
+
+Result<void> Service::start() {
+  const auto conninfo = config_.database_conninfo();
+  auto migrated = Migrator(conninfo, embedded_migrations()).migrate();
+  if (!migrated) return tl::unexpected(migrated.error());
+  for (const auto& name : migrated->applied) spdlog::info("applied migration {}", name);
+  spdlog::info("database schema at version {}", migrated->schema_version);
+
+  auto& p = *parts_;
+  p.pool = std::make_unique<ConnectionPool>(
+      ConnectionPool::Options{.conninfo = conninfo,
+                              .max_size = static_cast<std::size_t>(config_.database.pool_size),
+                              .acquire_timeout = std::chrono::milliseconds(config_.database.acquire_timeout_ms),
+                              .on_connect = PgJobStore::prepare_statements});
+  p.store = std::make_unique<PgJobStore>(*p.pool);
+
+  if (role_ != Role::kApi) {
+    const auto& w = config_.worker;
+    const int concurrency =
+        w.concurrency > 0 ? w.concurrency : default_worker_concurrency(available_cpus(), available_memory_bytes());
+    p.handler =
+        std::make_unique<TranscodeJobHandler>(TranscodeJobOptions{.source_dir = config_.storage.source_dir,
+                                                                  .output_dir = config_.storage.output_dir,
+                                                                  .pipeline = pipeline_options(config_.transcode)});
+    p.workers =
+        std::make_unique<WorkerPool>(*p.store, *p.handler,
+                                     WorkerOptions{.owner = worker_identity(),
+                                                   .concurrency = concurrency,
+                                                   .lease = std::chrono::seconds(w.lease_seconds),
+                                                   .heartbeat = std::chrono::seconds(w.heartbeat_seconds),
+                                                   .poll = std::chrono::milliseconds(w.poll_ms),
+                                                   .reaper_interval = std::chrono::milliseconds(w.reaper_interval_ms),
+                                                   .retry_base = std::chrono::milliseconds(w.retry_base_ms),
+                                                   .retry_cap = std::chrono::milliseconds(w.retry_cap_ms)});
+    p.workers->start();
+    p.listener = std::make_unique<QueueListener>(conninfo, [workers = p.workers.get()] { workers->wake(); });
+    p.listener->start();
+    spdlog::info("{} worker(s) started as {}", concurrency, worker_identity());
+  }
+
+  if (role_ != Role::kWorker) {
+    add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
+    add_jobs_routes(p.router, *p.store, {.default_max_attempts = config_.worker.max_attempts});
+  } else {
+    add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
+  }
+  // Workers serve health too: Kubernetes probes every pod.
+  const auto& h = config_.http;
+  p.http = std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
+                                                          .port = static_cast<std::uint16_t>(h.port),
+                                                          .threads = h.threads,
+                                                          .max_connections = h.max_connections,
+                                                          .read_timeout_ms = h.read_timeout_ms,
+                                                          .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
+                                        p.router);
+  if (auto started = p.http->start(); !started) return started;
+  spdlog::info("listening on {}:{}", h.host, p.http->port());
+  return {};
+}
+
+void Service::stop(std::chrono::milliseconds grace) {
+  auto& p = *parts_;
+  if (p.listener) p.listener.reset();
+  if (p.workers) {
+    spdlog::info("stopping: no new jobs; running jobs have {} ms to finish", grace.count());
+    p.workers->shutdown(grace);
+    p.workers.reset();
+  }
+  if (p.http) {
+    p.http->stop();
+    p.http.reset();
+  }
+  p.store.reset();
+  p.pool.reset();
+}
+
+std::uint16_t Service::http_port() const {
+  return parts_->http ? parts_->http->port() : 0;
+}
+
+}  // namespace st

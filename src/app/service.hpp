@@ -1,0 +1,39 @@
+// The composition root: builds every component of `serve` from the Config,
+// starts them in order and stops them in reverse. No other place constructs
+// long-lived components.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "app/config.hpp"
+#include "util/error.hpp"
+
+namespace st {
+
+enum class Role { kApi, kWorker, kAll };
+
+class Service {
+ public:
+  Service(Config config, Role role);
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+  ~Service();
+
+  // Migrates the database, then starts the HTTP server (api) and the workers (worker).
+  Result<void> start();
+  // Graceful: workers stop claiming, running jobs get `grace` to finish and are
+  // released after it; then the HTTP server closes.
+  void stop(std::chrono::milliseconds grace);
+
+  [[nodiscard]] std::uint16_t http_port() const;
+
+ private:
+  struct Components;
+  Config config_;
+  Role role_;
+  std::unique_ptr<Components> parts_;
+};
+
+}  // namespace st

@@ -1,0 +1,82 @@
+#include "cli/serve_command.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/service.hpp"
+#include "db/migrations.hpp"
+#include "util/log.hpp"
+
+namespace st {
+namespace {
+
+Result<Config> load_config(const ServeArgs& args) {
+  std::optional<std::filesystem::path> file;
+  if (!args.config_file.empty()) file = args.config_file;
+  return Config::load(file, process_environment());
+}
+
+}  // namespace
+
+CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
+  auto* cmd = app.add_subcommand("serve", "Run the service: the management API, the workers, or both");
+  cmd->add_option("--role", args.role, "api, worker or all")
+      ->check(CLI::IsMember({"api", "worker", "all"}))
+      ->capture_default_str();
+  cmd->add_option("--config", args.config_file, "Configuration file (JSON); ST_SECTION__KEY variables override it");
+  return cmd;
+}
+
+CLI::App* add_migrate_command(CLI::App& app, ServeArgs& args) {
+  auto* cmd = app.add_subcommand("migrate", "Apply the database migrations and exit");
+  cmd->add_option("--config", args.config_file, "Configuration file (JSON); ST_SECTION__KEY variables override it");
+  return cmd;
+}
+
+int run_serve(const ServeArgs& args, const SignalWatcher& signals) {
+  auto config = load_config(args);
+  if (!config) {
+    fmt::print(stderr, "error: {}\n", config.error().message);
+    return 2;
+  }
+  configure_logging(config->log.level, config->log.format);
+  const Role role = args.role == "api" ? Role::kApi : args.role == "worker" ? Role::kWorker : Role::kAll;
+  const auto grace = std::chrono::seconds(config->worker.shutdown_grace_seconds);
+
+  Service service(*config, role);
+  if (auto started = service.start(); !started) {
+    spdlog::error("cannot start: {}", started.error().message);
+    return started.error().is_permanent() ? 2 : 1;
+  }
+  // Sleep until SIGINT or SIGTERM.
+  std::mutex mutex;
+  std::condition_variable_any stopped;
+  std::unique_lock lock(mutex);
+  stopped.wait(lock, signals.token(), [] { return false; });
+  spdlog::info("signal {} received: shutting down", signals.received_signal());
+  service.stop(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
+  spdlog::info("stopped");
+  return 0;
+}
+
+int run_migrate(const ServeArgs& args) {
+  auto config = load_config(args);
+  if (!config) {
+    fmt::print(stderr, "error: {}\n", config.error().message);
+    return 2;
+  }
+  configure_logging(config->log.level, config->log.format);
+  auto outcome = Migrator(config->database_conninfo(), embedded_migrations()).migrate();
+  if (!outcome) {
+    spdlog::error("{}", outcome.error().message);
+    return 1;
+  }
+  for (const auto& name : outcome->applied) spdlog::info("applied migration {}", name);
+  spdlog::info("database schema at version {}", outcome->schema_version);
+  return 0;
+}
+
+}  // namespace st

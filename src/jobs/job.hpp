@@ -1,0 +1,73 @@
+// The Job entity and its state machine: the one place that says which status
+// changes are legal.
+//
+//   queued ──claim──> running ──succeed──> succeeded
+//     ^  │              │ ├──fail (permanent)──> failed
+//     │  │              │ ├──fail (attempts left)──> queued (after a backoff)
+//     │  │              │ ├──fail (no attempts left)──> dead
+//     │  │              │ └──lease expired / released──> queued (or dead)
+//     │  └──cancel──> cancelled <──cancel── running
+//     └────retry── failed, dead, cancelled
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace st {
+
+enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kDead };
+
+std::string_view to_string(JobStatus status);
+std::optional<JobStatus> parse_job_status(std::string_view text);
+
+// True when `from -> to` is a transition of the diagram above.
+bool is_legal_transition(JobStatus from, JobStatus to);
+
+// True for statuses no worker will change again.
+bool is_terminal(JobStatus status);
+
+struct JobSource {
+  std::string bucket;  // empty for a local path or the embedded file store
+  std::string key;
+  std::optional<std::int64_t> size_bytes;
+  std::string checksum;
+};
+
+// What a client asks for; the store adds the rest.
+struct NewJob {
+  std::string tenant_id;
+  std::string video_id;
+  std::string source_version;
+  JobSource source;
+  std::vector<std::string> profile_set;
+  std::string output_prefix;
+  int priority = 0;
+  int max_attempts = 3;
+};
+
+struct Job {
+  std::string id;
+  NewJob spec;
+  JobStatus status = JobStatus::kQueued;
+  int attempt = 0;
+  std::int64_t fencing_token = 0;
+  std::string lease_owner;
+  double progress = 0;
+  std::string error_code;
+  std::string error_message;
+  std::string result_json;  // outputs of a succeeded job
+  std::string created_at;   // ISO 8601, as the database keeps it
+  std::string updated_at;
+};
+
+// How long to wait before the next attempt: exponential in the attempt number,
+// capped, half of it random so that jobs failing together do not retry together.
+// `unit_random` is in [0, 1].
+std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
+                                      double unit_random);
+
+}  // namespace st

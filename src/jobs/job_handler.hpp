@@ -1,0 +1,31 @@
+// What a worker does with a claimed job. The service's handler runs the
+// transcoding pipeline; tests plug in handlers that count, fail or stall.
+#pragma once
+
+#include <stop_token>
+#include <string>
+
+#include "jobs/job.hpp"
+#include "util/error.hpp"
+
+namespace st {
+
+// Given to a handler for the duration of one job. Called from the handler's thread.
+class JobContext {
+ public:
+  virtual ~JobContext() = default;
+  // Requested when the lease was lost, the job cancelled or the service stops.
+  [[nodiscard]] virtual std::stop_token stop_token() const = 0;
+  // 0..1; sent to the database with the next heartbeat.
+  virtual void report_progress(double fraction) = 0;
+};
+
+class JobHandler {
+ public:
+  virtual ~JobHandler() = default;
+  // The job's outcome as a JSON object (stored with the job), or why it failed:
+  // Error::is_permanent() failures are not retried.
+  virtual Result<std::string> run(const Job& job, JobContext& context) = 0;
+};
+
+}  // namespace st

@@ -1,0 +1,62 @@
+#include "jobs/transcode_job_handler.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "storage/staged_directory.hpp"
+
+namespace st {
+namespace {
+
+// Forwards encode progress to the job's heartbeat.
+class ProgressToJob final : public PipelineObserver {
+ public:
+  explicit ProgressToJob(JobContext& context) : context_(context) {}
+  void encode_progress(const EncodeProgress& /*progress*/, const ProgressEstimate& estimate) override {
+    context_.report_progress(estimate.percent / 100.0);
+  }
+
+ private:
+  JobContext& context_;
+};
+
+}  // namespace
+
+std::filesystem::path TranscodeJobHandler::output_for(const Job& job) const {
+  auto base = options_.output_dir;
+  if (!job.spec.output_prefix.empty()) base /= job.spec.output_prefix;
+  return base / job.spec.tenant_id / job.spec.video_id / job.id;
+}
+
+Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context) {
+  const std::filesystem::path key(job.spec.source.key);
+  const auto source = key.is_absolute() ? key : options_.source_dir / key;
+
+  auto pipeline_options = options_.pipeline;
+  pipeline_options.ladder.renditions = job.spec.profile_set;
+
+  auto staged = StagedDirectory::prepare(output_for(job), /*replace=*/true);
+  if (!staged) return tl::unexpected(staged.error());
+  ProgressToJob observer(context);
+  auto report = Pipeline(pipeline_options).run(source, staged->path(), observer, context.stop_token());
+  if (!report) return tl::unexpected(report.error());
+  if (auto committed = staged->commit(); !committed) return tl::unexpected(committed.error());
+
+  nlohmann::json renditions = nlohmann::json::array();
+  for (const auto& v : report->presentation.video) {
+    renditions.push_back({{"name", v.id},
+                          {"width", v.width},
+                          {"height", v.height},
+                          {"codecs", v.codecs},
+                          {"averageBitRate", v.bit_rates.average_bps},
+                          {"peakBitRate", v.bit_rates.peak_bps}});
+  }
+  return nlohmann::json{{"output", staged->destination().string()},
+                        {"masterPlaylist", "master.m3u8"},
+                        {"dashManifest", "manifest.mpd"},
+                        {"durationSeconds", report->presentation.duration_seconds},
+                        {"renditions", renditions}}
+      .dump();
+}
+
+}  // namespace st

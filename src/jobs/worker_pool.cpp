@@ -1,0 +1,205 @@
+#include "jobs/worker_pool.hpp"
+
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "util/log.hpp"
+
+namespace st {
+namespace {
+
+// Sleeps for `duration` or until `stop`; true when the caller should go on.
+bool sleep_unless_stopped(const std::stop_token& stop, std::chrono::milliseconds duration) {
+  std::mutex mutex;
+  std::condition_variable_any sleeper;
+  std::unique_lock lock(mutex);
+  sleeper.wait_for(lock, stop, duration, [] { return false; });
+  return !stop.stop_requested();
+}
+
+}  // namespace
+
+struct WorkerPool::ActiveJob {
+  JobLease lease;
+  std::stop_source stop;
+  std::atomic<double> progress{0};
+  std::atomic<bool> lease_lost{false};
+  std::atomic<bool> released{false};  // stopped by shutdown: give the job back
+};
+
+class WorkerPool::Context final : public JobContext {
+ public:
+  explicit Context(ActiveJob& active) : active_(active) {}
+  [[nodiscard]] std::stop_token stop_token() const override { return active_.stop.get_token(); }
+  void report_progress(double fraction) override { active_.progress.store(fraction); }
+
+ private:
+  ActiveJob& active_;
+};
+
+WorkerPool::WorkerPool(JobStore& store, JobHandler& handler, WorkerOptions options)
+    : store_(store), handler_(handler), options_(std::move(options)) {}
+
+WorkerPool::~WorkerPool() {
+  shutdown(std::chrono::milliseconds(0));
+}
+
+void WorkerPool::start() {
+  for (int i = 0; i < options_.concurrency; ++i) workers_.emplace_back([this] { work_loop(); });
+  heartbeat_ = std::jthread([this](const std::stop_token& stop) { heartbeat_loop(stop); });
+  reaper_ = std::jthread([this](const std::stop_token& stop) { reaper_loop(stop); });
+}
+
+void WorkerPool::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wake_count_;
+  }
+  wakeup_.notify_all();
+}
+
+int WorkerPool::running_jobs() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<int>(active_.size());
+}
+
+void WorkerPool::shutdown(std::chrono::milliseconds grace) {
+  std::unique_lock lock(mutex_);
+  claiming_ = false;
+  wakeup_.notify_all();
+  if (!idle_.wait_for(lock, grace, [this] { return active_.empty(); })) {
+    spdlog::warn("{} job(s) still running after the {} ms grace period: stopping them and releasing their leases",
+                 active_.size(), grace.count());
+    for (auto& [id, active] : active_) {
+      active->released = true;
+      active->stop.request_stop();
+    }
+  }
+  lock.unlock();
+  workers_.clear();  // joins
+  heartbeat_ = {};
+  reaper_ = {};
+}
+
+void WorkerPool::work_loop() {
+  while (true) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (!claiming_) return;
+      seen = wake_count_;
+    }
+    auto claimed = store_.claim(options_.owner, options_.lease);
+    if (claimed && *claimed) {
+      run_job(**claimed);
+      continue;  // there may be more
+    }
+    if (!claimed) spdlog::warn("cannot claim jobs: {}", claimed.error().message);
+    std::unique_lock lock(mutex_);
+    wakeup_.wait_for(lock, options_.poll, [&] { return !claiming_ || wake_count_ != seen; });
+  }
+}
+
+void WorkerPool::run_job(const Job& job) {
+  auto active = std::make_shared<ActiveJob>();
+  active->lease = {job.id, job.fencing_token};
+  bool started = true;
+  {
+    std::lock_guard lock(mutex_);
+    active_[job.id] = active;
+    // Claimed just as shutdown began: hand it straight back.
+    if (!claiming_) started = false;
+  }
+  if (!started) active->released = true;
+  const LogScope scope({.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id});
+  spdlog::info("job {} claimed (attempt {} of {}) for tenant {} video {}", job.id, job.attempt, job.spec.max_attempts,
+               job.spec.tenant_id, job.spec.video_id);
+
+  Context context(*active);
+  Result<std::string> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
+  if (started) {
+    try {
+      outcome = handler_.run(job, context);
+    } catch (const std::exception& e) {
+      outcome = fail(ErrorCode::kInternal, std::string("the job handler threw: ") + e.what());
+    }
+  }
+  record_outcome(*active, job, outcome);
+
+  {
+    std::lock_guard lock(mutex_);
+    active_.erase(job.id);
+  }
+  completed_.fetch_add(1);
+  idle_.notify_all();
+}
+
+void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const Result<std::string>& outcome) {
+  if (active.lease_lost) {
+    spdlog::warn("job {} stopped: its lease was lost, another worker owns it now", job.id);
+    return;
+  }
+  if (active.released) {
+    if (auto released = store_.release(active.lease); !released) {
+      spdlog::warn("job {} could not be released ({}); the reaper will requeue it", job.id, released.error().message);
+    } else {
+      spdlog::info("job {} released for another worker", job.id);
+    }
+    return;
+  }
+  if (outcome) {
+    if (auto done = store_.succeed(active.lease, *outcome); !done) {
+      spdlog::error("job {} succeeded but could not be recorded: {}", job.id, done.error().message);
+    } else {
+      spdlog::info("job {} succeeded", job.id);
+    }
+    return;
+  }
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const auto delay = retry_delay(job.attempt, options_.retry_base, options_.retry_cap,
+                                 std::uniform_real_distribution<double>(0.0, 1.0)(random));
+  const auto status = store_.fail(active.lease, outcome.error(), outcome.error().is_permanent(), delay);
+  if (!status) {
+    spdlog::error("job {} failed ({}) and the failure could not be recorded: {}", job.id, outcome.error().message,
+                  status.error().message);
+  } else if (*status == JobStatus::kQueued) {
+    spdlog::warn("job {} failed, retrying in {} ms: {}", job.id, delay.count(), outcome.error().message);
+  } else {
+    spdlog::error("job {} is {}: {}", job.id, to_string(*status), outcome.error().message);
+  }
+}
+
+void WorkerPool::heartbeat_loop(const std::stop_token& stop) {
+  while (sleep_unless_stopped(stop, options_.heartbeat)) {
+    std::vector<std::shared_ptr<ActiveJob>> running;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, active] : active_) running.push_back(active);
+    }
+    for (const auto& active : running) {
+      auto renewed = store_.heartbeat(active->lease, options_.lease, active->progress.load());
+      if (!renewed && (renewed.error().code == ErrorCode::kConflict || renewed.error().code == ErrorCode::kNotFound)) {
+        spdlog::warn("{}; stopping it", renewed.error().message);
+        active->lease_lost = true;
+        active->stop.request_stop();
+      } else if (!renewed) {
+        spdlog::warn("lease of job {} not renewed: {}", active->lease.job_id, renewed.error().message);
+      }
+    }
+  }
+}
+
+void WorkerPool::reaper_loop(const std::stop_token& stop) {
+  while (sleep_unless_stopped(stop, options_.reaper_interval)) {
+    auto requeued = store_.requeue_expired();
+    if (!requeued) {
+      spdlog::warn("reaper: {}", requeued.error().message);
+    } else if (!requeued->empty()) {
+      for (const auto& id : *requeued) spdlog::warn("job {} requeued: its worker's lease expired", id);
+      wake();
+    }
+  }
+}
+
+}  // namespace st

@@ -1,0 +1,83 @@
+// Workers that claim jobs from the JobStore and run them.
+//
+// `concurrency` threads each claim one job at a time (the store's claim is
+// FOR UPDATE SKIP LOCKED, so any number of pools in any number of pods can share
+// one queue), run it through the JobHandler and record the outcome with the
+// job's fencing token. Idle workers sleep until wake() (LISTEN/NOTIFY) or the
+// poll interval. One heartbeat thread renews the leases of running jobs and
+// stops a job whose lease was lost; one reaper thread requeues jobs whose
+// worker died. Failures are retried with exponential backoff and jitter.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jobs/job_handler.hpp"
+#include "jobs/job_store.hpp"
+
+namespace st {
+
+struct WorkerOptions {
+  std::string owner;  // unique per process: "host:pid"
+  int concurrency = 1;
+  std::chrono::seconds lease{30};
+  std::chrono::seconds heartbeat{10};
+  std::chrono::milliseconds poll{2000};
+  std::chrono::milliseconds reaper_interval{5000};
+  std::chrono::milliseconds retry_base{5000};
+  std::chrono::milliseconds retry_cap{std::chrono::minutes(10)};
+};
+
+class WorkerPool {
+ public:
+  WorkerPool(JobStore& store, JobHandler& handler, WorkerOptions options);
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+  // Stops at once: running jobs are stopped and their leases released.
+  ~WorkerPool();
+
+  void start();
+  // A job may have become claimable.
+  void wake();
+  // Graceful stop: claim nothing more, let running jobs finish within `grace`,
+  // then stop them and release their leases so another worker takes them.
+  void shutdown(std::chrono::milliseconds grace);
+
+  [[nodiscard]] int running_jobs() const;
+  [[nodiscard]] std::int64_t completed_jobs() const { return completed_.load(); }
+
+ private:
+  struct ActiveJob;
+  class Context;
+
+  void work_loop();
+  void run_job(const Job& job);
+  void heartbeat_loop(const std::stop_token& stop);
+  void reaper_loop(const std::stop_token& stop);
+  void record_outcome(const ActiveJob& active, const Job& job, const Result<std::string>& outcome);
+
+  JobStore& store_;
+  JobHandler& handler_;
+  WorkerOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wakeup_;
+  std::condition_variable idle_;
+  std::uint64_t wake_count_ = 0;
+  bool claiming_ = true;
+  std::map<std::string, std::shared_ptr<ActiveJob>> active_;
+  std::atomic<std::int64_t> completed_{0};
+
+  std::vector<std::jthread> workers_;
+  std::jthread heartbeat_;
+  std::jthread reaper_;
+};
+
+}  // namespace st

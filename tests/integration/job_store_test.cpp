@@ -1,0 +1,364 @@
+// The job store and the work queue against a real PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <pqxx/pqxx>
+
+#include "db/migrations.hpp"
+#include "jobs/pg_job_store.hpp"
+#include "jobs/worker_pool.hpp"
+#include "postgres_fixture.hpp"
+
+namespace st {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::PostgresTest;
+
+NewJob new_job(const std::string& video, int max_attempts = 3) {
+  return NewJob{.tenant_id = "tenant-a",
+                .video_id = video,
+                .source_version = "v1",
+                .source = {.bucket = "", .key = "masters/" + video + ".mp4", .size_bytes = 1000, .checksum = ""},
+                .profile_set = {"720p", "360p"},
+                .output_prefix = "out",
+                .priority = 0,
+                .max_attempts = max_attempts};
+}
+
+class FunctionHandler final : public JobHandler {
+ public:
+  using Body = std::function<Result<std::string>(const Job&, JobContext&)>;
+  explicit FunctionHandler(Body body) : body_(std::move(body)) {}
+  Result<std::string> run(const Job& job, JobContext& context) override { return body_(job, context); }
+
+ private:
+  Body body_;
+};
+
+WorkerOptions fast_options(const std::string& owner, int concurrency = 1) {
+  return WorkerOptions{.owner = owner,
+                       .concurrency = concurrency,
+                       .lease = 3s,
+                       .heartbeat = 1s,
+                       .poll = 50ms,
+                       .reaper_interval = 200ms,
+                       .retry_base = 20ms,
+                       .retry_cap = 100ms};
+}
+
+template <typename Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds timeout = 60s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return predicate();
+}
+
+using Migrations = PostgresTest;
+
+TEST_F(Migrations, ApplyFromEmptyAndAReRunChangesNothing) {
+  // SetUp migrated this database from empty.
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(scalar("SELECT name FROM schema_migrations"), "0001_jobs");
+  const auto again = Migrator(conninfo_, embedded_migrations()).migrate();
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_TRUE(again->applied.empty());
+  EXPECT_EQ(again->schema_version, 1);
+}
+
+TEST_F(Migrations, TenConcurrentMigratorsApplyEachMigrationOnce) {
+  pqxx::connection c(conninfo_);
+  pqxx::nontransaction(c).exec(
+      "DROP TABLE jobs; DROP TYPE job_status; DROP FUNCTION jobs_notify_queued; "
+      "DELETE FROM schema_migrations");
+  std::atomic<int> applied{0};
+  std::atomic<int> failed{0};
+  {
+    std::vector<std::jthread> pods;
+    for (int i = 0; i < 10; ++i) {
+      pods.emplace_back([&] {
+        auto outcome = Migrator(conninfo_, embedded_migrations()).migrate();
+        if (!outcome) {
+          ++failed;
+          return;
+        }
+        applied += static_cast<int>(outcome->applied.size());
+      });
+    }
+  }
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(applied.load(), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "1");
+}
+
+TEST_F(Migrations, AnAppliedMigrationThatChangedIsAnError) {
+  auto migrations = embedded_migrations();
+  migrations.front().sql += "\n-- edited after release\n";
+  const auto outcome = Migrator(conninfo_, migrations).migrate();
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_NE(outcome.error().message.find("was changed after it was applied"), std::string::npos);
+}
+
+using JobStoreTest = PostgresTest;
+
+TEST_F(JobStoreTest, TwoHundredConcurrentInsertsOfTheSameVideoMakeOneJob) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  std::atomic<int> created{0};
+  std::mutex mutex;
+  std::set<std::string> ids;
+  {
+    std::vector<std::jthread> clients;
+    for (int i = 0; i < 200; ++i) {
+      clients.emplace_back([&] {
+        auto result = store.create(new_job("video-1"));
+        ASSERT_TRUE(result.has_value()) << result.error().message;
+        if (result->created) ++created;
+        std::lock_guard lock(mutex);
+        ids.insert(result->job.id);
+      });
+    }
+  }
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(ids.size(), 1U);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs"), "1");
+  EXPECT_LE(pool->peak_open_connections(), 30U);
+}
+
+TEST_F(JobStoreTest, ANewSourceVersionOfTheSameVideoIsANewJob) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto first = store.create(new_job("video-1"));
+  auto spec = new_job("video-1");
+  spec.source_version = "v2";
+  auto second = store.create(spec);
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(second->created);
+  EXPECT_NE(first->job.id, second->job.id);
+}
+
+TEST_F(JobStoreTest, RejectsIdsThatCouldEscapeATenantsPrefix) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto spec = new_job("../other-tenant");
+  const auto result = store.create(spec);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kUsage);
+}
+
+TEST_F(JobStoreTest, GetReturnsNotFoundForUnknownOrMalformedIds) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  EXPECT_EQ(store.get("not-a-uuid").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store.get("00000000-0000-0000-0000-000000000000").error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(JobStoreTest, ClaimsByPriorityThenAge) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto low = new_job("low");
+  auto high = new_job("high");
+  high.priority = 10;
+  ASSERT_TRUE(store.create(low) && store.create(new_job("low-later")) && store.create(high));
+  std::vector<std::string> order;
+  for (int i = 0; i < 3; ++i) {
+    auto claimed = store.claim("w", 30s);
+    ASSERT_TRUE(claimed && *claimed);
+    order.push_back((*claimed)->spec.video_id);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"high", "low", "low-later"}));
+  auto none = store.claim("w", 30s);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  ASSERT_TRUE(store.create(new_job("video-1")));
+  auto first = store.claim("worker-a", 1s);
+  ASSERT_TRUE(first && *first);
+  const JobLease stale{(*first)->id, (*first)->fencing_token};
+  std::this_thread::sleep_for(1100ms);
+  auto requeued = store.requeue_expired();
+  ASSERT_TRUE(requeued.has_value());
+  EXPECT_EQ(requeued->size(), 1U);
+  auto second = store.claim("worker-b", 30s);
+  ASSERT_TRUE(second && *second);
+  EXPECT_GT((*second)->fencing_token, stale.fencing_token);
+  EXPECT_EQ((*second)->attempt, 2);
+
+  EXPECT_EQ(store.heartbeat(stale, 30s, 0.5).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store.succeed(stale, "{}").error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(store.succeed({(*second)->id, (*second)->fencing_token}, R"({"ok":true})").has_value());
+  EXPECT_EQ(store.get((*second)->id)->status, JobStatus::kSucceeded);
+}
+
+using WorkQueue = PostgresTest;
+
+TEST_F(WorkQueue, TenWorkersRunEachOfOneHundredJobsExactlyOnce) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(store.create(new_job("video-" + std::to_string(i))));
+
+  std::mutex mutex;
+  std::multiset<std::string> runs;
+  FunctionHandler handler([&](const Job& job, JobContext&) -> Result<std::string> {
+    std::this_thread::sleep_for(5ms);
+    std::lock_guard lock(mutex);
+    runs.insert(job.id);
+    return std::string("{}");
+  });
+  std::vector<std::unique_ptr<WorkerPool>> workers;
+  for (int i = 0; i < 10; ++i) {
+    workers.push_back(std::make_unique<WorkerPool>(store, handler, fast_options("worker-" + std::to_string(i))));
+    workers.back()->start();
+  }
+  EXPECT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == "100"; }));
+  for (auto& w : workers) w->shutdown(5s);
+
+  std::set<std::string> distinct(runs.begin(), runs.end());
+  EXPECT_EQ(runs.size(), 100U) << "some job ran more than once";
+  EXPECT_EQ(distinct.size(), 100U);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE attempt <> 1"), "0");
+}
+
+TEST_F(WorkQueue, AJobThatFailsThreeTimesEndsDeadWithItsError) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto created = store.create(new_job("flaky", /*max_attempts=*/3));
+  ASSERT_TRUE(created);
+  std::atomic<int> attempts{0};
+  FunctionHandler handler([&](const Job&, JobContext&) -> Result<std::string> {
+    ++attempts;
+    return fail(ErrorCode::kProcess, "ffmpeg exited with code 1: disk quota exceeded");
+  });
+  WorkerPool workers(store, handler, fast_options("worker"));
+  workers.start();
+  EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kDead; }));
+  workers.shutdown(5s);
+  const auto job = store.get(created->job.id);
+  EXPECT_EQ(attempts.load(), 3);
+  EXPECT_EQ(job->attempt, 3);
+  EXPECT_EQ(job->error_code, "process");
+  EXPECT_EQ(job->error_message, "ffmpeg exited with code 1: disk quota exceeded");
+}
+
+TEST_F(WorkQueue, APermanentFailureIsNotRetried) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto created = store.create(new_job("broken"));
+  ASSERT_TRUE(created);
+  std::atomic<int> attempts{0};
+  FunctionHandler handler([&](const Job&, JobContext&) -> Result<std::string> {
+    ++attempts;
+    return fail(ErrorCode::kInvalidInput, "the input has no video stream");
+  });
+  WorkerPool workers(store, handler, fast_options("worker"));
+  workers.start();
+  EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kFailed; }));
+  std::this_thread::sleep_for(300ms);
+  workers.shutdown(5s);
+  EXPECT_EQ(attempts.load(), 1);
+}
+
+TEST_F(WorkQueue, AJobWhoseWorkerDiedRunsAgainElsewhereAfterTheLeaseExpires) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto created = store.create(new_job("orphan"));
+  ASSERT_TRUE(created);
+  // A worker that claims and then vanishes without a word.
+  auto abandoned = store.claim("dead-worker", 1s);
+  ASSERT_TRUE(abandoned && *abandoned);
+
+  std::atomic<int> runs{0};
+  FunctionHandler handler([&](const Job&, JobContext&) -> Result<std::string> {
+    ++runs;
+    return std::string("{}");
+  });
+  WorkerPool workers(store, handler, fast_options("survivor"));
+  workers.start();
+  EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kSucceeded; }, 20s));
+  workers.shutdown(5s);
+  EXPECT_EQ(runs.load(), 1);
+  EXPECT_EQ(store.get(created->job.id)->attempt, 2);
+}
+
+TEST_F(WorkQueue, HeartbeatsKeepALongJobLeasedAndRecordProgress) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto created = store.create(new_job("long"));
+  ASSERT_TRUE(created);
+  FunctionHandler handler([&](const Job&, JobContext& context) -> Result<std::string> {
+    context.report_progress(0.5);
+    std::this_thread::sleep_for(4500ms);  // longer than the 3 s lease
+    return std::string("{}");
+  });
+  WorkerPool workers(store, handler, fast_options("worker"));
+  workers.start();
+  EXPECT_TRUE(eventually([&] { return scalar("SELECT progress FROM jobs") == "0.5"; }, 10s));
+  EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kSucceeded; }, 20s));
+  workers.shutdown(5s);
+  EXPECT_EQ(store.get(created->job.id)->attempt, 1) << "the reaper took a job whose worker was alive";
+}
+
+TEST_F(WorkQueue, GracefulShutdownReleasesJobsThatOutliveTheGracePeriod) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  auto created = store.create(new_job("endless"));
+  ASSERT_TRUE(created);
+  std::atomic<bool> started{false};
+  FunctionHandler handler([&](const Job&, JobContext& context) -> Result<std::string> {
+    started = true;
+    while (!context.stop_token().stop_requested()) std::this_thread::sleep_for(10ms);
+    return fail(ErrorCode::kCancelled, "stopped");
+  });
+  WorkerPool workers(store, handler, fast_options("worker"));
+  workers.start();
+  ASSERT_TRUE(eventually([&] { return started.load(); }, 10s));
+  workers.shutdown(300ms);
+  const auto job = store.get(created->job.id);
+  EXPECT_EQ(job->status, JobStatus::kQueued);
+  EXPECT_EQ(job->attempt, 0) << "a release is not a failed attempt";
+}
+
+TEST_F(WorkQueue, ThePoolNeverOpensMoreThanItsMaximumUnderOneHundredUsers) {
+  auto pool = make_pool(/*max_size=*/8);
+  {
+    std::vector<std::jthread> users;
+    for (int i = 0; i < 100; ++i) {
+      users.emplace_back([&] {
+        auto lease = pool->acquire();
+        ASSERT_TRUE(lease.has_value()) << lease.error().message;
+        pqxx::nontransaction(**lease).exec("SELECT pg_sleep(0.02)");
+      });
+    }
+  }
+  EXPECT_LE(pool->peak_open_connections(), 8U);
+  EXPECT_GE(pool->peak_open_connections(), 2U);
+  EXPECT_LE(std::stoi(scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")), 9);
+}
+
+TEST_F(WorkQueue, ThePoolReplacesConnectionsTheServerClosed) {
+  auto pool = make_pool(2);
+  PgJobStore store(*pool);
+  ASSERT_TRUE(store.create(new_job("a")));
+  scalar(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+      "pg_backend_pid()");
+  // The first use of the dead connection fails and discards it; the next one reconnects.
+  auto first = store.get("00000000-0000-0000-0000-000000000000");
+  auto second = store.create(new_job("b"));
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_TRUE(first.has_value() || first.error().code == ErrorCode::kUnavailable ||
+              first.error().code == ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace st
