@@ -15,7 +15,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # clang-tidy's exit status is not reliable across xargs batches: the findings are.
 printf '%s\n' "${units[@]}" | xargs -P "$(nproc)" -n 4 clang-tidy -p "$build_dir" --quiet > "$log" 2>&1 || true
-if grep -q -E 'warning:|error:' "$log"; then
+# "Error while processing" is how clang-tidy reports a file it could not parse.
+if grep -q -E 'warning:|error:|Error while processing' "$log"; then
   grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated|^Suppressed [0-9]+ warnings|^Use -header-filter' "$log" >&2
   echo "lint: clang-tidy found problems" >&2
   exit 1

@@ -171,12 +171,16 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     if (doc.is_discarded() || !doc.is_object()) {
       return fail(ErrorCode::kUsage, fmt::format("{} is not a JSON object", file->string()));
     }
-    for (const auto& [section, values] : doc.items()) {
+    for (const auto& entry : doc.items()) {
+      const auto& section = entry.key();
+      const auto& values = entry.value();
       if (!values.is_object()) {
         problems.push_back(fmt::format("{}: section '{}' must be an object", file->string(), section));
         continue;
       }
-      for (const auto& [key, value] : values.items()) {
+      for (const auto& item : values.items()) {
+        const auto& key = item.key();
+        const auto& value = item.value();
         auto field = std::find_if(fields.begin(), fields.end(),
                                   [&](const Field& f) { return f.section == section && f.key == key; });
         if (field == fields.end()) {
@@ -192,7 +196,8 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     if (it == environment.end()) continue;
     if (auto error = field.set(it->second)) problems.push_back(fmt::format("{}: {}", env_name(field), *error));
   }
-  for (const auto& [name, value] : environment) {
+  for (const auto& variable : environment) {
+    const auto& name = variable.first;
     if (!name.starts_with("ST_") || name.find("__") == std::string::npos) continue;
     const bool known = std::any_of(fields.begin(), fields.end(), [&](const Field& f) { return env_name(f) == name; });
     if (!known) problems.push_back(fmt::format("{} is not a configuration key", name));

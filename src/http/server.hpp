@@ -61,7 +61,7 @@ struct HttpServerOptions {
   int threads = 2;
   int max_connections = 256;
   int read_timeout_ms = 10000;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
 };
 
 class HttpServer {
