@@ -54,7 +54,7 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, const std::string& pattern, Handler handler) {
   routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
 }
 

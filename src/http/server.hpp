@@ -43,7 +43,7 @@ HttpResponse json_response(int status, const std::string& body);
 class Router {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  void add(std::string method, std::string pattern, Handler handler);
+  void add(std::string method, const std::string& pattern, Handler handler);
   [[nodiscard]] HttpResponse dispatch(HttpRequest request) const;
 
  private:

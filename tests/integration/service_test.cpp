@@ -121,7 +121,8 @@ Reply http(const std::string& method, std::uint16_t port, const std::string& pat
       fmt::format("st-body-{}-{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
   if (!body.empty()) {
     std::ofstream(body_file, std::ios::binary) << body;
-    argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", "@" + body_file.string()});
+    argv.insert(argv.end(),
+                {"-H", "Content-Type: application/json", "--data-binary", fmt::format("@{}", body_file.string())});
   }
   // curl's exit status is not checked: an upload cut short by a 413 still has a response.
   auto run = run_captured({.argv = argv}, 1 << 20);

@@ -1,0 +1,39 @@
+// The messages this service exchanges, as C++ values, and their JSON mapping.
+//
+// The JSON Schemas of docs/contracts/ are compiled into the binary and are the
+// validators: what the schema (the contract published to other teams) accepts is
+// exactly what the consumer accepts.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jobs/job.hpp"
+#include "util/error.hpp"
+
+namespace st {
+
+struct VideoUploaded {
+  std::string video_id;
+  std::string tenant_id;
+  std::string source_version;  // as sent, or derived (see the schema)
+  JobSource source;
+  std::string content_type;
+  std::string uploaded_at;
+  std::vector<std::string> profiles;
+  std::string title;
+  std::string language;
+};
+
+// Parses a Kafka message value: plain camelCase JSON, or a MassTransit envelope
+// ({"messageType": [...], "message": {...}}). kInvalidInput names every
+// violation of the schema, with its JSON pointer.
+Result<VideoUploaded> parse_video_uploaded(std::string_view value);
+
+NewJob to_new_job(const VideoUploaded& event, int max_attempts);
+
+// The schema text of a contract ("video-uploaded"), as compiled in.
+std::string_view contract_schema(std::string_view name);
+
+}  // namespace st

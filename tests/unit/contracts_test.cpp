@@ -1,0 +1,124 @@
+#include "messaging/contracts.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace st {
+namespace {
+
+using nlohmann::json;
+
+json valid_event() {
+  return json::parse(R"({
+    "videoId": "vid-42", "tenantId": "acme",
+    "source": {"bucket": "uploads", "key": "acme/vid-42/master.mov", "sizeBytes": 1048576,
+               "contentType": "video/quicktime", "checksum": "sha256:q1w2e3"},
+    "uploadedAt": "2026-11-25T10:00:00.123Z",
+    "profiles": ["1080p", "720p"],
+    "metadata": {"title": "Launch", "language": "en-US"}
+  })");
+}
+
+std::string violation(json event) {
+  auto parsed = parse_video_uploaded(event.dump());
+  EXPECT_FALSE(parsed.has_value());
+  return parsed ? std::string() : parsed.error().message;
+}
+
+TEST(VideoUploaded, ParsesAPlainCamelCaseMessage) {
+  const auto event = parse_video_uploaded(valid_event().dump());
+  ASSERT_TRUE(event.has_value()) << event.error().message;
+  EXPECT_EQ(event->video_id, "vid-42");
+  EXPECT_EQ(event->tenant_id, "acme");
+  EXPECT_EQ(event->source.bucket, "uploads");
+  EXPECT_EQ(event->source.key, "acme/vid-42/master.mov");
+  EXPECT_EQ(event->source.size_bytes, 1048576);
+  EXPECT_EQ(event->content_type, "video/quicktime");
+  EXPECT_EQ(event->profiles, (std::vector<std::string>{"1080p", "720p"}));
+  EXPECT_EQ(event->title, "Launch");
+  EXPECT_EQ(event->language, "en-US");
+  // The same upload redelivered has the same version: its checksum.
+  EXPECT_EQ(event->source_version, "sha256:q1w2e3");
+}
+
+TEST(VideoUploaded, AcceptsAMassTransitEnvelope) {
+  const json envelope = {{"messageId", "0f6e"},
+                         {"messageType", {"urn:message:VideoService.Contracts:VideoUploaded"}},
+                         {"message", valid_event()}};
+  const auto event = parse_video_uploaded(envelope.dump());
+  ASSERT_TRUE(event.has_value()) << event.error().message;
+  EXPECT_EQ(event->video_id, "vid-42");
+}
+
+TEST(VideoUploaded, WithoutChecksumTheUploadTimeIsTheVersion) {
+  auto e = valid_event();
+  e["source"].erase("checksum");
+  const auto event = parse_video_uploaded(e.dump());
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->source_version, "2026-11-25T10:00:00.123Z");
+}
+
+TEST(VideoUploaded, AllowsUnknownPropertiesForForwardCompatibility) {
+  auto e = valid_event();
+  e["newField"] = 1;
+  EXPECT_TRUE(parse_video_uploaded(e.dump()).has_value());
+}
+
+TEST(VideoUploaded, RejectsWhatIsNotJson) {
+  const auto event = parse_video_uploaded("{not json");
+  ASSERT_FALSE(event.has_value());
+  EXPECT_EQ(event.error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(event.error().message, "the message is not JSON");
+  EXPECT_FALSE(parse_video_uploaded("[1,2]").has_value());
+}
+
+TEST(VideoUploaded, NamesMissingFields) {
+  auto e = valid_event();
+  e.erase("tenantId");
+  EXPECT_NE(violation(e).find("tenantId"), std::string::npos);
+}
+
+TEST(VideoUploaded, RejectsIdsAndKeysThatCouldEscapeATenantsPrefix) {
+  auto e = valid_event();
+  e["videoId"] = "../other";
+  EXPECT_NE(violation(e).find("/videoId"), std::string::npos);
+  e = valid_event();
+  e["tenantId"] = "a..b";
+  EXPECT_NE(violation(e).find("/tenantId"), std::string::npos);
+  e = valid_event();
+  e["source"]["key"] = "acme/../../etc/passwd";
+  EXPECT_NE(violation(e).find("/source/key"), std::string::npos);
+  e = valid_event();
+  e["source"]["key"] = "/etc/passwd";
+  EXPECT_NE(violation(e).find("/source/key"), std::string::npos);
+}
+
+TEST(VideoUploaded, RejectsImpossibleSources) {
+  auto e = valid_event();
+  e["source"]["sizeBytes"] = 0;
+  EXPECT_NE(violation(e).find("/source/sizeBytes"), std::string::npos);
+  e = valid_event();
+  e["source"]["contentType"] = "text/plain";
+  EXPECT_NE(violation(e).find("/source/contentType"), std::string::npos);
+  e = valid_event();
+  e["profiles"] = {"8K"};
+  EXPECT_NE(violation(e).find("/profiles"), std::string::npos);
+  e = valid_event();
+  e["uploadedAt"] = "yesterday";
+  EXPECT_NE(violation(e).find("/uploadedAt"), std::string::npos);
+}
+
+TEST(VideoUploaded, BecomesAJobOfItsTenant) {
+  const auto event = parse_video_uploaded(valid_event().dump());
+  ASSERT_TRUE(event.has_value());
+  const auto job = to_new_job(*event, 5);
+  EXPECT_EQ(job.tenant_id, "acme");
+  EXPECT_EQ(job.video_id, "vid-42");
+  EXPECT_EQ(job.source_version, "sha256:q1w2e3");
+  EXPECT_EQ(job.source.bucket, "uploads");
+  EXPECT_EQ(job.max_attempts, 5);
+}
+
+}  // namespace
+}  // namespace st
