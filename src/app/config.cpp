@@ -86,6 +86,17 @@ std::vector<Field> fields_of(Config& c) {
       {"transcode", "max_width", bind(c.transcode.max_width)},
       {"transcode", "max_height", bind(c.transcode.max_height)},
       {"transcode", "max_frame_rate", bind(c.transcode.max_frame_rate)},
+      {"kafka", "bootstrap_servers", bind(c.kafka.bootstrap_servers)},
+      {"kafka", "group_id", bind(c.kafka.group_id)},
+      {"kafka", "uploaded_topic", bind(c.kafka.uploaded_topic)},
+      {"kafka", "dead_letter_topic", bind(c.kafka.dead_letter_topic)},
+      {"kafka", "transcoded_topic", bind(c.kafka.transcoded_topic)},
+      {"kafka", "retry_backoff_ms", bind(c.kafka.retry_backoff_ms)},
+      {"kafka", "partitions", bind(c.kafka.partitions)},
+      {"kafka", "max_batch", bind(c.kafka.max_batch)},
+      {"kafka", "session_timeout_ms", bind(c.kafka.session_timeout_ms)},
+      {"kafka", "outbox_poll_ms", bind(c.kafka.outbox_poll_ms)},
+      {"kafka", "outbox_batch", bind(c.kafka.outbox_batch)},
       {"log", "level", bind(c.log.level)},
       {"log", "format", bind(c.log.format)},
   };
@@ -134,6 +145,15 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "transcode.segment_seconds", c.transcode.segment_seconds, 1, 30);
   if (!is_known_preset(c.transcode.preset)) {
     problems.push_back(fmt::format("transcode.preset '{}' is not an x264 preset", c.transcode.preset));
+  }
+  check_range(problems, "kafka.retry_backoff_ms", c.kafka.retry_backoff_ms, 1, 60000);
+  check_range(problems, "kafka.partitions", c.kafka.partitions, 1, 10000);
+  check_range(problems, "kafka.max_batch", c.kafka.max_batch, 1, 10000);
+  check_range(problems, "kafka.session_timeout_ms", c.kafka.session_timeout_ms, 1000, 3600000);
+  check_range(problems, "kafka.outbox_poll_ms", c.kafka.outbox_poll_ms, 10, 60000);
+  check_range(problems, "kafka.outbox_batch", c.kafka.outbox_batch, 1, 10000);
+  for (const auto* topic : {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic}) {
+    if (topic->empty()) problems.push_back("kafka topics must not be empty");
   }
   if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {

@@ -16,6 +16,8 @@
 #include "jobs/queue_listener.hpp"
 #include "jobs/transcode_job_handler.hpp"
 #include "jobs/worker_pool.hpp"
+#include "messaging/outbox_relay.hpp"
+#include "messaging/upload_consumer.hpp"
 #include "util/machine.hpp"
 
 namespace st {
@@ -58,6 +60,29 @@ DependencyCheck check_database(ConnectionPool& pool) {
   return check;
 }
 
+// The Prometheus text exposition of the messaging counters (the metrics issue
+// replaces this with prometheus-cpp and adds the rest).
+std::string messaging_metrics(const MessagingCounters& c) {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, const char* type, std::int64_t value) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
+  };
+  counter("st_kafka_messages_consumed_total", "Upload events read from Kafka.", "counter", c.consumed.load());
+  counter("st_kafka_jobs_created_total", "Jobs created from upload events.", "counter", c.jobs_created.load());
+  counter("st_kafka_duplicate_events_total", "Upload events whose job already existed.", "counter",
+          c.duplicates.load());
+  counter("st_kafka_dead_lettered_total", "Upload events sent to the dead-letter topic.", "counter",
+          c.dead_lettered.load());
+  counter("st_kafka_consumer_lag", "Upload events not yet read in the assigned partitions.", "gauge",
+          c.consumer_lag.load());
+  counter("st_outbox_published_total", "Outcome events published from the outbox.", "counter", c.published.load());
+  counter("st_outbox_publish_failures_total", "Outbox publications that failed and will be retried.", "counter",
+          c.publish_failures.load());
+  counter("st_outbox_pending", "Outcome events not yet published (as of the relay's last round).", "gauge",
+          c.outbox_pending.load());
+  return out;
+}
+
 }  // namespace
 
 struct Service::Components {
@@ -66,6 +91,9 @@ struct Service::Components {
   std::unique_ptr<TranscodeJobHandler> handler;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<QueueListener> listener;
+  MessagingCounters counters;
+  std::unique_ptr<OutboxRelay> relay;
+  std::unique_ptr<UploadConsumer> consumer;
   Router router;
   std::unique_ptr<HttpServer> http;
 };
@@ -90,7 +118,11 @@ Result<void> Service::start() {
                               .max_size = static_cast<std::size_t>(config_.database.pool_size),
                               .acquire_timeout = std::chrono::milliseconds(config_.database.acquire_timeout_ms),
                               .on_connect = PgJobStore::prepare_statements});
-  p.store = std::make_unique<PgJobStore>(*p.pool);
+  const auto& kafka = config_.kafka;
+  const bool with_kafka = !kafka.bootstrap_servers.empty();
+  // With Kafka, every final status is announced through the outbox.
+  p.store = std::make_unique<PgJobStore>(
+      *p.pool, with_kafka ? video_transcoded_announcer(kafka.transcoded_topic) : OutcomeAnnouncer{});
 
   if (role_ != Role::kApi) {
     const auto& w = config_.worker;
@@ -116,12 +148,31 @@ Result<void> Service::start() {
     spdlog::info("{} worker(s) started as {}", concurrency, worker_identity());
   }
 
+  if (with_kafka) {
+    // Every role relays: whichever process holds the relay lock publishes.
+    p.relay = std::make_unique<OutboxRelay>(*p.pool,
+                                            OutboxRelayOptions{.bootstrap_servers = kafka.bootstrap_servers,
+                                                               .poll = std::chrono::milliseconds(kafka.outbox_poll_ms),
+                                                               .batch = kafka.outbox_batch},
+                                            p.counters);
+    if (auto started = p.relay->start(); !started) return started;
+    // Accepting uploads is the API side's job: it only inserts rows.
+    if (role_ != Role::kWorker) {
+      p.consumer = std::make_unique<UploadConsumer>(kafka, *p.store, config_.worker.max_attempts, p.counters);
+      if (auto started = p.consumer->start(); !started) return started;
+    }
+  }
+
   if (role_ != Role::kWorker) {
     add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
     add_jobs_routes(p.router, *p.store, {.default_max_attempts = config_.worker.max_attempts});
   } else {
     add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
   }
+  p.router.add("GET", "/metrics", [counters = &p.counters](const HttpRequest&) {
+    HttpResponse response{.status = 200, .content_type = "text/plain; version=0.0.4", .body = messaging_metrics(*counters)};
+    return response;
+  });
   // Workers serve health too: Kubernetes probes every pod.
   const auto& h = config_.http;
   p.http = std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
@@ -138,12 +189,15 @@ Result<void> Service::start() {
 
 void Service::stop(std::chrono::milliseconds grace) {
   auto& p = *parts_;
+  if (p.consumer) p.consumer.reset();  // leaves the group, committing stored offsets
   if (p.listener) p.listener.reset();
   if (p.workers) {
     spdlog::info("stopping: no new jobs; running jobs have {} ms to finish", grace.count());
     p.workers->shutdown(grace);
     p.workers.reset();
   }
+  // After the workers: the outcomes they recorded while stopping go out now if the broker allows.
+  if (p.relay) p.relay.reset();
   if (p.http) {
     p.http->stop();
     p.http.reset();

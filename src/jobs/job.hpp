@@ -37,6 +37,15 @@ struct JobSource {
   std::string checksum;
 };
 
+// Where a job's request came from, carried back on the event that announces its
+// outcome: MassTransit's correlation headers and the W3C trace context.
+struct JobOrigin {
+  std::string message_id;
+  std::string correlation_id;
+  std::string conversation_id;
+  std::string traceparent;
+};
+
 // What a client asks for; the store adds the rest.
 struct NewJob {
   std::string tenant_id;
@@ -47,6 +56,7 @@ struct NewJob {
   std::string output_prefix;
   int priority = 0;
   int max_attempts = 3;
+  JobOrigin origin;
 };
 
 struct Job {
@@ -62,6 +72,8 @@ struct Job {
   std::string result_json;  // outputs of a succeeded job
   std::string created_at;   // ISO 8601, as the database keeps it
   std::string updated_at;
+  std::string started_at;   // empty until first claimed
+  std::string finished_at;  // empty until final
 };
 
 // How long to wait before the next attempt: exponential in the attempt number,

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,12 +28,27 @@ struct JobLease {
   std::int64_t fencing_token = 0;
 };
 
+// An event to publish after the transaction that stored it commits (the
+// transactional outbox): the store writes it in the same transaction as the
+// status change it announces, and messaging/outbox_relay publishes it.
+struct OutboxMessage {
+  std::string topic;
+  std::string key;
+  std::string payload;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Makes the event that announces a job's final status (succeeded, failed, dead).
+using OutcomeAnnouncer = std::function<OutboxMessage(const Job&)>;
+
 class JobStore {
  public:
   virtual ~JobStore() = default;
 
   // Idempotent on (tenant, video, source version).
   virtual Result<CreatedJob> create(const NewJob& job) = 0;
+  // Many at once, in one transaction (the Kafka consumer's batches); all or nothing.
+  virtual Result<std::vector<CreatedJob>> create_all(const std::vector<NewJob>& jobs) = 0;
   virtual Result<Job> get(const std::string& id) = 0;
 
   // The next claimable job (queued, due, highest priority then oldest), now

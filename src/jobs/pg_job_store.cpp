@@ -17,7 +17,11 @@ constexpr const char* kColumns =
     " status::text, attempt, fencing_token, coalesce(lease_owner, ''), progress, coalesce(error_code, ''),"
     " coalesce(error_message, ''), coalesce(result::text, ''),"
     " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+    " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+    " coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''),"
+    " coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), ''),"
+    " coalesce(message_id, ''), coalesce(correlation_id, ''), coalesce(conversation_id, ''),"
+    " coalesce(traceparent, '')";
 
 Job job_from_row(const pqxx::row& row) {
   Job job;
@@ -46,6 +50,12 @@ Job job_from_row(const pqxx::row& row) {
   job.result_json = row[i++].as<std::string>();
   job.created_at = row[i++].as<std::string>();
   job.updated_at = row[i++].as<std::string>();
+  job.started_at = row[i++].as<std::string>();
+  job.finished_at = row[i++].as<std::string>();
+  spec.origin.message_id = row[i++].as<std::string>();
+  spec.origin.correlation_id = row[i++].as<std::string>();
+  spec.origin.conversation_id = row[i++].as<std::string>();
+  spec.origin.traceparent = row[i++].as<std::string>();
   return job;
 }
 
@@ -97,9 +107,11 @@ Error lost_lease(pqxx::work& tx, const JobLease& lease) {
 void PgJobStore::prepare_statements(pqxx::connection& c) {
   c.prepare("job_insert",
             fmt::format("INSERT INTO jobs (tenant_id, video_id, source_version, source_bucket, source_key,"
-                        " source_size, source_checksum, profile_set, output_prefix, priority, max_attempts)"
+                        " source_size, source_checksum, profile_set, output_prefix, priority, max_attempts,"
+                        " message_id, correlation_id, conversation_id, traceparent)"
                         " VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, ''),"
-                        " ARRAY(SELECT json_array_elements_text($8::json)), $9, $10, $11)"
+                        " ARRAY(SELECT json_array_elements_text($8::json)), $9, $10, $11,"
+                        " NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''), NULLIF($15, ''))"
                         " ON CONFLICT (tenant_id, video_id, source_version) DO NOTHING RETURNING {}",
                         kColumns));
   c.prepare(
@@ -122,14 +134,16 @@ void PgJobStore::prepare_statements(pqxx::connection& c) {
       "job_succeed",
       "UPDATE jobs SET status = 'succeeded', progress = 1, result = $3::jsonb, error_code = NULL,"
       " error_message = NULL, lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now()"
-      " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running'");
+      " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running' RETURNING " +
+          std::string(kColumns));
   c.prepare("job_fail",
             "UPDATE jobs SET status = CASE WHEN $3 THEN 'failed'::job_status"
             " WHEN attempt >= max_attempts THEN 'dead'::job_status ELSE 'queued'::job_status END,"
             " next_attempt_at = now() + make_interval(secs => $4), error_code = $5, error_message = $6,"
             " lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),"
             " finished_at = CASE WHEN $3 OR attempt >= max_attempts THEN now() END"
-            " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running' RETURNING status::text");
+            " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running' RETURNING " +
+                std::string(kColumns));
   // The fencing token moves on: whoever held the lease can no longer write.
   c.prepare("job_release",
             "UPDATE jobs SET status = 'queued', attempt = greatest(attempt - 1, 0), lease_owner = NULL,"
@@ -143,26 +157,56 @@ void PgJobStore::prepare_statements(pqxx::connection& c) {
             " next_attempt_at = now(), updated_at = now(),"
             " finished_at = CASE WHEN attempt >= max_attempts THEN now() END"
             " WHERE id IN (SELECT id FROM jobs WHERE status = 'running' AND lease_expires_at < now()"
-            " FOR UPDATE SKIP LOCKED) RETURNING id::text");
+            " FOR UPDATE SKIP LOCKED) RETURNING " +
+                std::string(kColumns));
+  c.prepare("outbox_insert",
+            "INSERT INTO outbox (topic, message_key, payload, headers, job_id)"
+            " VALUES ($1, $2, $3, $4::jsonb, $5::uuid)");
 }
+
+namespace {
+
+// Inserts `job` unless its source version already has one; either way returns the job.
+CreatedJob insert_or_find(pqxx::work& tx, const NewJob& job) {
+  const auto inserted = tx.exec_prepared(
+      "job_insert", job.tenant_id, job.video_id, job.source_version, job.source.bucket, job.source.key,
+      job.source.size_bytes, job.source.checksum, nlohmann::json(job.profile_set).dump(), job.output_prefix,
+      job.priority, job.max_attempts, job.origin.message_id, job.origin.correlation_id, job.origin.conversation_id, job.origin.traceparent);
+  if (!inserted.empty()) return CreatedJob{job_from_row(inserted[0]), true};
+  // Someone inserted it first; within this transaction's snapshot or after, it is there.
+  const auto existing = tx.exec_prepared("job_by_source", job.tenant_id, job.video_id, job.source_version);
+  if (existing.empty()) throw std::logic_error("job insert conflicted but no job was found");
+  return CreatedJob{job_from_row(existing[0]), false};
+}
+
+// Writes the event announcing `job`'s final status, in the transaction that set it.
+void announce(const OutcomeAnnouncer& announcer, pqxx::work& tx, const Job& job) {
+  if (!announcer || !is_terminal(job.status)) return;
+  const auto message = announcer(job);
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [name, value] : message.headers) headers[name] = value;
+  tx.exec_prepared("outbox_insert", message.topic, message.key, message.payload, headers.dump(), job.id);
+}
+
+}  // namespace
 
 Result<CreatedJob> PgJobStore::create(const NewJob& job) {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<CreatedJob> {
     pqxx::work tx(c);
-    const auto inserted =
-        tx.exec_prepared("job_insert", job.tenant_id, job.video_id, job.source_version, job.source.bucket,
-                         job.source.key, job.source.size_bytes, job.source.checksum,
-                         nlohmann::json(job.profile_set).dump(), job.output_prefix, job.priority, job.max_attempts);
-    if (!inserted.empty()) {
-      auto created = job_from_row(inserted[0]);
-      tx.commit();
-      return CreatedJob{std::move(created), true};
-    }
-    // Someone inserted it first; within this transaction's snapshot or after, it is there.
-    const auto existing = tx.exec_prepared("job_by_source", job.tenant_id, job.video_id, job.source_version);
+    auto created = insert_or_find(tx, job);
     tx.commit();
-    if (existing.empty()) return st::fail(ErrorCode::kInternal, "job insert conflicted but no job was found");
-    return CreatedJob{job_from_row(existing[0]), false};
+    return created;
+  });
+}
+
+Result<std::vector<CreatedJob>> PgJobStore::create_all(const std::vector<NewJob>& jobs) {
+  return with_connection(pool_, [&](pqxx::connection& c) -> Result<std::vector<CreatedJob>> {
+    pqxx::work tx(c);
+    std::vector<CreatedJob> created;
+    created.reserve(jobs.size());
+    for (const auto& job : jobs) created.push_back(insert_or_find(tx, job));
+    tx.commit();
+    return created;
   });
 }
 
@@ -202,7 +246,8 @@ Result<void> PgJobStore::succeed(const JobLease& lease, const std::string& resul
     pqxx::work tx(c);
     const auto updated = tx.exec_prepared("job_succeed", lease.job_id, lease.fencing_token,
                                           result_json.empty() ? std::string("{}") : result_json);
-    if (updated.affected_rows() == 0) return tl::unexpected(lost_lease(tx, lease));
+    if (updated.empty()) return tl::unexpected(lost_lease(tx, lease));
+    announce(announcer_, tx, job_from_row(updated[0]));
     tx.commit();
     return {};
   });
@@ -216,12 +261,13 @@ Result<JobStatus> PgJobStore::fail(const JobLease& lease, const Error& error, bo
                                        static_cast<double>(retry_after.count()) / 1000.0,
                                        std::string(to_string(error.code)), error.message);
     if (rows.empty()) return tl::unexpected(lost_lease(tx, lease));
-    tx.commit();
-    const auto status = parse_job_status(rows[0][0].as<std::string>()).value_or(JobStatus::kFailed);
-    if (!is_legal_transition(JobStatus::kRunning, status)) {
-      return st::fail(ErrorCode::kInternal, fmt::format("illegal transition running -> {}", to_string(status)));
+    const auto job = job_from_row(rows[0]);
+    if (!is_legal_transition(JobStatus::kRunning, job.status)) {
+      return st::fail(ErrorCode::kInternal, fmt::format("illegal transition running -> {}", to_string(job.status)));
     }
-    return status;
+    announce(announcer_, tx, job);
+    tx.commit();
+    return job.status;
   });
 }
 
@@ -239,9 +285,13 @@ Result<std::vector<std::string>> PgJobStore::requeue_expired() {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<std::vector<std::string>> {
     pqxx::work tx(c);
     const auto rows = tx.exec_prepared("job_requeue_expired");
-    tx.commit();
     std::vector<std::string> ids;
-    for (const auto& row : rows) ids.push_back(row[0].as<std::string>());
+    for (const auto& row : rows) {
+      const auto job = job_from_row(row);
+      announce(announcer_, tx, job);  // a job out of attempts is dead: announced like any final status
+      ids.push_back(job.id);
+    }
+    tx.commit();
     return ids;
   });
 }

@@ -9,12 +9,16 @@ namespace st {
 class PgJobStore final : public JobStore {
  public:
   // The pool's connections must have been prepared with prepare_statements().
-  explicit PgJobStore(ConnectionPool& pool) : pool_(pool) {}
+  // With an `announcer`, every final status change also writes the event that
+  // announces it to the outbox, in the same transaction.
+  explicit PgJobStore(ConnectionPool& pool, OutcomeAnnouncer announcer = {})
+      : pool_(pool), announcer_(std::move(announcer)) {}
 
   // Prepares this store's statements on a new connection (ConnectionPool::Options::on_connect).
   static void prepare_statements(pqxx::connection& connection);
 
   Result<CreatedJob> create(const NewJob& job) override;
+  Result<std::vector<CreatedJob>> create_all(const std::vector<NewJob>& jobs) override;
   Result<Job> get(const std::string& id) override;
   Result<std::optional<Job>> claim(const std::string& owner, std::chrono::seconds lease) override;
   Result<void> heartbeat(const JobLease& lease, std::chrono::seconds extension, double progress) override;
@@ -26,6 +30,7 @@ class PgJobStore final : public JobStore {
 
  private:
   ConnectionPool& pool_;
+  OutcomeAnnouncer announcer_;
 };
 
 }  // namespace st

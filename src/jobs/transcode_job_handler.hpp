@@ -24,7 +24,9 @@ class TranscodeJobHandler final : public JobHandler {
   explicit TranscodeJobHandler(TranscodeJobOptions options) : options_(std::move(options)) {}
   Result<std::string> run(const Job& job, JobContext& context) override;
 
-  // Where a job's outputs go.
+  // Where a job's outputs go, relative to the output root: "{prefix/}{tenant}/{video}/{job}/".
+  [[nodiscard]] static std::string output_key_prefix(const Job& job);
+  // Where a job's outputs go on disk.
   [[nodiscard]] std::filesystem::path output_for(const Job& job) const;
 
  private:

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "util/log.hpp"
+#include "util/trace_context.hpp"
 
 namespace st {
 namespace {
@@ -112,7 +113,10 @@ void WorkerPool::run_job(const Job& job) {
     if (!claiming_) started = false;
   }
   if (!started) active->released = true;
-  const LogScope scope({.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id});
+  const LogScope scope({.job_id = job.id,
+                        .video_id = job.spec.video_id,
+                        .tenant_id = job.spec.tenant_id,
+                        .trace_id = trace_id_of(job.spec.origin.traceparent)});
   spdlog::info("job {} claimed (attempt {} of {}) for tenant {} video {}", job.id, job.attempt, job.spec.max_attempts,
                job.spec.tenant_id, job.spec.video_id);
 

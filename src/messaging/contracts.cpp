@@ -25,9 +25,10 @@ std::unique_ptr<valijson::Schema> load_schema(std::string_view name) {
 }
 
 // Parsed once; read-only afterwards, so shared by every consumer thread.
-const valijson::Schema& video_uploaded_schema() {
-  static const auto kSchema = load_schema("video-uploaded");
-  return *kSchema;
+const valijson::Schema& schema_of(std::string_view name) {
+  static const auto kUploaded = load_schema("video-uploaded");
+  static const auto kTranscoded = load_schema("video-transcoded");
+  return name == "video-uploaded" ? *kUploaded : *kTranscoded;
 }
 
 std::string pointer_of(const std::vector<std::string>& context) {
@@ -47,6 +48,22 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Every violation of `schema` by `doc`, "; "-separated; empty when it conforms.
+std::string violations(const valijson::Schema& schema, const json& doc) {
+  valijson::Validator validator;
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter target(doc);
+  if (validator.validate(schema, target, &results)) return {};
+  std::string reasons;
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) {
+    // Skip valijson's summary lines for the enclosing objects: the leaves say what is wrong.
+    if (error.description.starts_with("Failed to validate against schema associated with property")) continue;
+    reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", pointer_of(error.context), error.description);
+  }
+  return reasons.empty() ? "the document does not match the schema" : reasons;
+}
+
 }  // namespace
 
 Result<VideoUploaded> parse_video_uploaded(std::string_view value) {
@@ -58,17 +75,7 @@ Result<VideoUploaded> parse_video_uploaded(std::string_view value) {
   }
   if (!doc.is_object()) return fail(ErrorCode::kInvalidInput, "the message is not a JSON object");
 
-  valijson::Validator validator;
-  valijson::ValidationResults results;
-  valijson::adapters::NlohmannJsonAdapter target(doc);
-  if (!validator.validate(video_uploaded_schema(), target, &results)) {
-    std::string reasons;
-    valijson::ValidationResults::Error error;
-    while (results.popError(error)) {
-      // Skip valijson's summary lines for the enclosing objects: the leaves say what is wrong.
-      if (error.description.starts_with("Failed to validate against schema associated with property")) continue;
-      reasons += fmt::format("{}{}: {}", reasons.empty() ? "" : "; ", pointer_of(error.context), error.description);
-    }
+  if (auto reasons = violations(schema_of("video-uploaded"), doc); !reasons.empty()) {
     return fail(ErrorCode::kInvalidInput, fmt::format("the message violates the VideoUploaded schema: {}", reasons));
   }
 
@@ -103,6 +110,52 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts) {
                 .output_prefix = "",
                 .priority = 0,
                 .max_attempts = max_attempts};
+}
+
+std::string video_transcoded_json(const Job& job) {
+  const bool succeeded = job.status == JobStatus::kSucceeded;
+  json event = {{"videoId", job.spec.video_id},
+                {"tenantId", job.spec.tenant_id},
+                {"jobId", job.id},
+                {"sourceVersion", job.spec.source_version},
+                {"status", succeeded ? "succeeded" : "failed"},
+                {"attempts", job.attempt}};
+  json timings = {{"createdAt", job.created_at}};
+  if (!job.started_at.empty()) timings["startedAt"] = job.started_at;
+  if (!job.finished_at.empty()) timings["finishedAt"] = job.finished_at;
+  event["timings"] = timings;
+
+  if (succeeded) {
+    // The handler's result names the outputs relative to the output prefix (see
+    // TranscodeJobHandler); the event names them as full keys.
+    const auto result = json::parse(job.result_json.empty() ? "{}" : job.result_json, nullptr, false);
+    const auto prefix = result.is_object() ? result.value("outputPrefix", std::string()) : std::string();
+    event["outputPrefix"] = prefix;
+    event["masterPlaylistKey"] = prefix + "master.m3u8";
+    event["dashManifestKey"] = prefix + "manifest.mpd";
+    event["renditions"] = json::array();
+    if (result.is_object()) {
+      if (result.contains("durationSeconds")) event["durationSeconds"] = result["durationSeconds"];
+      if (result.contains("renditions")) event["renditions"] = result["renditions"];
+      if (result.contains("audio")) event["audio"] = result["audio"];
+      if (result.contains("posterKey")) event["thumbnails"] = {{"posterKey", result["posterKey"]}};
+    }
+  } else {
+    const bool input_at_fault = job.status == JobStatus::kFailed;
+    event["failure"] = {{"code", job.error_code.empty() ? std::string(to_string(job.status)) : job.error_code},
+                        {"message", job.error_message.empty() ? std::string("the job was stopped") : job.error_message},
+                        {"retryable", !input_at_fault}};
+  }
+  return event.dump();
+}
+
+Result<void> validate_contract(std::string_view name, std::string_view value) {
+  const json doc = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return fail(ErrorCode::kInvalidInput, "not JSON");
+  if (auto reasons = violations(schema_of(name), doc); !reasons.empty()) {
+    return fail(ErrorCode::kInvalidInput, reasons);
+  }
+  return {};
 }
 
 }  // namespace st

@@ -33,6 +33,14 @@ Result<VideoUploaded> parse_video_uploaded(std::string_view value);
 
 NewJob to_new_job(const VideoUploaded& event, int max_attempts);
 
+// The VideoTranscoded event (docs/contracts/video-transcoded.schema.json) that
+// announces `job`'s final status; its outputs come from the job's result.
+std::string video_transcoded_json(const Job& job);
+
+// Checks a JSON text against a compiled-in contract ("video-uploaded",
+// "video-transcoded"); kInvalidInput names every violation with its JSON pointer.
+Result<void> validate_contract(std::string_view name, std::string_view value);
+
 // The schema text of a contract ("video-uploaded"), as compiled in.
 std::string_view contract_schema(std::string_view name);
 

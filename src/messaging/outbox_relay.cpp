@@ -1,0 +1,190 @@
+#include "messaging/outbox_relay.hpp"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
+
+#include "messaging/contracts.hpp"
+#include "util/trace_context.hpp"
+
+namespace st {
+namespace {
+
+// pg_try_advisory_xact_lock key of the relay round: "st-outbox" as a number.
+constexpr std::int64_t kRelayLock = 0x73742d6f7574626fLL;
+
+struct Row {
+  std::int64_t seq = 0;
+  std::string message_id;
+  std::string topic;
+  std::string key;
+  std::string payload;
+  std::string headers_json;
+};
+
+}  // namespace
+
+OutcomeAnnouncer video_transcoded_announcer(std::string topic) {
+  return [topic = std::move(topic)](const Job& job) {
+    const auto& origin = job.spec.origin;
+    const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
+    OutboxMessage message{.topic = topic, .key = job.spec.video_id, .payload = video_transcoded_json(job)};
+    message.headers = {{"Content-Type", kMassTransitContentType},
+                       {"CorrelationId", correlation},
+                       {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
+                       {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
+    if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
+    return message;
+  };
+}
+
+// Delivery reports of the round in progress, by the row index passed as opaque.
+class OutboxRelay::Reports final : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    const auto index = reinterpret_cast<std::uintptr_t>(message.msg_opaque());
+    if (index >= outcomes.size()) return;  // a report of an earlier round, after it gave up waiting
+    outcomes[index] = message.err() == RdKafka::ERR_NO_ERROR ? 1 : -1;
+    if (message.err() != RdKafka::ERR_NO_ERROR) last_error = message.errstr();
+    ++reported;
+  }
+  void reset(std::size_t count) {
+    outcomes.assign(count, 0);
+    reported = 0;
+    last_error.clear();
+  }
+  std::vector<int> outcomes;  // 0 pending, 1 delivered, -1 failed; used on the relay thread only (poll)
+  std::size_t reported = 0;
+  std::string last_error;
+};
+
+OutboxRelay::OutboxRelay(ConnectionPool& pool, OutboxRelayOptions options, MessagingCounters& counters)
+    : pool_(pool), options_(std::move(options)), counters_(counters), reports_(std::make_unique<Reports>()) {}
+
+OutboxRelay::~OutboxRelay() { stop(); }
+
+Result<void> OutboxRelay::start() {
+  auto conf = make_kafka_conf({
+      {"bootstrap.servers", options_.bootstrap_servers},
+      {"client.id", "stream-transcoding-outbox"},
+      // Retries inside librdkafka never duplicate or reorder a message.
+      {"enable.idempotence", "true"},
+      {"message.timeout.ms", std::to_string(options_.delivery_timeout.count())},
+      {"linger.ms", "5"},
+  });
+  if (!conf) return tl::unexpected(conf.error());
+  std::string error;
+  (*conf)->set("dr_cb", reports_.get(), error);
+  producer_.reset(RdKafka::Producer::create(conf->get(), error));
+  if (!producer_) return fail(ErrorCode::kUnavailable, fmt::format("cannot create the outbox producer: {}", error));
+  thread_ = std::jthread([this](const std::stop_token& stop) { loop(stop); });
+  return {};
+}
+
+void OutboxRelay::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    wakeup_.notify_all();
+    thread_.join();
+  }
+  if (producer_) {
+    producer_->flush(1000);
+    producer_.reset();
+  }
+}
+
+void OutboxRelay::loop(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    auto published = publish_round();
+    if (!published) {
+      spdlog::warn("outbox relay: {}", published.error().message);
+    } else if (*published >= options_.batch) {
+      continue;  // more may be waiting
+    }
+    std::unique_lock lock(mutex_);
+    wakeup_.wait_for(lock, stop, options_.poll, [] { return false; });
+  }
+}
+
+Result<int> OutboxRelay::publish_round() {
+  auto lease = pool_.acquire();
+  if (!lease) return tl::unexpected(lease.error());
+  std::vector<Row> rows;
+  try {
+    pqxx::work tx(**lease);
+    // Rows stay locked by this transaction until they are marked: one relay
+    // round at a time in the whole cluster, so events go out in `seq` order.
+    if (!tx.exec1(fmt::format("SELECT pg_try_advisory_xact_lock({})", kRelayLock))[0].as<bool>()) return 0;
+    const auto result = tx.exec_params(
+        "SELECT seq, message_id::text, topic, message_key, payload, headers::text FROM outbox"
+        " WHERE sent_at IS NULL ORDER BY seq LIMIT $1",
+        options_.batch);
+    counters_.outbox_pending = static_cast<std::int64_t>(result.size());
+    if (result.empty()) return 0;
+    for (const auto& r : result) {
+      rows.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                      r[4].as<std::string>(), r[5].as<std::string>()});
+    }
+
+    reports_->reset(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& row = rows[i];
+      auto* headers = RdKafka::Headers::create();
+      headers->add("MessageId", row.message_id);
+      const auto stored = nlohmann::json::parse(row.headers_json);
+      for (auto it = stored.begin(); it != stored.end(); ++it) {
+        headers->add(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+      }
+      const auto err = producer_->produce(row.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                                          const_cast<char*>(row.payload.data()), row.payload.size(), row.key.data(),
+                                          row.key.size(), 0, headers, reinterpret_cast<void*>(i));
+      if (err != RdKafka::ERR_NO_ERROR) {
+        delete headers;  // ownership passes to librdkafka only on success
+        reports_->outcomes[i] = -1;
+        ++reports_->reported;
+        reports_->last_error = RdKafka::err2str(err);
+      }
+    }
+    // Every message gets a report within the delivery timeout, delivered or not.
+    const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout + std::chrono::seconds(2);
+    while (reports_->reported < rows.size() && std::chrono::steady_clock::now() < deadline) producer_->poll(50);
+
+    std::vector<std::int64_t> sent;
+    std::vector<std::int64_t> failed;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      (reports_->outcomes[i] == 1 ? sent : failed).push_back(rows[i].seq);
+    }
+    auto as_array = [](const std::vector<std::int64_t>& seqs) {
+      return fmt::format("{{{}}}", fmt::join(seqs, ","));
+    };
+    if (!sent.empty()) {
+      tx.exec_params("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
+                     as_array(sent));
+    }
+    if (!failed.empty()) {
+      tx.exec_params("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
+                     as_array(failed), reports_->last_error.empty() ? std::string("not acknowledged in time")
+                                                                    : reports_->last_error);
+    }
+    tx.commit();
+    counters_.published += static_cast<std::int64_t>(sent.size());
+    counters_.publish_failures += static_cast<std::int64_t>(failed.size());
+    counters_.outbox_pending -= static_cast<std::int64_t>(sent.size());
+    if (!failed.empty()) {
+      return fail(ErrorCode::kUnavailable, fmt::format("{} of {} event(s) not published, will retry: {}", failed.size(),
+                                                       rows.size(), reports_->last_error));
+    }
+    return static_cast<int>(sent.size());
+  } catch (const pqxx::broken_connection& e) {
+    lease->discard();
+    return fail(ErrorCode::kUnavailable, fmt::format("lost the database connection: {}", e.what()));
+  } catch (const std::exception& e) {
+    lease->discard();
+    return fail(ErrorCode::kInternal, fmt::format("database error: {}", e.what()));
+  }
+}
+
+}  // namespace st

@@ -1,0 +1,267 @@
+#include "messaging/upload_consumer.hpp"
+
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <spdlog/spdlog.h>
+
+#include "messaging/contracts.hpp"
+#include "util/trace_context.hpp"
+#include "util/log.hpp"
+
+namespace st {
+namespace {
+
+constexpr int kPollTimeoutMs = 200;
+constexpr std::chrono::milliseconds kMaxBackoff{30000};
+constexpr std::chrono::milliseconds kLagInterval{1000};
+
+// MassTransit's headers and the W3C trace context, kept with the job so that
+// the outcome event answers in the same conversation and trace.
+JobOrigin origin_of(const KafkaRecord& record) {
+  JobOrigin origin{.message_id = record.header("MessageId"),
+                   .correlation_id = record.header("CorrelationId"),
+                   .conversation_id = record.header("ConversationId")};
+  if (const auto parent = parse_traceparent(record.header("traceparent"))) origin.traceparent = parent->to_string();
+  return origin;
+}
+
+std::string where(const KafkaRecord& record) {
+  return fmt::format("{}/{}@{}", record.topic, record.partition, record.offset);
+}
+
+}  // namespace
+
+struct UploadConsumer::Pending {
+  KafkaRecord record;
+  bool done = false;  // its job exists or it was dead-lettered: not redone when the batch is retried
+};
+
+UploadConsumer::UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, MessagingCounters& counters)
+    : config_(std::move(config)), store_(store), max_attempts_(max_attempts), counters_(counters) {}
+
+UploadConsumer::~UploadConsumer() { stop(); }
+
+Result<void> UploadConsumer::start() {
+  auto dead_letters = DeadLetterPublisher::create(config_.bootstrap_servers, config_.dead_letter_topic);
+  if (!dead_letters) return tl::unexpected(dead_letters.error());
+  dead_letters_ = std::move(*dead_letters);
+
+  auto conf = make_kafka_conf({
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"group.id", config_.group_id},
+      {"client.id", "stream-transcoding"},
+      // Incremental rebalances: other members keep their partitions while one joins or leaves.
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      // A member that died (SIGKILL, lost node) gives its partitions back after this.
+      {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
+      // Offsets are stored by hand, after the job rows exist; committing stored
+      // offsets in the background is then safe.
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.offset.reset", "earliest"},
+  });
+  if (!conf) return tl::unexpected(conf.error());
+  std::string error;
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+  if (!consumer_) return fail(ErrorCode::kUnavailable, fmt::format("cannot create the Kafka consumer: {}", error));
+  ensure_topics(*consumer_,
+                {{config_.uploaded_topic, config_.partitions},
+                 {config_.dead_letter_topic, config_.partitions},
+                 {config_.transcoded_topic, config_.partitions}},
+                std::chrono::milliseconds(5000));
+  if (const auto err = consumer_->subscribe({config_.uploaded_topic}); err != RdKafka::ERR_NO_ERROR) {
+    return fail(ErrorCode::kUnavailable,
+                fmt::format("cannot subscribe to {}: {}", config_.uploaded_topic, RdKafka::err2str(err)));
+  }
+  thread_ = std::jthread([this](const std::stop_token& stop) { poll_loop(stop); });
+  spdlog::info("consuming {} as group {}", config_.uploaded_topic, config_.group_id);
+  return {};
+}
+
+void UploadConsumer::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+  if (consumer_) {
+    consumer_->close();  // commits the stored offsets and leaves the group
+    consumer_.reset();
+  }
+  dead_letters_.reset();
+}
+
+std::vector<KafkaRecord> UploadConsumer::next_batch() {
+  std::vector<KafkaRecord> batch;
+  int timeout = kPollTimeoutMs;
+  while (batch.size() < static_cast<std::size_t>(config_.max_batch)) {
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(timeout));
+    if (!message || message->err() == RdKafka::ERR__TIMED_OUT) break;
+    timeout = 0;  // after the first message, take only what has already arrived
+    if (message->err() == RdKafka::ERR__PARTITION_EOF) continue;
+    if (message->err() != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("kafka: {}", message->errstr());
+      break;
+    }
+    batch.push_back(record_of(*message));
+  }
+  counters_.consumed += static_cast<std::int64_t>(batch.size());
+  return batch;
+}
+
+Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
+  std::vector<NewJob> jobs;
+  std::vector<Pending*> owners;
+  for (auto& pending : batch) {
+    if (pending.done) continue;
+    const auto& record = pending.record;
+    auto event = parse_video_uploaded(record.value);
+    if (!event) {
+      if (auto published = dead_letters_->publish(record, event.error().message); !published) {
+        return tl::unexpected(published.error());
+      }
+      ++counters_.dead_lettered;
+      spdlog::warn("{} dead-lettered: {}", where(record), event.error().message);
+      pending.done = true;
+      continue;
+    }
+    auto job = to_new_job(*event, max_attempts_);
+    job.origin = origin_of(record);
+    jobs.push_back(std::move(job));
+    owners.push_back(&pending);
+  }
+  if (jobs.empty()) return {};
+
+  auto record_created = [this](const CreatedJob& created, Pending& pending) {
+    const auto& job = created.job;
+    const LogScope scope({.job_id = job.id,
+                          .video_id = job.spec.video_id,
+                          .tenant_id = job.spec.tenant_id,
+                          .trace_id = trace_id_of(job.spec.origin.traceparent)});
+    if (created.created) {
+      ++counters_.jobs_created;
+      spdlog::info("job {} created from {}", job.id, where(pending.record));
+    } else {
+      ++counters_.duplicates;
+      spdlog::info("{} is a redelivery: job {} already exists for this upload", where(pending.record), job.id);
+    }
+    pending.done = true;
+  };
+
+  auto created = store_.create_all(jobs);
+  if (created) {
+    for (std::size_t i = 0; i < created->size(); ++i) record_created((*created)[i], *owners[i]);
+    return {};
+  }
+  if (!created.error().is_permanent()) return tl::unexpected(created.error());
+  // The database refused one of them for good (a constraint the schema does not
+  // express): find it, one at a time, and dead-letter it alone.
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    auto one = store_.create(jobs[i]);
+    if (one) {
+      record_created(*one, *owners[i]);
+      continue;
+    }
+    if (!one.error().is_permanent()) return tl::unexpected(one.error());
+    if (auto published = dead_letters_->publish(owners[i]->record, one.error().message); !published) {
+      return tl::unexpected(published.error());
+    }
+    ++counters_.dead_lettered;
+    spdlog::warn("{} dead-lettered: {}", where(owners[i]->record), one.error().message);
+    owners[i]->done = true;
+  }
+  return {};
+}
+
+void UploadConsumer::wait_before_retry(std::chrono::milliseconds backoff, const std::stop_token& stop) {
+  // Paused partitions keep this member in the group (it still polls) while the
+  // batch waits in memory. A message that arrives anyway is not processed out of
+  // order: its partition is rewound to it before resuming.
+  std::vector<RdKafka::TopicPartition*> assigned;
+  consumer_->assignment(assigned);
+  consumer_->pause(assigned);
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> rewind;
+  const auto until = std::chrono::steady_clock::now() + backoff;
+  while (std::chrono::steady_clock::now() < until && !stop.stop_requested()) {
+    std::unique_ptr<RdKafka::Message> stray(consumer_->consume(kPollTimeoutMs));
+    if (stray && stray->err() == RdKafka::ERR_NO_ERROR) {
+      const auto key = std::make_pair(stray->topic_name(), stray->partition());
+      const auto it = rewind.find(key);
+      if (it == rewind.end() || stray->offset() < it->second) rewind[key] = stray->offset();
+    }
+  }
+  for (const auto& [partition, offset] : rewind) {
+    std::unique_ptr<RdKafka::TopicPartition> tp(
+        RdKafka::TopicPartition::create(partition.first, partition.second, offset));
+    consumer_->seek(*tp, 1000);
+  }
+  consumer_->resume(assigned);
+  RdKafka::TopicPartition::destroy(assigned);
+}
+
+void UploadConsumer::store_offsets(const std::vector<Pending>& batch) {
+  // The stored offset is the next one to read: one past the highest done per partition.
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> next;
+  for (const auto& pending : batch) {
+    auto& offset = next[{pending.record.topic, pending.record.partition}];
+    offset = std::max(offset, pending.record.offset + 1);
+  }
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [partition, offset] : next) {
+    offsets.push_back(RdKafka::TopicPartition::create(partition.first, partition.second, offset));
+  }
+  if (const auto err = consumer_->offsets_store(offsets); err != RdKafka::ERR_NO_ERROR) {
+    // A partition taken away by a rebalance: its new owner reads these events
+    // again, and finds their jobs already there.
+    spdlog::warn("cannot store consumed offsets: {}", RdKafka::err2str(err));
+  }
+  RdKafka::TopicPartition::destroy(offsets);
+}
+
+void UploadConsumer::update_lag() {
+  std::vector<RdKafka::TopicPartition*> assigned;
+  consumer_->assignment(assigned);
+  consumer_->position(assigned);
+  std::int64_t lag = 0;
+  for (auto* tp : assigned) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    // Cached from fetch responses: no request to the broker.
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) != RdKafka::ERR_NO_ERROR) continue;
+    const auto position = tp->offset() >= 0 ? tp->offset() : low;
+    if (high > position) lag += high - position;
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  counters_.consumer_lag = lag;
+}
+
+void UploadConsumer::poll_loop(const std::stop_token& stop) {
+  auto next_lag_update = std::chrono::steady_clock::now();
+  while (!stop.stop_requested()) {
+    if (std::chrono::steady_clock::now() >= next_lag_update) {
+      update_lag();
+      next_lag_update = std::chrono::steady_clock::now() + kLagInterval;
+    }
+    auto records = next_batch();
+    if (records.empty()) continue;
+    std::vector<Pending> batch;
+    batch.reserve(records.size());
+    for (auto& record : records) batch.push_back({std::move(record)});
+
+    auto backoff = std::chrono::milliseconds(config_.retry_backoff_ms);
+    for (;;) {
+      auto processed = process(batch);
+      if (processed) break;
+      if (stop.stop_requested()) return;  // nothing stored: the rest is read again after a restart
+      spdlog::warn("{} event(s) from {} not accepted yet, retrying in {} ms: {}", batch.size(), where(batch[0].record),
+                   backoff.count(), processed.error().message);
+      wait_before_retry(backoff, stop);
+      backoff = std::min(backoff * 2, kMaxBackoff);
+    }
+    store_offsets(batch);
+  }
+}
+
+}  // namespace st

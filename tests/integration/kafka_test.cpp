@@ -1,0 +1,288 @@
+// The service on a real Kafka-protocol broker: upload events produced with kcat
+// become jobs, exactly once in effect; outcome events are read back with kcat.
+// Poison messages, redeliveries, a SIGKILL between insert and offset store, a
+// broker outage and a relay killed mid-publish.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kafka_fixture.hpp"
+#include "media_fixtures.hpp"
+#include "messaging/contracts.hpp"
+#include "postgres_fixture.hpp"
+#include "service_process.hpp"
+
+namespace st {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::eventually;
+using testing::KafkaBroker;
+using testing::KafkaMessage;
+using testing::ServiceProcess;
+namespace fs = std::filesystem;
+
+constexpr const char* kUploaded = "video-service.video-uploaded";
+constexpr const char* kDeadLetters = "video-service.video-uploaded.dead-letter";
+constexpr const char* kTranscoded = "transcoding-service.video-transcoded";
+constexpr const char* kTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+class KafkaTest : public testing::PostgresTest {
+ protected:
+  void SetUp() override {
+    PostgresTest::SetUp();
+    broker_ = std::make_unique<KafkaBroker>(
+        std::vector<std::string>{fmt::format("{}:2", kUploaded), fmt::format("{}:2", kTranscoded),
+                                 fmt::format("{}:1", kDeadLetters)});
+    outputs_ = testing::fresh_dir("kafka-out-" + database_);
+  }
+
+  std::vector<std::string> environment() const {
+    const auto source = testing::source("short_2s");
+    return {"ST_DATABASE__URL=" + conninfo_,
+            "ST_KAFKA__BOOTSTRAP_SERVERS=" + broker_->bootstrap(),
+            "ST_KAFKA__GROUP_ID=st-" + database_,
+            "ST_KAFKA__RETRY_BACKOFF_MS=200",
+            "ST_KAFKA__SESSION_TIMEOUT_MS=6000",
+            "ST_KAFKA__OUTBOX_POLL_MS=100",
+            "ST_STORAGE__SOURCE_DIR=" + source.parent_path().string(),
+            "ST_STORAGE__OUTPUT_DIR=" + outputs_.string(),
+            "ST_TRANSCODE__PRESET=ultrafast",
+            "ST_WORKER__CONCURRENCY=1",
+            "ST_WORKER__POLL_MS=200",
+            "ST_WORKER__LEASE_SECONDS=3",
+            "ST_WORKER__HEARTBEAT_SECONDS=1",
+            "ST_WORKER__REAPER_INTERVAL_MS=500"};
+  }
+
+  // A VideoUploaded event for the generated 2-second clip, asking for 240p only.
+  static json upload(const std::string& video) {
+    const auto source = testing::source("short_2s");
+    return {{"videoId", video},
+            {"tenantId", "acme"},
+            {"source",
+             {{"bucket", "uploads"},
+              {"key", source.filename().string()},
+              {"sizeBytes", fs::file_size(source)},
+              {"contentType", "video/mp4"},
+              {"checksum", fmt::format("sha256:{:x}", std::hash<std::string>{}(video))}}},
+            {"uploadedAt", "2026-11-25T10:00:00Z"},
+            {"profiles", {"240p"}}};
+  }
+
+  int count(const std::string& sql) { return std::stoi(scalar(sql)); }
+
+  // The outcome events for `video`, as read by an outside consumer.
+  std::vector<KafkaMessage> outcomes_of(const std::string& video) const {
+    std::vector<KafkaMessage> found;
+    for (auto& m : broker_->read_all(kTranscoded)) {
+      if (m.key == video) found.push_back(std::move(m));
+    }
+    return found;
+  }
+
+  std::unique_ptr<KafkaBroker> broker_;
+  fs::path outputs_;
+};
+
+TEST_F(KafkaTest, AnUploadEventBecomesAJobAndExactlyOneOutcomeEvent) {
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  broker_->produce(kUploaded, {upload("video-1").dump()},
+                   {{"MessageId", "7a1c0000-0000-0000-0000-000000000001"},
+                    {"CorrelationId", "c0ffee00-0000-0000-0000-000000000001"},
+                    {"Content-Type", "application/vnd.masstransit+json"},
+                    {"traceparent", kTraceParent}},
+                   "video-1");
+
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 1; }, 60s))
+      << service.log();
+  std::vector<KafkaMessage> events;
+  ASSERT_TRUE(eventually([&] { return !(events = outcomes_of("video-1")).empty(); }, 20s)) << service.log();
+  std::this_thread::sleep_for(1s);  // a second event, if one were coming, would be there by now
+  events = outcomes_of("video-1");
+  ASSERT_EQ(events.size(), 1U);
+
+  const auto& event = events[0];
+  EXPECT_TRUE(validate_contract("video-transcoded", event.value).has_value()) << event.value;
+  const auto payload = json::parse(event.value);
+  const auto job_id = scalar("SELECT id::text FROM jobs");
+  EXPECT_EQ(payload["status"], "succeeded");
+  EXPECT_EQ(payload["jobId"], job_id);
+  EXPECT_EQ(payload["tenantId"], "acme");
+  ASSERT_EQ(payload["renditions"].size(), 1U);
+  EXPECT_EQ(payload["renditions"][0]["name"], "240p");
+  EXPECT_EQ(payload["masterPlaylistKey"], fmt::format("acme/video-1/{}/master.m3u8", job_id));
+  EXPECT_TRUE(fs::exists(outputs_ / payload["masterPlaylistKey"].get<std::string>()));
+  // MassTransit's headers answer in the same conversation, and the trace goes on.
+  EXPECT_EQ(event.headers.at("CorrelationId"), "c0ffee00-0000-0000-0000-000000000001");
+  EXPECT_EQ(event.headers.at("InitiatorId"), "7a1c0000-0000-0000-0000-000000000001");
+  EXPECT_EQ(event.headers.at("Content-Type"), "application/vnd.masstransit+json");
+  EXPECT_EQ(event.headers.at("MessageId").size(), 36U);
+  EXPECT_EQ(event.headers.at("traceparent").substr(0, 36), std::string(kTraceParent).substr(0, 36));
+  EXPECT_NE(event.headers.at("traceparent"), kTraceParent);  // a span of its own
+  // The job's log lines carry the trace.
+  EXPECT_TRUE(service.wait_for_log("4bf92f3577b34da6a3ce929d0e0e4736", 1s));
+}
+
+TEST_F(KafkaTest, TheSameEventDeliveredFiveTimesMakesOneJobAndOneOutcomeEvent) {
+  const auto event = upload("video-2").dump();
+  // Before the service starts, so that some copies arrive in one batch; and after, one by one.
+  broker_->produce(kUploaded, {event, event, event}, {}, "video-2");
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  broker_->produce(kUploaded, {event}, {}, "video-2");
+  broker_->produce(kUploaded, {event}, {}, "video-2");
+
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 1; }, 60s))
+      << service.log();
+  ASSERT_TRUE(eventually([&] { return !outcomes_of("video-2").empty(); }, 20s)) << service.log();
+  ASSERT_TRUE(service.wait_for_log("is a redelivery", 10s));
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(count("SELECT count(*) FROM jobs"), 1);
+  EXPECT_EQ(outcomes_of("video-2").size(), 1U);
+  // The consumer accounted for every copy.
+  const auto metrics = testing::http_text(service.port(), "/metrics");
+  EXPECT_NE(metrics.find("st_kafka_messages_consumed_total 5"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("st_kafka_jobs_created_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("st_kafka_duplicate_events_total 4"), std::string::npos) << metrics;
+}
+
+TEST_F(KafkaTest, PoisonMessagesGoToTheDeadLetterTopicWithTheirReasonsAndTheConsumerMovesOn) {
+  auto violation = upload("video-3");
+  violation["source"].erase("key");
+  violation["tenantId"] = "../other-tenant";
+  const json envelope = {{"messageId", "7a1c0000-0000-0000-0000-000000000009"},
+                         {"messageType", {"urn:message:VideoService.Contracts:VideoUploaded"}},
+                         {"message", upload("video-4")}};
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  // One partition (one key), so the valid events come after the poison ones.
+  broker_->produce(kUploaded, {"{not json", violation.dump(), envelope.dump(), upload("video-5").dump()},
+                   {{"MessageId", "m-1"}}, "same-key");
+
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 2; }, 30s)) << service.log();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs WHERE video_id IN ('video-4', 'video-5')"), 2);
+  std::vector<KafkaMessage> dead;
+  ASSERT_TRUE(eventually([&] { return (dead = broker_->read_all(kDeadLetters)).size() >= 2; }, 20s)) << service.log();
+  ASSERT_EQ(dead.size(), 2U);
+  // Unchanged, with the reason, the origin and the time; original headers kept.
+  EXPECT_EQ(dead[0].value, "{not json");
+  EXPECT_EQ(dead[0].key, "same-key");
+  EXPECT_EQ(dead[0].headers.at("dead-letter-reason"), "the message is not JSON");
+  EXPECT_EQ(dead[0].headers.at("dead-letter-source-topic"), kUploaded);
+  EXPECT_FALSE(dead[0].headers.at("dead-letter-source-partition").empty());
+  EXPECT_FALSE(dead[0].headers.at("dead-letter-at").empty());
+  EXPECT_EQ(dead[0].headers.at("MessageId"), "m-1");
+  EXPECT_EQ(dead[1].value, violation.dump());
+  const auto& reason = dead[1].headers.at("dead-letter-reason");
+  EXPECT_NE(reason.find("/tenantId"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("key"), std::string::npos) << reason;
+  EXPECT_EQ(std::stoll(dead[1].headers.at("dead-letter-source-offset")),
+            std::stoll(dead[0].headers.at("dead-letter-source-offset")) + 1);
+  const auto metrics = testing::http_text(service.port(), "/metrics");
+  EXPECT_NE(metrics.find("st_kafka_dead_lettered_total 2"), std::string::npos) << metrics;
+}
+
+TEST_F(KafkaTest, AServiceKilledBetweenInsertAndOffsetCommitMakesNoSecondJob) {
+  {
+    ServiceProcess first(environment());
+    ASSERT_NE(first.port(), 0) << first.log();
+    broker_->produce(kUploaded, {upload("video-6").dump()}, {}, "video-6");
+    // The offset is committed in the background every few seconds: kill at once.
+    ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 1; }, 20s)) << first.log();
+    first.signal(SIGKILL);
+    ASSERT_TRUE(first.wait_exit(5s).has_value());
+  }
+  ServiceProcess second(environment());
+  ASSERT_NE(second.port(), 0) << second.log();
+  // The event is read again (its offset was never committed) and finds its job.
+  ASSERT_TRUE(second.wait_for_log("is a redelivery", 30s)) << second.log();
+  EXPECT_EQ(count("SELECT count(*) FROM jobs"), 1);
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 1; }, 60s))
+      << second.log();
+  ASSERT_TRUE(eventually([&] { return outcomes_of("video-6").size() == 1; }, 20s)) << second.log();
+}
+
+TEST_F(KafkaTest, ABrokerOutageOfThirtySecondsLosesNoEventInEitherDirection) {
+  broker_->produce(kUploaded, {upload("video-7").dump(), upload("video-8").dump()});
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 2; }, 30s)) << service.log();
+  // One more upload arrives just before the broker goes away.
+  broker_->produce(kUploaded, {upload("video-9").dump()});
+  broker_->down();
+  const auto outage_end = std::chrono::steady_clock::now() + 30s;
+  // Jobs finish during the outage: their events wait in the outbox.
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") >= 2; }, 25s))
+      << service.log();
+  EXPECT_GE(count("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), 1);
+  std::this_thread::sleep_until(outage_end);
+  broker_->up();
+
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 3; }, 60s))
+      << service.log();
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }, 60s))
+      << service.log();
+  for (const auto* video : {"video-7", "video-8", "video-9"}) {
+    std::set<std::string> ids;
+    for (const auto& m : outcomes_of(video)) ids.insert(m.headers.at("MessageId"));
+    EXPECT_EQ(ids.size(), 1U) << video;
+  }
+}
+
+TEST_F(KafkaTest, AnOutboxRelayKilledMidPublishSendsTheEventOnceWhenTheServiceIsBack) {
+  std::string job_id;
+  {
+    ServiceProcess first(environment());
+    ASSERT_NE(first.port(), 0) << first.log();
+    broker_->produce(kUploaded, {upload("video-10").dump()});
+    ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 1; }, 30s)) << first.log();
+    broker_->down();
+    ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 1; }, 60s))
+        << first.log();
+    // The relay is trying to publish the event while the broker is away.
+    ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 1; }, 5s));
+    std::this_thread::sleep_for(500ms);
+    first.signal(SIGKILL);
+    ASSERT_TRUE(first.wait_exit(5s).has_value());
+    job_id = scalar("SELECT id::text FROM jobs");
+  }
+  broker_->up();
+  ServiceProcess second(environment());
+  ASSERT_NE(second.port(), 0) << second.log();
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; }, 30s))
+      << second.log();
+  std::this_thread::sleep_for(1s);
+  const auto events = outcomes_of("video-10");
+  ASSERT_GE(events.size(), 1U);
+  std::set<std::string> message_ids;
+  for (const auto& e : events) {
+    message_ids.insert(e.headers.at("MessageId"));
+    EXPECT_EQ(json::parse(e.value)["jobId"], job_id);
+  }
+  // Whatever the broker saw, a consumer deduplicating by MessageId sees one event.
+  EXPECT_EQ(message_ids.size(), 1U);
+}
+
+TEST_F(KafkaTest, AJobThatFailsForGoodIsAnnouncedAsFailedWithItsReason) {
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  auto event = upload("video-11");
+  event["source"]["key"] = "no-such-master.mp4";
+  broker_->produce(kUploaded, {event.dump()});
+  std::vector<KafkaMessage> events;
+  ASSERT_TRUE(eventually([&] { return !(events = outcomes_of("video-11")).empty(); }, 60s)) << service.log();
+  const auto payload = json::parse(events[0].value);
+  EXPECT_TRUE(validate_contract("video-transcoded", events[0].value).has_value()) << events[0].value;
+  EXPECT_EQ(payload["status"], "failed");
+  EXPECT_FALSE(payload["failure"]["message"].get<std::string>().empty());
+  EXPECT_EQ(payload["failure"]["retryable"], false);
+}
+
+}  // namespace
+}  // namespace st
