@@ -6,8 +6,10 @@
 #   scripts/dev-stack.sh down    stop them
 #   scripts/dev-stack.sh reset   stop them and delete their data
 #
-# Today: PostgreSQL 15 (Debian's) on 127.0.0.1:${ST_DEV_PG_PORT:-55432}. Redis, a
-# Kafka-protocol broker and an S3 API server join in later issues.
+# Today: PostgreSQL 15 (Debian's) on 127.0.0.1:${ST_DEV_PG_PORT:-55432}, and a
+# Kafka-protocol broker (tools/kafka-mock-broker: librdkafka's mock cluster, since
+# Debian has no Kafka; it picks a free port, printed as ST_KAFKA__BOOTSTRAP_SERVERS)
+# with the service's topics. Redis and an S3 API server join in later issues.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dev=$repo/.dev
@@ -49,15 +51,48 @@ pg_down() {
   as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop > /dev/null 2>&1 || true
 }
 
+kafka_dir=$dev/kafka
+kafka_partitions=${ST_DEV_KAFKA_PARTITIONS:-6}
+
+kafka_up() {
+  mkdir -p "$kafka_dir"
+  local binary=$kafka_dir/kafka-mock-broker source=$repo/tools/kafka_mock_broker.cpp
+  # Built here, not by CMake: the stack comes up before (and without) a build of the project.
+  if [ ! -x "$binary" ] || [ "$source" -nt "$binary" ]; then
+    g++ -std=c++20 -O2 -o "$binary" "$source" $(pkg-config --cflags --libs rdkafka) -pthread
+  fi
+  if [ -s "$kafka_dir/pid" ] && kill -0 "$(cat "$kafka_dir/pid")" 2> /dev/null; then return 0; fi
+  rm -f "$kafka_dir/bootstrap"
+  nohup "$binary" --bootstrap-file "$kafka_dir/bootstrap" \
+    --topic "video-service.video-uploaded:$kafka_partitions" \
+    --topic "video-service.video-uploaded.dead-letter:$kafka_partitions" \
+    --topic "transcoding-service.video-transcoded:$kafka_partitions" \
+    > "$kafka_dir/broker.log" 2>&1 &
+  echo $! > "$kafka_dir/pid"
+  for _ in $(seq 100); do
+    [ -s "$kafka_dir/bootstrap" ] && return 0
+    sleep 0.1
+  done
+  echo "dev-stack: the Kafka mock broker did not start (see $kafka_dir/broker.log)" >&2
+  exit 1
+}
+
+kafka_down() {
+  [ -s "$kafka_dir/pid" ] || return 0
+  kill "$(cat "$kafka_dir/pid")" 2> /dev/null || true
+  rm -f "$kafka_dir/pid" "$kafka_dir/bootstrap"
+}
+
 print_env() {
   echo "export ST_DATABASE__URL=postgresql://postgres@127.0.0.1:$pg_port/$database"
   echo "export ST_TEST_POSTGRES_ADMIN_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres"
+  [ ! -s "$kafka_dir/bootstrap" ] || echo "export ST_KAFKA__BOOTSTRAP_SERVERS=$(cat "$kafka_dir/bootstrap")"
 }
 
 case "${1:-}" in
-  up) pg_up; print_env ;;
+  up) pg_up; kafka_up; print_env ;;
   env) print_env ;;
-  down) pg_down ;;
-  reset) pg_down; rm -rf "$pg_dir" ;;
+  down) kafka_down; pg_down ;;
+  reset) kafka_down; pg_down; rm -rf "$pg_dir" "$kafka_dir" ;;
   *) echo "usage: $0 up|env|down|reset" >&2; exit 2 ;;
 esac

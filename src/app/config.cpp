@@ -153,7 +153,7 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "kafka.outbox_poll_ms", c.kafka.outbox_poll_ms, 10, 60000);
   check_range(problems, "kafka.outbox_batch", c.kafka.outbox_batch, 1, 10000);
   for (const auto* topic : {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic}) {
-    if (topic->empty()) problems.push_back("kafka topics must not be empty");
+    if (topic->empty()) problems.emplace_back("kafka topics must not be empty");
   }
   if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {

@@ -65,9 +65,9 @@ struct KafkaConfig {
   std::string uploaded_topic = "video-service.video-uploaded";
   std::string dead_letter_topic = "video-service.video-uploaded.dead-letter";
   std::string transcoded_topic = "transcoding-service.video-transcoded";
-  int retry_backoff_ms = 1000;  // first wait when the database refuses an event; doubles up to 30 s
-  int partitions = 6;           // for topics this service creates
-  int max_batch = 500;          // events inserted in one transaction
+  int retry_backoff_ms = 1000;     // first wait when the database refuses an event; doubles up to 30 s
+  int partitions = 6;              // for topics this service creates
+  int max_batch = 500;             // events inserted in one transaction
   int session_timeout_ms = 10000;  // a dead consumer's partitions move to another after this
   int outbox_poll_ms = 250;        // how often the outbox relay looks for events to publish
   int outbox_batch = 500;          // events published per relay round

@@ -170,7 +170,8 @@ Result<void> Service::start() {
     add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
   }
   p.router.add("GET", "/metrics", [counters = &p.counters](const HttpRequest&) {
-    HttpResponse response{.status = 200, .content_type = "text/plain; version=0.0.4", .body = messaging_metrics(*counters)};
+    HttpResponse response{
+        .status = 200, .content_type = "text/plain; version=0.0.4", .body = messaging_metrics(*counters)};
     return response;
   });
   // Workers serve health too: Kubernetes probes every pod.

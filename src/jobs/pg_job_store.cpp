@@ -1,6 +1,9 @@
 #include "jobs/pg_job_store.hpp"
 
+#include <map>
 #include <regex>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -114,6 +117,26 @@ void PgJobStore::prepare_statements(pqxx::connection& c) {
                         " NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''), NULLIF($15, ''))"
                         " ON CONFLICT (tenant_id, video_id, source_version) DO NOTHING RETURNING {}",
                         kColumns));
+  // The batch form of job_insert: $1 is a JSON array of rows (see create_all).
+  constexpr const char* kBatchRows =
+      "json_to_recordset($1::json) AS r(tenant_id text, video_id text, source_version text, source_bucket text,"
+      " source_key text, source_size bigint, source_checksum text, profile_set json, output_prefix text,"
+      " priority integer, max_attempts integer, message_id text, correlation_id text, conversation_id text,"
+      " traceparent text)";
+  c.prepare(
+      "job_insert_all",
+      fmt::format("INSERT INTO jobs (tenant_id, video_id, source_version, source_bucket, source_key,"
+                  " source_size, source_checksum, profile_set, output_prefix, priority, max_attempts,"
+                  " message_id, correlation_id, conversation_id, traceparent)"
+                  " SELECT tenant_id, video_id, source_version, NULLIF(source_bucket, ''), source_key,"
+                  " source_size, NULLIF(source_checksum, ''), ARRAY(SELECT json_array_elements_text(profile_set)),"
+                  " output_prefix, priority, max_attempts, NULLIF(message_id, ''), NULLIF(correlation_id, ''),"
+                  " NULLIF(conversation_id, ''), NULLIF(traceparent, '') FROM {}"
+                  " ON CONFLICT (tenant_id, video_id, source_version) DO NOTHING RETURNING id::text",
+                  kBatchRows));
+  c.prepare("job_by_sources", fmt::format("SELECT {} FROM jobs WHERE (tenant_id, video_id, source_version) IN"
+                                          " (SELECT tenant_id, video_id, source_version FROM {})",
+                                          kColumns, kBatchRows));
   c.prepare(
       "job_by_source",
       fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND video_id = $2 AND source_version = $3", kColumns));
@@ -168,10 +191,11 @@ namespace {
 
 // Inserts `job` unless its source version already has one; either way returns the job.
 CreatedJob insert_or_find(pqxx::work& tx, const NewJob& job) {
-  const auto inserted = tx.exec_prepared(
-      "job_insert", job.tenant_id, job.video_id, job.source_version, job.source.bucket, job.source.key,
-      job.source.size_bytes, job.source.checksum, nlohmann::json(job.profile_set).dump(), job.output_prefix,
-      job.priority, job.max_attempts, job.origin.message_id, job.origin.correlation_id, job.origin.conversation_id, job.origin.traceparent);
+  const auto inserted =
+      tx.exec_prepared("job_insert", job.tenant_id, job.video_id, job.source_version, job.source.bucket, job.source.key,
+                       job.source.size_bytes, job.source.checksum, nlohmann::json(job.profile_set).dump(),
+                       job.output_prefix, job.priority, job.max_attempts, job.origin.message_id,
+                       job.origin.correlation_id, job.origin.conversation_id, job.origin.traceparent);
   if (!inserted.empty()) return CreatedJob{job_from_row(inserted[0]), true};
   // Someone inserted it first; within this transaction's snapshot or after, it is there.
   const auto existing = tx.exec_prepared("job_by_source", job.tenant_id, job.video_id, job.source_version);
@@ -200,12 +224,49 @@ Result<CreatedJob> PgJobStore::create(const NewJob& job) {
 }
 
 Result<std::vector<CreatedJob>> PgJobStore::create_all(const std::vector<NewJob>& jobs) {
+  if (jobs.empty()) return std::vector<CreatedJob>();
+  // One statement for the whole batch (one round trip), rows passed as JSON.
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& job : jobs) {
+    rows.push_back({{"tenant_id", job.tenant_id},
+                    {"video_id", job.video_id},
+                    {"source_version", job.source_version},
+                    {"source_bucket", job.source.bucket},
+                    {"source_key", job.source.key},
+                    {"source_size", job.source.size_bytes ? nlohmann::json(*job.source.size_bytes) : nlohmann::json()},
+                    {"source_checksum", job.source.checksum},
+                    {"profile_set", job.profile_set},
+                    {"output_prefix", job.output_prefix},
+                    {"priority", job.priority},
+                    {"max_attempts", job.max_attempts},
+                    {"message_id", job.origin.message_id},
+                    {"correlation_id", job.origin.correlation_id},
+                    {"conversation_id", job.origin.conversation_id},
+                    {"traceparent", job.origin.traceparent}});
+  }
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<std::vector<CreatedJob>> {
     pqxx::work tx(c);
+    const auto inserted = tx.exec_prepared("job_insert_all", rows.dump());
+    const auto present = tx.exec_prepared("job_by_sources", rows.dump());
+    tx.commit();
+    using Key = std::tuple<std::string, std::string, std::string>;
+    std::map<Key, Job> by_key;
+    for (const auto& row : present) {
+      auto job = job_from_row(row);
+      Key key{job.spec.tenant_id, job.spec.video_id, job.spec.source_version};
+      by_key.emplace(std::move(key), std::move(job));
+    }
+    std::set<std::string> new_ids;
+    for (const auto& row : inserted) new_ids.insert(row[0].as<std::string>());
     std::vector<CreatedJob> created;
     created.reserve(jobs.size());
-    for (const auto& job : jobs) created.push_back(insert_or_find(tx, job));
-    tx.commit();
+    for (const auto& job : jobs) {
+      const auto it = by_key.find(Key{job.tenant_id, job.video_id, job.source_version});
+      if (it == by_key.end())
+        return st::fail(ErrorCode::kInternal, "a job of the batch was neither inserted nor found");
+      // Only the first copy of a new row in the batch created it.
+      created.push_back(CreatedJob{it->second, new_ids.erase(it->second.id) > 0});
+    }
     return created;
   });
 }

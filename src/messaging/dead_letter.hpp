@@ -6,14 +6,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "messaging/kafka_client.hpp"
 
-namespace RdKafka {
+namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
 class Producer;
 }
 
 namespace st {
+
+struct DeadLetter {
+  const KafkaRecord* record = nullptr;
+  std::string reason;
+};
 
 class DeadLetterPublisher {
  public:
@@ -23,10 +29,10 @@ class DeadLetterPublisher {
   DeadLetterPublisher& operator=(const DeadLetterPublisher&) = delete;
   ~DeadLetterPublisher();
 
-  // Publishes `record` with the reason headers and waits for the broker's
-  // acknowledgement: only then may the consumer store the record's offset.
+  // Publishes each record with its reason headers and waits for the broker's
+  // acknowledgement of all: only then may the consumer store their offsets.
   // Called from one thread at a time.
-  Result<void> publish(const KafkaRecord& record, const std::string& reason);
+  Result<void> publish(const std::vector<DeadLetter>& letters);
 
  private:
   class Reports;

@@ -37,8 +37,8 @@ void ensure_topics(RdKafka::Handle& handle, const std::vector<TopicSpec>& topics
   std::array<char, 256> error{};
   for (const auto& topic : topics) {
     if (existing.contains(topic.name)) continue;
-    auto* request =
-        rd_kafka_NewTopic_new(topic.name.c_str(), topic.partitions, /*replication_factor=*/-1, error.data(), error.size());
+    auto* request = rd_kafka_NewTopic_new(topic.name.c_str(), topic.partitions, /*replication_factor=*/-1, error.data(),
+                                          error.size());
     if (request == nullptr) {
       spdlog::warn("kafka: cannot ask for topic {}: {}", topic.name, error.data());
       continue;
@@ -66,8 +66,7 @@ void ensure_topics(RdKafka::Handle& handle, const std::vector<TopicSpec>& topics
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         spdlog::info("kafka: created topic {}", name);
       } else if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        spdlog::info("kafka: topic {} not created ({}); it will be created on first use", name,
-                     rd_kafka_err2str(err));
+        spdlog::info("kafka: topic {} not created ({}); it will be created on first use", name, rd_kafka_err2str(err));
       }
     }
   }

@@ -12,7 +12,7 @@
 
 #include "util/error.hpp"
 
-namespace RdKafka {
+namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
 class Conf;
 class Handle;
 class Message;

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafkacpp.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <pqxx/pqxx>
 
@@ -64,7 +64,9 @@ class OutboxRelay::Reports final : public RdKafka::DeliveryReportCb {
 OutboxRelay::OutboxRelay(ConnectionPool& pool, OutboxRelayOptions options, MessagingCounters& counters)
     : pool_(pool), options_(std::move(options)), counters_(counters), reports_(std::make_unique<Reports>()) {}
 
-OutboxRelay::~OutboxRelay() { stop(); }
+OutboxRelay::~OutboxRelay() {
+  stop();
+}
 
 Result<void> OutboxRelay::start() {
   auto conf = make_kafka_conf({
@@ -138,9 +140,10 @@ Result<int> OutboxRelay::publish_round() {
       for (auto it = stored.begin(); it != stored.end(); ++it) {
         headers->add(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
       }
-      const auto err = producer_->produce(row.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                          const_cast<char*>(row.payload.data()), row.payload.size(), row.key.data(),
-                                          row.key.size(), 0, headers, reinterpret_cast<void*>(i));
+      const auto err = producer_->produce(
+          row.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+          const_cast<char*>(row.payload.data()), row.payload.size(), row.key.data(), row.key.size(), 0, headers,
+          reinterpret_cast<void*>(i));  // NOLINT(performance-no-int-to-ptr): an index, never dereferenced
       if (err != RdKafka::ERR_NO_ERROR) {
         delete headers;  // ownership passes to librdkafka only on success
         reports_->outcomes[i] = -1;
@@ -157,17 +160,15 @@ Result<int> OutboxRelay::publish_round() {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       (reports_->outcomes[i] == 1 ? sent : failed).push_back(rows[i].seq);
     }
-    auto as_array = [](const std::vector<std::int64_t>& seqs) {
-      return fmt::format("{{{}}}", fmt::join(seqs, ","));
-    };
+    auto as_array = [](const std::vector<std::int64_t>& seqs) { return fmt::format("{{{}}}", fmt::join(seqs, ",")); };
     if (!sent.empty()) {
       tx.exec_params("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
                      as_array(sent));
     }
     if (!failed.empty()) {
       tx.exec_params("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
-                     as_array(failed), reports_->last_error.empty() ? std::string("not acknowledged in time")
-                                                                    : reports_->last_error);
+                     as_array(failed),
+                     reports_->last_error.empty() ? std::string("not acknowledged in time") : reports_->last_error);
     }
     tx.commit();
     counters_.published += static_cast<std::int64_t>(sent.size());

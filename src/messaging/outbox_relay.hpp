@@ -24,7 +24,7 @@
 #include "jobs/job_store.hpp"
 #include "messaging/kafka_client.hpp"
 
-namespace RdKafka {
+namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
 class Producer;
 }
 

@@ -1,5 +1,6 @@
 #include "messaging/upload_consumer.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 
@@ -8,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "messaging/contracts.hpp"
-#include "util/trace_context.hpp"
 #include "util/log.hpp"
+#include "util/trace_context.hpp"
 
 namespace st {
 namespace {
@@ -34,6 +35,32 @@ std::string where(const KafkaRecord& record) {
 
 }  // namespace
 
+// Applies incremental (cooperative) assignments, and notes the first one: see close_consumer().
+class UploadConsumer::Rebalance final : public RdKafka::RebalanceCb {
+ public:
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      if (cooperative) {
+        consumer->incremental_assign(partitions);
+      } else {
+        consumer->assign(partitions);
+      }
+      assigned_once = true;
+      spdlog::info("kafka: {} partition(s) assigned", partitions.size());
+    } else {
+      if (cooperative) {
+        consumer->incremental_unassign(partitions);
+      } else {
+        consumer->unassign();
+      }
+      spdlog::info("kafka: {} partition(s) revoked", partitions.size());
+    }
+  }
+  std::atomic<bool> assigned_once{false};
+};
+
 struct UploadConsumer::Pending {
   KafkaRecord record;
   bool done = false;  // its job exists or it was dead-lettered: not redone when the batch is retried
@@ -42,7 +69,9 @@ struct UploadConsumer::Pending {
 UploadConsumer::UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, MessagingCounters& counters)
     : config_(std::move(config)), store_(store), max_attempts_(max_attempts), counters_(counters) {}
 
-UploadConsumer::~UploadConsumer() { stop(); }
+UploadConsumer::~UploadConsumer() {
+  stop();
+}
 
 Result<void> UploadConsumer::start() {
   auto dead_letters = DeadLetterPublisher::create(config_.bootstrap_servers, config_.dead_letter_topic);
@@ -65,6 +94,8 @@ Result<void> UploadConsumer::start() {
   });
   if (!conf) return tl::unexpected(conf.error());
   std::string error;
+  rebalance_ = std::make_unique<Rebalance>();
+  (*conf)->set("rebalance_cb", rebalance_.get(), error);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
   if (!consumer_) return fail(ErrorCode::kUnavailable, fmt::format("cannot create the Kafka consumer: {}", error));
   ensure_topics(*consumer_,
@@ -86,11 +117,30 @@ void UploadConsumer::stop() {
     thread_.request_stop();
     thread_.join();
   }
-  if (consumer_) {
-    consumer_->close();  // commits the stored offsets and leaves the group
-    consumer_.reset();
-  }
+  close_consumer();
   dead_letters_.reset();
+}
+
+void UploadConsumer::close_consumer() {
+  if (!consumer_) return;
+  // librdkafka 2.0 (Debian 12) aborts when a cooperative-sticky consumer is
+  // destroyed before its first assignment (librdkafka#4312, fixed in 2.3): a
+  // service stopped right after it started would crash. Wait for the group to
+  // assign us (nothing read meanwhile is processed or stored: it is read again).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.session_timeout_ms);
+  while (!rebalance_->assigned_once && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> ignored(consumer_->consume(kPollTimeoutMs));
+  }
+  if (!rebalance_->assigned_once) {
+    // The group never formed (the broker is away): destroying would abort. The
+    // process is stopping; its exit releases the handle.
+    spdlog::warn("kafka: leaving the consumer group without closing: it never completed a join");
+    static_cast<void>(consumer_.release());
+    static_cast<void>(rebalance_.release());
+    return;
+  }
+  consumer_->close();  // commits the stored offsets and leaves the group
+  consumer_.reset();
 }
 
 std::vector<KafkaRecord> UploadConsumer::next_batch() {
@@ -114,23 +164,26 @@ std::vector<KafkaRecord> UploadConsumer::next_batch() {
 Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
   std::vector<NewJob> jobs;
   std::vector<Pending*> owners;
+  std::vector<DeadLetter> poison;
+  std::vector<Pending*> poisoned;
   for (auto& pending : batch) {
     if (pending.done) continue;
-    const auto& record = pending.record;
-    auto event = parse_video_uploaded(record.value);
+    auto event = parse_video_uploaded(pending.record.value);
     if (!event) {
-      if (auto published = dead_letters_->publish(record, event.error().message); !published) {
-        return tl::unexpected(published.error());
-      }
-      ++counters_.dead_lettered;
-      spdlog::warn("{} dead-lettered: {}", where(record), event.error().message);
-      pending.done = true;
+      poison.push_back({&pending.record, event.error().message});
+      poisoned.push_back(&pending);
       continue;
     }
     auto job = to_new_job(*event, max_attempts_);
-    job.origin = origin_of(record);
+    job.origin = origin_of(pending.record);
     jobs.push_back(std::move(job));
     owners.push_back(&pending);
+  }
+  if (auto published = dead_letters_->publish(poison); !published) return tl::unexpected(published.error());
+  for (std::size_t i = 0; i < poison.size(); ++i) {
+    ++counters_.dead_lettered;
+    spdlog::warn("{} dead-lettered: {}", where(*poison[i].record), poison[i].reason);
+    poisoned[i]->done = true;
   }
   if (jobs.empty()) return {};
 
@@ -165,7 +218,7 @@ Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
       continue;
     }
     if (!one.error().is_permanent()) return tl::unexpected(one.error());
-    if (auto published = dead_letters_->publish(owners[i]->record, one.error().message); !published) {
+    if (auto published = dead_letters_->publish({{&owners[i]->record, one.error().message}}); !published) {
       return tl::unexpected(published.error());
     }
     ++counters_.dead_lettered;
@@ -209,6 +262,7 @@ void UploadConsumer::store_offsets(const std::vector<Pending>& batch) {
     offset = std::max(offset, pending.record.offset + 1);
   }
   std::vector<RdKafka::TopicPartition*> offsets;
+  offsets.reserve(next.size());
   for (const auto& [partition, offset] : next) {
     offsets.push_back(RdKafka::TopicPartition::create(partition.first, partition.second, offset));
   }

@@ -23,9 +23,10 @@
 #include "messaging/dead_letter.hpp"
 #include "messaging/kafka_client.hpp"
 
-namespace RdKafka {
+namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
 class KafkaConsumer;
-}
+class RebalanceCb;
+}  // namespace RdKafka
 
 namespace st {
 
@@ -51,11 +52,15 @@ class UploadConsumer {
   void update_lag();
   void poll_loop(const std::stop_token& stop);
 
+  class Rebalance;
+  void close_consumer();
+
   KafkaConfig config_;
   JobStore& store_;
   int max_attempts_;
   MessagingCounters& counters_;
   std::unique_ptr<DeadLetterPublisher> dead_letters_;
+  std::unique_ptr<Rebalance> rebalance_;  // outlives consumer_, which calls it
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::jthread thread_;
 };

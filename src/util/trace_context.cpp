@@ -9,8 +9,7 @@ namespace st {
 namespace {
 
 bool is_lower_hex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 bool all_zero(std::string_view text) {
@@ -51,7 +50,6 @@ TraceParent child_span(const std::optional<TraceParent>& parent) {
   if (parent) return TraceParent{parent->trace_id, random_hex(16), parent->sampled};
   return TraceParent{random_hex(32), random_hex(16), false};
 }
-
 
 std::string trace_id_of(std::string_view traceparent) {
   const auto parent = parse_traceparent(traceparent);

@@ -64,18 +64,20 @@ using Migrations = PostgresTest;
 
 TEST_F(Migrations, ApplyFromEmptyAndAReRunChangesNothing) {
   // SetUp migrated this database from empty.
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "1");
-  EXPECT_EQ(scalar("SELECT name FROM schema_migrations"), "0001_jobs");
+  const auto count = std::to_string(embedded_migrations().size());
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), count);
+  EXPECT_EQ(scalar("SELECT min(name) FROM schema_migrations"), "0001_jobs");
+  EXPECT_EQ(scalar("SELECT max(name) FROM schema_migrations"), embedded_migrations().back().name);
   const auto again = Migrator(conninfo_, embedded_migrations()).migrate();
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_TRUE(again->applied.empty());
-  EXPECT_EQ(again->schema_version, 1);
+  EXPECT_EQ(again->schema_version, embedded_migrations().back().version);
 }
 
 TEST_F(Migrations, TenConcurrentMigratorsApplyEachMigrationOnce) {
   pqxx::connection c(conninfo_);
   pqxx::nontransaction(c).exec(
-      "DROP TABLE jobs; DROP TYPE job_status; DROP FUNCTION jobs_notify_queued; "
+      "DROP TABLE outbox; DROP TABLE jobs; DROP TYPE job_status; DROP FUNCTION jobs_notify_queued; "
       "DELETE FROM schema_migrations");
   std::atomic<int> applied{0};
   std::atomic<int> failed{0};
@@ -92,9 +94,10 @@ TEST_F(Migrations, TenConcurrentMigratorsApplyEachMigrationOnce) {
       });
     }
   }
+  const auto count = static_cast<int>(embedded_migrations().size());
   EXPECT_EQ(failed.load(), 0);
-  EXPECT_EQ(applied.load(), 1);
-  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(applied.load(), count);
+  EXPECT_EQ(scalar("SELECT count(*) FROM schema_migrations"), std::to_string(count));
 }
 
 TEST_F(Migrations, AnAppliedMigrationThatChangedIsAnError) {
@@ -201,6 +204,81 @@ TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
 }
 
 using WorkQueue = PostgresTest;
+
+// The transactional outbox: an event exists exactly when a final status does.
+OutboxMessage test_event(const Job& job) {
+  return {.topic = "outcomes",
+          .key = job.spec.video_id,
+          .payload = std::string(to_string(job.status)),
+          .headers = {{"CorrelationId", "c-1"}}};
+}
+
+TEST_F(JobStoreTest, CreateAllInsertsABatchInOneTransactionAndFindsDuplicatesWithinIt) {
+  auto pool = make_pool();
+  PgJobStore store(*pool);
+  ASSERT_TRUE(store.create(new_job("existing")));
+  const auto created = store.create_all({new_job("a"), new_job("b"), new_job("a"), new_job("existing")});
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  ASSERT_EQ(created->size(), 4U);
+  EXPECT_TRUE((*created)[0].created);
+  EXPECT_TRUE((*created)[1].created);
+  EXPECT_FALSE((*created)[2].created);
+  EXPECT_EQ((*created)[2].job.id, (*created)[0].job.id);
+  EXPECT_FALSE((*created)[3].created);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs"), "3");
+  // All or nothing: one row the database refuses takes the batch with it.
+  auto bad = new_job("c");
+  bad.max_attempts = 0;
+  const auto refused = store.create_all({new_job("d"), bad});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_TRUE(refused.error().is_permanent());
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs"), "3");
+}
+
+TEST_F(JobStoreTest, EveryFinalStatusWritesItsEventInTheSameTransactionAndOnlyThen) {
+  auto pool = make_pool();
+  PgJobStore store(*pool, test_event);
+  auto job = new_job("v", /*max_attempts=*/2);
+  job.origin = {.message_id = "m-1", .correlation_id = "c-1", .conversation_id = "", .traceparent = ""};
+  ASSERT_TRUE(store.create(job));
+  ASSERT_TRUE(store.create(new_job("w")));
+
+  auto first = store.claim("w1", 30s);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->spec.origin.correlation_id, "c-1");
+  const JobLease lease{(*first)->id, (*first)->fencing_token};
+  // A failure that will be retried is not final: no event.
+  ASSERT_EQ(store.fail(lease, {ErrorCode::kUnavailable, "s3 down"}, false, 0ms).value(), JobStatus::kQueued);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0");
+  // A writer with a stale token changes nothing and announces nothing.
+  EXPECT_FALSE(store.succeed(lease, "{}").has_value());
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "0");
+
+  auto second = store.claim("w1", 30s);
+  ASSERT_TRUE(second && *second);
+  const JobLease lease2{(*second)->id, (*second)->fencing_token};
+  ASSERT_EQ(store.fail(lease2, {ErrorCode::kUnavailable, "s3 down"}, false, 0ms).value(), JobStatus::kDead);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox"), "1");
+  EXPECT_EQ(scalar("SELECT payload FROM outbox"), "dead");
+  EXPECT_EQ(scalar("SELECT headers->>'CorrelationId' FROM outbox"), "c-1");
+  EXPECT_EQ(scalar("SELECT job_id::text FROM outbox"), (*second)->id);
+
+  auto third = store.claim("w1", 30s);
+  ASSERT_TRUE(third && *third);
+  ASSERT_TRUE(store.succeed({(*third)->id, (*third)->fencing_token}, R"({"outputPrefix":"x/"})"));
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE payload = 'succeeded'"), "1");
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL"), "2");
+}
+
+TEST_F(JobStoreTest, AJobWhoseLeaseExpiredWithNoAttemptsLeftIsAnnouncedDead) {
+  auto pool = make_pool();
+  PgJobStore store(*pool, test_event);
+  ASSERT_TRUE(store.create(new_job("v", /*max_attempts=*/1)));
+  ASSERT_TRUE(store.claim("w1", 1s).value());
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(store.requeue_expired().value().size(), 1U);
+  EXPECT_EQ(scalar("SELECT payload FROM outbox"), "dead");
+}
 
 TEST_F(WorkQueue, TenWorkersRunEachOfOneHundredJobsExactlyOnce) {
   auto pool = make_pool();

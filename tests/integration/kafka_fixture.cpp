@@ -40,8 +40,12 @@ KafkaBroker::~KafkaBroker() {
   // Process's destructor kills the group and reaps the child.
 }
 
-void KafkaBroker::down() const { ::kill(pid_, SIGUSR1); }
-void KafkaBroker::up() const { ::kill(pid_, SIGUSR2); }
+void KafkaBroker::down() const {
+  ::kill(pid_, SIGUSR1);
+}
+void KafkaBroker::up() const {
+  ::kill(pid_, SIGUSR2);
+}
 
 void KafkaBroker::produce(const std::string& topic, const std::vector<std::string>& values,
                           const std::vector<std::pair<std::string, std::string>>& headers,
@@ -81,7 +85,8 @@ std::vector<KafkaMessage> KafkaBroker::read_all(const std::string& topic) const 
     m.offset = j.value("offset", std::int64_t{0});
     if (j.contains("headers") && j["headers"].is_array()) {
       const auto& h = j["headers"];
-      for (std::size_t i = 0; i + 1 < h.size(); i += 2) m.headers[h[i].get<std::string>()] = h[i + 1].get<std::string>();
+      for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+        m.headers[h[i].get<std::string>()] = h[i + 1].get<std::string>();
     }
     messages.push_back(std::move(m));
   }

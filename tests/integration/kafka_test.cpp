@@ -35,9 +35,8 @@ class KafkaTest : public testing::PostgresTest {
  protected:
   void SetUp() override {
     PostgresTest::SetUp();
-    broker_ = std::make_unique<KafkaBroker>(
-        std::vector<std::string>{fmt::format("{}:2", kUploaded), fmt::format("{}:2", kTranscoded),
-                                 fmt::format("{}:1", kDeadLetters)});
+    broker_ = std::make_unique<KafkaBroker>(std::vector<std::string>{
+        fmt::format("{}:2", kUploaded), fmt::format("{}:2", kTranscoded), fmt::format("{}:1", kDeadLetters)});
     outputs_ = testing::fresh_dir("kafka-out-" + database_);
   }
 
@@ -282,6 +281,26 @@ TEST_F(KafkaTest, AJobThatFailsForGoodIsAnnouncedAsFailedWithItsReason) {
   EXPECT_EQ(payload["status"], "failed");
   EXPECT_FALSE(payload["failure"]["message"].get<std::string>().empty());
   EXPECT_EQ(payload["failure"]["retryable"], false);
+}
+
+}  // namespace
+}  // namespace st
+
+namespace st {
+namespace {
+
+// librdkafka 2.0 aborts when a cooperative-sticky consumer is destroyed before
+// its first assignment (librdkafka#4312): SIGTERM right after start is that case.
+TEST_F(KafkaTest, AServiceStoppedRightAfterItStartedExitsCleanly) {
+  for (int i = 0; i < 3; ++i) {
+    ServiceProcess service(environment());
+    ASSERT_NE(service.port(), 0) << service.log();
+    service.signal(SIGTERM);
+    const auto exit = service.wait_exit(30s);
+    ASSERT_TRUE(exit.has_value()) << service.log();
+    EXPECT_EQ(exit->term_signal, 0) << exit->stderr_tail << service.log();
+    EXPECT_EQ(exit->exit_code, 0) << exit->stderr_tail << service.log();
+  }
 }
 
 }  // namespace

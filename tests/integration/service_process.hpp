@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -34,6 +35,12 @@ class ServiceProcess {
  public:
   explicit ServiceProcess(std::vector<std::string> environment) {
     environment.insert(environment.end(), {"ST_HTTP__PORT=0", "ST_HTTP__HOST=127.0.0.1", "ST_LOG__FORMAT=json"});
+    // Without Kafka unless the test names a broker: the dev stack's (exported by
+    // scripts/test.sh) is shared, and tests must not consume each other's events.
+    const bool names_broker = std::any_of(environment.begin(), environment.end(), [](const std::string& e) {
+      return e.starts_with("ST_KAFKA__BOOTSTRAP_SERVERS=");
+    });
+    if (!names_broker) environment.emplace_back("ST_KAFKA__BOOTSTRAP_SERVERS=");
     auto process = Process::spawn({.argv = {ST_BINARY, "serve"}, .environment = environment});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
@@ -118,7 +125,8 @@ struct Reply {
   json body;
 };
 
-inline Reply http(const std::string& method, std::uint16_t port, const std::string& path, const std::string& body = "") {
+inline Reply http(const std::string& method, std::uint16_t port, const std::string& path,
+                  const std::string& body = "") {
   std::vector<std::string> argv = {
       "curl", "-s", "-m", "10", "-X", method, "-w", "\n%{http_code}", fmt::format("http://127.0.0.1:{}{}", port, path)};
   // From a file: one argument may not exceed 128 KiB on Linux, and the 413 test sends 2 MiB.
@@ -145,7 +153,8 @@ inline Reply http(const std::string& method, std::uint16_t port, const std::stri
 
 // The body of GET `path`, as text (e.g. /metrics).
 inline std::string http_text(std::uint16_t port, const std::string& path) {
-  auto run = run_captured({.argv = {"curl", "-s", "-m", "10", fmt::format("http://127.0.0.1:{}{}", port, path)}}, 1 << 20);
+  auto run =
+      run_captured({.argv = {"curl", "-s", "-m", "10", fmt::format("http://127.0.0.1:{}{}", port, path)}}, 1 << 20);
   return run ? run->stdout_text : std::string();
 }
 

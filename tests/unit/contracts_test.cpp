@@ -122,3 +122,76 @@ TEST(VideoUploaded, BecomesAJobOfItsTenant) {
 
 }  // namespace
 }  // namespace st
+
+namespace st {
+namespace {
+
+Job finished_job(JobStatus status) {
+  Job job;
+  job.id = "062e4ff2-c6ab-41f8-9a05-e0806ea8adb6";
+  job.spec.tenant_id = "acme";
+  job.spec.video_id = "vid-42";
+  job.spec.source_version = "sha256:q1w2e3";
+  job.status = status;
+  job.attempt = 1;
+  job.created_at = "2026-11-25T10:00:00.000000Z";
+  job.started_at = "2026-11-25T10:00:01.000000Z";
+  job.finished_at = "2026-11-25T10:00:31.000000Z";
+  return job;
+}
+
+TEST(VideoTranscoded, ASucceededJobNamesItsOutputsByKey) {
+  auto job = finished_job(JobStatus::kSucceeded);
+  job.result_json = R"({"outputPrefix": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/",
+    "durationSeconds": 30.0, "posterKey": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/thumbnails/poster.jpg",
+    "renditions": [{"name": "720p", "width": 1280, "height": 720, "frameRate": 30, "codecs": "avc1.64001f,mp4a.40.2",
+                    "averageBitRate": 2900000, "peakBitRate": 3400000, "sizeBytes": 10875000}],
+    "audio": [{"name": "aac-stereo", "codecs": "mp4a.40.2", "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})";
+  const auto text = video_transcoded_json(job);
+  ASSERT_TRUE(validate_contract("video-transcoded", text).has_value())
+      << validate_contract("video-transcoded", text).error().message;
+  const auto event = json::parse(text);
+  EXPECT_EQ(event["status"], "succeeded");
+  EXPECT_EQ(event["masterPlaylistKey"], "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/master.m3u8");
+  EXPECT_EQ(event["dashManifestKey"], "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/manifest.mpd");
+  EXPECT_EQ(event["renditions"][0]["peakBitRate"], 3400000);
+  EXPECT_EQ(event["thumbnails"]["posterKey"], "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/thumbnails/poster.jpg");
+  EXPECT_EQ(event["timings"]["finishedAt"], "2026-11-25T10:00:31.000000Z");
+  EXPECT_FALSE(event.contains("failure"));
+}
+
+TEST(VideoTranscoded, AFailedJobSaysWhyAndThatRetryingCannotHelp) {
+  auto job = finished_job(JobStatus::kFailed);
+  job.error_code = "invalid_input";
+  job.error_message = "master.mov is not a video: it has no video stream";
+  const auto text = video_transcoded_json(job);
+  ASSERT_TRUE(validate_contract("video-transcoded", text).has_value());
+  const auto event = json::parse(text);
+  EXPECT_EQ(event["status"], "failed");
+  EXPECT_EQ(event["failure"]["code"], "invalid_input");
+  EXPECT_EQ(event["failure"]["retryable"], false);
+  EXPECT_FALSE(event.contains("masterPlaylistKey"));
+}
+
+TEST(VideoTranscoded, ADeadJobIsAFailureThatARetryMayFix) {
+  auto job = finished_job(JobStatus::kDead);
+  job.attempt = 3;
+  job.error_code = "unavailable";
+  job.error_message = "the object store did not answer";
+  const auto event = json::parse(video_transcoded_json(job));
+  EXPECT_EQ(event["status"], "failed");
+  EXPECT_EQ(event["attempts"], 3);
+  EXPECT_EQ(event["failure"]["retryable"], true);
+}
+
+TEST(VideoTranscoded, TheSchemaRefusesASuccessWithoutOutputs) {
+  const auto violations = validate_contract(
+      "video-transcoded",
+      R"({"videoId":"v","tenantId":"t","jobId":"062e4ff2-c6ab-41f8-9a05-e0806ea8adb6","sourceVersion":"",
+          "status":"succeeded","attempts":1,"timings":{"createdAt":"x"}})");
+  ASSERT_FALSE(violations.has_value());
+  EXPECT_NE(violations.error().message.find("masterPlaylistKey"), std::string::npos) << violations.error().message;
+}
+
+}  // namespace
+}  // namespace st
