@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/retry.hpp"
+
 namespace st {
 
 enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kDead };
@@ -76,10 +78,5 @@ struct Job {
   std::string finished_at;  // empty until final
 };
 
-// How long to wait before the next attempt: exponential in the attempt number,
-// capped, half of it random so that jobs failing together do not retry together.
-// `unit_random` is in [0, 1].
-std::chrono::milliseconds retry_delay(int attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
-                                      double unit_random);
 
 }  // namespace st

@@ -1,0 +1,25 @@
+// The naming scheme of outputs (docs/outputs.md), and the checks that keep
+// every key inside its tenant's prefix whatever an event contains.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/error.hpp"
+
+namespace st {
+
+// True for a tenant, video or job id that can be a path segment: letters,
+// digits, ".", "_", "-", starting with a letter or digit, no "..", at most 128.
+bool is_safe_id(std::string_view id);
+
+// True for an object key with no empty, "." or ".." segment, no leading "/",
+// no control characters or backslashes.
+bool is_safe_key(std::string_view key);
+
+// "{prefix/}{tenantId}/{videoId}/{jobId}/": where a job's outputs go. kInvalidInput
+// names the id that is not safe.
+Result<std::string> output_key_prefix(std::string_view prefix, std::string_view tenant_id, std::string_view video_id,
+                                      std::string_view job_id);
+
+}  // namespace st
