@@ -80,6 +80,20 @@ std::vector<Field> fields_of(Config& c) {
       {"storage", "source_dir", bind(c.storage.source_dir)},
       {"storage", "output_dir", bind(c.storage.output_dir)},
       {"storage", "scratch_dir", bind(c.storage.scratch_dir)},
+      {"storage", "output_prefix", bind(c.storage.output_prefix)},
+      {"storage", "upload_concurrency", bind(c.storage.upload_concurrency)},
+      {"s3", "endpoint", bind(c.s3.endpoint)},
+      {"s3", "region", bind(c.s3.region)},
+      {"s3", "addressing", bind(c.s3.addressing)},
+      {"s3", "output_bucket", bind(c.s3.output_bucket)},
+      {"s3", "access_key_id", bind(c.s3.access_key_id)},
+      {"s3", "secret_access_key", bind(c.s3.secret_access_key)},
+      {"s3", "secret_access_key_file", bind(c.s3.secret_access_key_file)},
+      {"s3", "sts_endpoint", bind(c.s3.sts_endpoint)},
+      {"s3", "part_size_mib", bind(c.s3.part_size_mib)},
+      {"s3", "multipart_threshold_mib", bind(c.s3.multipart_threshold_mib)},
+      {"s3", "transfer_concurrency", bind(c.s3.transfer_concurrency)},
+      {"s3", "max_attempts", bind(c.s3.max_attempts)},
       {"transcode", "preset", bind(c.transcode.preset)},
       {"transcode", "segment_seconds", bind(c.transcode.segment_seconds)},
       {"transcode", "max_duration_seconds", bind(c.transcode.max_duration_seconds)},
@@ -146,6 +160,21 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   if (!is_known_preset(c.transcode.preset)) {
     problems.push_back(fmt::format("transcode.preset '{}' is not an x264 preset", c.transcode.preset));
   }
+  check_range(problems, "storage.upload_concurrency", c.storage.upload_concurrency, 1, 256);
+  if (!c.s3.endpoint.empty()) {
+    if (!c.s3.endpoint.starts_with("http://") && !c.s3.endpoint.starts_with("https://")) {
+      problems.push_back(fmt::format("s3.endpoint '{}' must start with http:// or https://", c.s3.endpoint));
+    }
+    if (c.s3.output_bucket.empty()) problems.emplace_back("s3.output_bucket is required with s3.endpoint");
+    if (c.s3.addressing != "path" && c.s3.addressing != "virtual") {
+      problems.push_back(fmt::format("s3.addressing '{}' is not path or virtual", c.s3.addressing));
+    }
+  }
+  // S3 allows parts of 5 MiB to 5 GiB.
+  check_range(problems, "s3.part_size_mib", c.s3.part_size_mib, 5, 5120);
+  check_range(problems, "s3.multipart_threshold_mib", c.s3.multipart_threshold_mib, 5, 5120);
+  check_range(problems, "s3.transfer_concurrency", c.s3.transfer_concurrency, 1, 64);
+  check_range(problems, "s3.max_attempts", c.s3.max_attempts, 1, 20);
   check_range(problems, "kafka.retry_backoff_ms", c.kafka.retry_backoff_ms, 1, 60000);
   check_range(problems, "kafka.partitions", c.kafka.partitions, 1, 10000);
   check_range(problems, "kafka.max_batch", c.kafka.max_batch, 1, 10000);
@@ -229,6 +258,14 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
       problems.push_back(fmt::format("database.password_file {} cannot be read", config.database.password_file));
     } else {
       std::getline(secret, config.database.password);
+    }
+  }
+  if (!config.s3.secret_access_key_file.empty()) {
+    std::ifstream secret(config.s3.secret_access_key_file);
+    if (!secret) {
+      problems.push_back(fmt::format("s3.secret_access_key_file {} cannot be read", config.s3.secret_access_key_file));
+    } else {
+      std::getline(secret, config.s3.secret_access_key);
     }
   }
   validate(config, problems);

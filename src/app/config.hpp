@@ -45,9 +45,27 @@ struct WorkerConfig {
 };
 
 struct StorageConfig {
-  std::string source_dir = ".";        // where object keys of the embedded file store live
-  std::string output_dir = "outputs";  // where outputs are published
+  std::string source_dir = ".";        // without S3: where source keys are read
+  std::string output_dir = "outputs";  // without S3: where outputs are published
+  std::string output_prefix;           // before {tenantId}/{videoId}/{jobId}/ in output keys
   std::string scratch_dir = "/tmp/stream-transcoding";
+  int upload_concurrency = 8;          // output objects uploaded at once
+};
+
+// S3 for sources and outputs; without an endpoint the file store above is used.
+struct S3Config {
+  std::string endpoint;  // "https://s3.eu-west-1.amazonaws.com", "http://minio:9000"
+  std::string region = "us-east-1";
+  std::string addressing = "path";  // "path" (MinIO, moto) or "virtual" (bucket.host)
+  std::string output_bucket;
+  std::string access_key_id;  // empty: AWS_* environment, then web identity
+  std::string secret_access_key;
+  std::string secret_access_key_file;
+  std::string sts_endpoint;  // for web identity; empty: AWS's
+  int part_size_mib = 16;
+  int multipart_threshold_mib = 64;
+  int transfer_concurrency = 4;  // parts of one object at once
+  int max_attempts = 5;
 };
 
 struct TranscodeConfig {
@@ -84,6 +102,7 @@ struct Config {
   WorkerConfig worker;
   StorageConfig storage;
   TranscodeConfig transcode;
+  S3Config s3;
   KafkaConfig kafka;
   LogConfig log;
 

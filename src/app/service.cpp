@@ -17,8 +17,12 @@
 #include "jobs/transcode_job_handler.hpp"
 #include "jobs/worker_pool.hpp"
 #include "messaging/outbox_relay.hpp"
+#include "storage/aws_credentials.hpp"
+#include "storage/file_store.hpp"
+#include "storage/s3_store.hpp"
 #include "messaging/upload_consumer.hpp"
 #include "util/machine.hpp"
+#include "util/scratch_space.hpp"
 
 namespace st {
 namespace {
@@ -83,11 +87,22 @@ std::string messaging_metrics(const MessagingCounters& c) {
   return out;
 }
 
+S3Options s3_options(const S3Config& s3) {
+  return S3Options{.endpoint = s3.endpoint,
+                   .region = s3.region,
+                   .path_style = s3.addressing == "path",
+                   .part_size = static_cast<std::uint64_t>(s3.part_size_mib) << 20,
+                   .multipart_threshold = static_cast<std::uint64_t>(s3.multipart_threshold_mib) << 20,
+                   .concurrency = s3.transfer_concurrency,
+                   .max_attempts = s3.max_attempts};
+}
+
 }  // namespace
 
 struct Service::Components {
   std::unique_ptr<ConnectionPool> pool;
   std::unique_ptr<PgJobStore> store;
+  std::unique_ptr<ScratchSpace> scratch;
   std::unique_ptr<TranscodeJobHandler> handler;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<QueueListener> listener;
@@ -128,10 +143,37 @@ Result<void> Service::start() {
     const auto& w = config_.worker;
     const int concurrency =
         w.concurrency > 0 ? w.concurrency : default_worker_concurrency(available_cpus(), available_memory_bytes());
-    p.handler =
-        std::make_unique<TranscodeJobHandler>(TranscodeJobOptions{.source_dir = config_.storage.source_dir,
-                                                                  .output_dir = config_.storage.output_dir,
-                                                                  .pipeline = pipeline_options(config_.transcode)});
+    const auto& storage = config_.storage;
+    SourceStores sources;
+    std::shared_ptr<ObjectStore> outputs;
+    if (config_.s3.endpoint.empty()) {
+      auto files = std::make_shared<FileStore>(storage.source_dir);
+      sources = [files](const std::string& /*bucket*/) { return files; };
+      outputs = std::make_shared<FileStore>(storage.output_dir);
+    } else {
+      auto credentials = make_credentials_provider({.access_key_id = config_.s3.access_key_id,
+                                                   .secret_access_key = config_.s3.secret_access_key,
+                                                   .session_token = "",
+                                                   .sts_endpoint = config_.s3.sts_endpoint});
+      if (!credentials) return tl::unexpected(credentials.error());
+      const auto options = s3_options(config_.s3);
+      sources = [options, credentials = *credentials](const std::string& bucket) -> std::shared_ptr<ObjectStore> {
+        return std::make_shared<S3Store>(bucket, options, credentials);
+      };
+      outputs = std::make_shared<S3Store>(config_.s3.output_bucket, options, *credentials);
+    }
+    auto scratch = ScratchSpace::open(storage.scratch_dir);
+    if (!scratch) return tl::unexpected(scratch.error());
+    if (scratch->removed_stale() > 0) {
+      spdlog::info("removed {} scratch folder(s) left by stopped processes", scratch->removed_stale());
+    }
+    p.scratch = std::make_unique<ScratchSpace>(std::move(*scratch));
+    p.handler = std::make_unique<TranscodeJobHandler>(
+        TranscodeJobOptions{.scratch_dir = p.scratch->path(),
+                            .output_prefix = storage.output_prefix,
+                            .pipeline = pipeline_options(config_.transcode),
+                            .upload_concurrency = storage.upload_concurrency},
+        std::move(sources), std::move(outputs));
     p.workers =
         std::make_unique<WorkerPool>(*p.store, *p.handler,
                                      WorkerOptions{.owner = worker_identity(),

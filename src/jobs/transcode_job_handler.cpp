@@ -1,12 +1,25 @@
 #include "jobs/transcode_job_handler.hpp"
 
+#include <sys/statvfs.h>
+
+#include <array>
+#include <fstream>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
-#include "storage/staged_directory.hpp"
+#include "storage/naming.hpp"
+#include "storage/output_publisher.hpp"
+#include "util/temp_dir.hpp"
 
 namespace st {
 namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kScratchPrefix = "job-";
 
 // Forwards encode progress to the job's heartbeat.
 class ProgressToJob final : public PipelineObserver {
@@ -20,36 +33,103 @@ class ProgressToJob final : public PipelineObserver {
   JobContext& context_;
 };
 
-}  // namespace
-
-std::string TranscodeJobHandler::output_key_prefix(const Job& job) {
-  auto prefix = job.spec.output_prefix;
-  if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
-  return fmt::format("{}{}/{}/{}/", prefix, job.spec.tenant_id, job.spec.video_id, job.id);
+// "sha256:<hex or base64>" against the file; other algorithms are not checked.
+Result<void> check_checksum(const fs::path& file, const std::string& checksum) {
+  if (!checksum.starts_with("sha256:")) return {};
+  const auto expected = checksum.substr(7);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  std::ifstream in(file, std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  std::array<unsigned char, 64> base64{};
+  const int base64_length = EVP_EncodeBlock(base64.data(), digest.data(), static_cast<int>(length));
+  const std::string b64(reinterpret_cast<const char*>(base64.data()), static_cast<std::size_t>(base64_length));
+  if (expected == hex || expected == b64) return {};
+  return fail(ErrorCode::kInvalidInput,
+              fmt::format("the master's SHA-256 is {} but the upload event says {}: it changed or was cut short after "
+                          "upload; upload it again",
+                          hex, expected));
 }
 
-std::filesystem::path TranscodeJobHandler::output_for(const Job& job) const {
-  auto prefix = output_key_prefix(job);
-  prefix.pop_back();  // a directory, not "dir/": StagedDirectory renames it
-  return options_.output_dir / prefix;
+}  // namespace
+
+Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch) {
+  const auto& source = job.spec.source;
+  if (source.bucket.empty() && fs::path(source.key).is_absolute()) return fs::path(source.key);
+
+  if (!is_safe_key(source.key)) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("'{}' is not a valid object key for a master", source.key));
+  }
+  auto store = sources_(source.bucket);
+  auto info = store->head(source.key);
+  if (!info) {
+    if (info.error().code == ErrorCode::kNotFound) {
+      return fail(ErrorCode::kInvalidInput, fmt::format("the master {}/{} does not exist (deleted after upload, or the "
+                                                        "event names the wrong key)",
+                                                        store->location(), source.key));
+    }
+    return tl::unexpected(info.error());
+  }
+  if (source.size_bytes && static_cast<std::uint64_t>(*source.size_bytes) != info->size) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("the master {}/{} has {} bytes but the upload event says {}", store->location(), source.key,
+                            info->size, *source.size_bytes));
+  }
+  struct statvfs disk {};
+  if (::statvfs(scratch.c_str(), &disk) == 0) {
+    const auto free_bytes = static_cast<double>(disk.f_bavail) * static_cast<double>(disk.f_frsize);
+    const auto needed = static_cast<double>(info->size) * options_.scratch_space_factor;
+    if (free_bytes < needed) {
+      return fail(ErrorCode::kUnavailable,
+                  fmt::format("not enough scratch space for a {:.1f} GiB master: {:.1f} GiB free in {}, {:.1f} GiB "
+                              "needed; will retry",
+                              static_cast<double>(info->size) / (1 << 30), free_bytes / (1 << 30),
+                              options_.scratch_dir.string(), needed / (1 << 30)));
+    }
+  }
+  const auto extension = fs::path(source.key).extension().string();
+  const auto local = scratch / ("master" + (extension.size() <= 8 ? extension : std::string()));
+  if (auto got = store->get(source.key, local); !got) return tl::unexpected(got.error());
+  if (auto checked = check_checksum(local, source.checksum); !checked) return tl::unexpected(checked.error());
+  return local;
 }
 
 Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context) {
-  const std::filesystem::path key(job.spec.source.key);
-  const auto source = key.is_absolute() ? key : options_.source_dir / key;
+  auto prefix = output_key_prefix(options_.output_prefix, job.spec.tenant_id, job.spec.video_id, job.id);
+  if (!prefix) return tl::unexpected(prefix.error());
+
+  std::error_code error;
+  fs::create_directories(options_.scratch_dir, error);
+  auto scratch = TempDir::create(options_.scratch_dir, fmt::format("{}{}-", kScratchPrefix, job.id));
+  if (!scratch) return tl::unexpected(scratch.error());
+
+  auto source = fetch(job, scratch->path());
+  if (!source) return tl::unexpected(source.error());
 
   auto pipeline_options = options_.pipeline;
   pipeline_options.ladder.renditions = job.spec.profile_set;
-
-  auto staged = StagedDirectory::prepare(output_for(job), /*replace=*/true);
-  if (!staged) return tl::unexpected(staged.error());
+  const auto root = scratch->path() / "out";
+  fs::create_directories(root, error);
   ProgressToJob observer(context);
-  auto report = Pipeline(pipeline_options).run(source, staged->path(), observer, context.stop_token());
+  auto report = Pipeline(pipeline_options).run(*source, root, observer, context.stop_token());
   if (!report) return tl::unexpected(report.error());
-  if (auto committed = staged->commit(); !committed) return tl::unexpected(committed.error());
+  if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
 
-  // Keys relative to the output root: what the VideoTranscoded event publishes.
-  const auto prefix = output_key_prefix(job);
+  auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix);
+  if (!published) return tl::unexpected(published.error());
+  spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,
+               static_cast<double>(published->bytes) / (1 << 20), outputs_->location(), *prefix);
+
+  // Keys relative to the output store: what the VideoTranscoded event publishes.
   nlohmann::json renditions = nlohmann::json::array();
   for (const auto& v : report->presentation.video) {
     renditions.push_back({{"name", v.id},
@@ -60,7 +140,7 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
                           {"averageBitRate", v.bit_rates.average_bps},
                           {"peakBitRate", v.bit_rates.peak_bps},
                           {"sizeBytes", v.total_segment_bytes()},
-                          {"playlistKey", fmt::format("{}{}/{}", prefix, v.folder, v.playlist_file)}});
+                          {"playlistKey", fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file)}});
   }
   nlohmann::json audio = nlohmann::json::array();
   for (const auto& a : report->presentation.audio) {
@@ -72,11 +152,13 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
     if (!a.language.empty()) track["language"] = a.language;
     audio.push_back(track);
   }
-  return nlohmann::json{{"output", staged->destination().string()},
-                        {"outputPrefix", prefix},
+  return nlohmann::json{{"store", outputs_->location()},
+                        {"outputPrefix", *prefix},
                         {"masterPlaylist", "master.m3u8"},
                         {"dashManifest", "manifest.mpd"},
-                        {"posterKey", prefix + "thumbnails/poster.jpg"},
+                        {"posterKey", *prefix + "thumbnails/poster.jpg"},
+                        {"objects", published->objects},
+                        {"bytes", published->bytes},
                         {"durationSeconds", report->presentation.duration_seconds},
                         {"renditions", renditions},
                         {"audio", audio}}

@@ -1,36 +1,53 @@
-// The service's JobHandler: runs the transcoding pipeline for one job.
+// The service's JobHandler: one job from its master to its published outputs.
 //
-// Today sources are local: an absolute path, or a key below storage.source_dir
-// (the embedded file store). Outputs are published to
-// {output_dir}/{tenantId}/{videoId}/{jobId}/ with the layout of docs/outputs.md,
-// staged beside it and renamed into place. S3 replaces both ends in issue 5.
+//   fetch    the master from its ObjectStore (S3, or the embedded file store) to
+//            a scratch folder of its own, after checking the disk can hold it;
+//            size and checksum checked against the upload event
+//   run      the Pipeline (probe, plan, encode, package, thumbnails, report)
+//   publish  to the output store under {prefix/}{tenantId}/{videoId}/{jobId}/,
+//            media first and manifests last (OutputPublisher)
+//
+// The scratch folder (in the process's ScratchSpace) is removed when the job
+// ends, whatever the outcome; a crash's leftovers go when the service restarts.
+// A local absolute path as the source (POST /v1/jobs "path", for tests and the
+// embedded profile) is read in place.
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "jobs/job_handler.hpp"
 #include "pipeline/pipeline.hpp"
+#include "storage/object_store.hpp"
 
 namespace st {
 
 struct TranscodeJobOptions {
-  std::filesystem::path source_dir;
-  std::filesystem::path output_dir;
+  std::filesystem::path scratch_dir;
+  std::string output_prefix;  // before {tenantId}/...; may be empty
   PipelineOptions pipeline;
+  int upload_concurrency = 8;
+  // Free space a job needs on the scratch disk, as a multiple of its master's
+  // size (the master, the encoder's scratch output and the packaged copy).
+  double scratch_space_factor = 3.0;
 };
+
+// The store that holds a source bucket's objects.
+using SourceStores = std::function<std::shared_ptr<ObjectStore>(const std::string& bucket)>;
 
 class TranscodeJobHandler final : public JobHandler {
  public:
-  explicit TranscodeJobHandler(TranscodeJobOptions options) : options_(std::move(options)) {}
+  TranscodeJobHandler(TranscodeJobOptions options, SourceStores sources, std::shared_ptr<ObjectStore> outputs)
+      : options_(std::move(options)), sources_(std::move(sources)), outputs_(std::move(outputs)) {}
   Result<std::string> run(const Job& job, JobContext& context) override;
 
-  // Where a job's outputs go, relative to the output root: "{prefix/}{tenant}/{video}/{job}/".
-  [[nodiscard]] static std::string output_key_prefix(const Job& job);
-  // Where a job's outputs go on disk.
-  [[nodiscard]] std::filesystem::path output_for(const Job& job) const;
-
  private:
+  Result<std::filesystem::path> fetch(const Job& job, const std::filesystem::path& scratch);
+
   TranscodeJobOptions options_;
+  SourceStores sources_;
+  std::shared_ptr<ObjectStore> outputs_;
 };
 
 }  // namespace st

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "util/parallel.hpp"
 #include "util/retry.hpp"
 
 namespace st {
@@ -134,31 +135,6 @@ Result<std::string> sha256_of_file_range(int fd, std::uint64_t offset, std::uint
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
   return hex;
-}
-
-// Runs `task(i)` for i in [0, count) on up to `concurrency` threads; the first
-// error stops the others from starting new tasks, and is returned.
-Result<void> parallel_for(std::size_t count, int concurrency, const std::function<Result<void>(std::size_t)>& task) {
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mutex;
-  Error first_error;
-  auto worker = [&] {
-    for (auto i = next++; i < count && !failed; i = next++) {
-      if (auto done = task(i); !done) {
-        std::lock_guard lock(mutex);
-        if (!failed.exchange(true)) first_error = done.error();
-      }
-    }
-  };
-  {
-    std::vector<std::jthread> threads;
-    const auto n = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(concurrency, 1)));
-    for (std::size_t t = 1; t < n; ++t) threads.emplace_back(worker);
-    worker();
-  }
-  if (failed) return tl::unexpected(first_error);
-  return {};
 }
 
 }  // namespace

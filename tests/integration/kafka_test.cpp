@@ -31,6 +31,14 @@ constexpr const char* kDeadLetters = "video-service.video-uploaded.dead-letter";
 constexpr const char* kTranscoded = "transcoding-service.video-transcoded";
 constexpr const char* kTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
+std::string sha256_of(const fs::path& file) {
+  static const auto kHash = [&] {
+    auto run = run_captured({.argv = {"sha256sum", file.string()}}, 4096);
+    return run ? run->stdout_text.substr(0, 64) : std::string();
+  }();
+  return kHash;
+}
+
 class KafkaTest : public testing::PostgresTest {
  protected:
   void SetUp() override {
@@ -68,7 +76,7 @@ class KafkaTest : public testing::PostgresTest {
               {"key", source.filename().string()},
               {"sizeBytes", fs::file_size(source)},
               {"contentType", "video/mp4"},
-              {"checksum", fmt::format("sha256:{:x}", std::hash<std::string>{}(video))}}},
+              {"checksum", "sha256:" + sha256_of(source)}}},
             {"uploadedAt", "2026-11-25T10:00:00Z"},
             {"profiles", {"240p"}}};
   }
@@ -271,16 +279,20 @@ TEST_F(KafkaTest, AnOutboxRelayKilledMidPublishSendsTheEventOnceWhenTheServiceIs
 TEST_F(KafkaTest, AJobThatFailsForGoodIsAnnouncedAsFailedWithItsReason) {
   ServiceProcess service(environment());
   ASSERT_NE(service.port(), 0) << service.log();
-  auto event = upload("video-11");
-  event["source"]["key"] = "no-such-master.mp4";
-  broker_->produce(kUploaded, {event.dump()});
-  std::vector<KafkaMessage> events;
-  ASSERT_TRUE(eventually([&] { return !(events = outcomes_of("video-11")).empty(); }, 60s)) << service.log();
-  const auto payload = json::parse(events[0].value);
-  EXPECT_TRUE(validate_contract("video-transcoded", events[0].value).has_value()) << events[0].value;
-  EXPECT_EQ(payload["status"], "failed");
-  EXPECT_FALSE(payload["failure"]["message"].get<std::string>().empty());
-  EXPECT_EQ(payload["failure"]["retryable"], false);
+  auto missing = upload("video-11");
+  missing["source"]["key"] = "no-such-master.mp4";
+  auto altered = upload("video-12");
+  altered["source"]["checksum"] = "sha256:" + std::string(64, 'a');
+  broker_->produce(kUploaded, {missing.dump(), altered.dump()});
+  for (const auto& [video, reason] : {std::pair{"video-11", "does not exist"}, {"video-12", "SHA-256"}}) {
+    std::vector<KafkaMessage> events;
+    ASSERT_TRUE(eventually([&] { return !(events = outcomes_of(video)).empty(); }, 60s)) << service.log();
+    const auto payload = json::parse(events[0].value);
+    EXPECT_TRUE(validate_contract("video-transcoded", events[0].value).has_value()) << events[0].value;
+    EXPECT_EQ(payload["status"], "failed");
+    EXPECT_NE(payload["failure"]["message"].get<std::string>().find(reason), std::string::npos) << payload.dump();
+    EXPECT_EQ(payload["failure"]["retryable"], false);
+  }
 }
 
 }  // namespace

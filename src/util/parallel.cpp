@@ -1,0 +1,34 @@
+#include "util/parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace st {
+
+Result<void> parallel_for(std::size_t count, int concurrency, const std::function<Result<void>(std::size_t)>& task) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  Error first_error;
+  auto worker = [&] {
+    for (auto i = next++; i < count && !failed; i = next++) {
+      if (auto done = task(i); !done) {
+        std::lock_guard lock(mutex);
+        if (!failed.exchange(true)) first_error = done.error();
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> threads;
+    const auto n = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(concurrency, 1)));
+    for (std::size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+    worker();
+  }
+  if (failed) return tl::unexpected(first_error);
+  return {};
+}
+
+}  // namespace st
