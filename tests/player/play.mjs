@@ -3,6 +3,8 @@
 // dash.js and Shaka Player (HLS and DASH), served over HTTP from 127.0.0.1.
 //
 //   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S]
+//   node play.mjs --url URL  [...]    an output published elsewhere (e.g. S3 over HTTP,
+//                                     which must allow cross-origin reads)
 //
 // For each player it checks that playback advances by S seconds (or nearly to the
 // end of a shorter video), that every rendition is listed, that no player error
@@ -16,17 +18,18 @@ import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const mediaRoot = path.resolve(args[0] ?? '');
 const option = (name, fallback) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
 };
+const remoteRoot = option('--url', '');
+const mediaRoot = path.resolve(remoteRoot ? '.' : args[0] ?? '');
 const expectedRenditions = Number(option('--renditions', '0'));
 const wantSwitch = args.includes('--switch');
 const playSeconds = Number(option('--seconds', '3'));
 const timeoutMs = Number(option('--timeout', '45000'));
 
-if (!fs.existsSync(path.join(mediaRoot, 'master.m3u8'))) {
+if (!remoteRoot && !fs.existsSync(path.join(mediaRoot, 'master.m3u8'))) {
   console.error(`usage: node play.mjs OUTPUT_DIR  (no master.m3u8 in ${mediaRoot})`);
   process.exit(2);
 }
@@ -102,7 +105,7 @@ for (const c of cases) {
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
   const problems = [];
   try {
-    await page.goto(`${base}/harness.html?player=${c.player}&src=/media/${c.manifest}`);
+    await page.goto(`${base}/harness.html?player=${c.player}&src=${encodeURIComponent(remoteRoot ? `${remoteRoot}/${c.manifest}` : `/media/${c.manifest}`)}`);
     // Playback must advance by playSeconds, or to near the end of a shorter video.
     await page.waitForFunction((seconds) => {
       const v = document.getElementById('video');
