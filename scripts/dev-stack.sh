@@ -9,7 +9,9 @@
 # Today: PostgreSQL 15 (Debian's) on 127.0.0.1:${ST_DEV_PG_PORT:-55432}, and a
 # Kafka-protocol broker (tools/kafka-mock-broker: librdkafka's mock cluster, since
 # Debian has no Kafka; it picks a free port, printed as ST_KAFKA__BOOTSTRAP_SERVERS)
-# with the service's topics. Redis and an S3 API server join in later issues.
+# with the service's topics, and an S3 API server (moto, on
+# 127.0.0.1:${ST_DEV_S3_PORT:-55433}) with the buckets `uploads` and `outputs`.
+# Redis joins in a later issue.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dev=$repo/.dev
@@ -83,16 +85,48 @@ kafka_down() {
   rm -f "$kafka_dir/pid" "$kafka_dir/bootstrap"
 }
 
+s3_dir=$dev/s3
+s3_port=${ST_DEV_S3_PORT:-55433}
+
+s3_up() {
+  mkdir -p "$s3_dir"
+  if ! { [ -s "$s3_dir/pid" ] && kill -0 "$(cat "$s3_dir/pid")" 2> /dev/null; }; then
+    nohup python3 -m moto.server -H 127.0.0.1 -p "$s3_port" > "$s3_dir/server.log" 2>&1 &
+    echo $! > "$s3_dir/pid"
+  fi
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$s3_port/" && break
+    sleep 0.1
+  done
+  # Buckets are idempotent to create; outputs are readable by players, as behind a CDN.
+  local aws=(env AWS_ACCESS_KEY_ID=dev AWS_SECRET_ACCESS_KEY=dev AWS_DEFAULT_REGION=us-east-1
+    aws --endpoint-url "http://127.0.0.1:$s3_port")
+  for bucket in uploads outputs; do "${aws[@]}" s3 mb "s3://$bucket" > /dev/null 2>&1 || true; done
+  "${aws[@]}" s3api put-bucket-policy --bucket outputs --policy \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::outputs/*"}]}'
+  "${aws[@]}" s3api put-bucket-cors --bucket outputs --cors-configuration \
+    '{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"]}]}'
+}
+
+s3_down() {
+  [ -s "$s3_dir/pid" ] || return 0
+  kill "$(cat "$s3_dir/pid")" 2> /dev/null || true
+  rm -f "$s3_dir/pid"
+}
+
 print_env() {
   echo "export ST_DATABASE__URL=postgresql://postgres@127.0.0.1:$pg_port/$database"
   echo "export ST_TEST_POSTGRES_ADMIN_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres"
   [ ! -s "$kafka_dir/bootstrap" ] || echo "export ST_KAFKA__BOOTSTRAP_SERVERS=$(cat "$kafka_dir/bootstrap")"
+  # moto accepts any keys.
+  echo "export ST_S3__ENDPOINT=http://127.0.0.1:$s3_port ST_S3__OUTPUT_BUCKET=outputs"
+  echo "export ST_S3__ACCESS_KEY_ID=dev ST_S3__SECRET_ACCESS_KEY=dev"
 }
 
 case "${1:-}" in
-  up) pg_up; kafka_up; print_env ;;
+  up) pg_up; kafka_up; s3_up; print_env ;;
   env) print_env ;;
-  down) kafka_down; pg_down ;;
-  reset) kafka_down; pg_down; rm -rf "$pg_dir" "$kafka_dir" ;;
+  down) s3_down; kafka_down; pg_down ;;
+  reset) s3_down; kafka_down; pg_down; rm -rf "$pg_dir" "$kafka_dir" "$s3_dir" ;;
   *) echo "usage: $0 up|env|down|reset" >&2; exit 2 ;;
 esac

@@ -49,7 +49,7 @@ struct StorageConfig {
   std::string output_dir = "outputs";  // without S3: where outputs are published
   std::string output_prefix;           // before {tenantId}/{videoId}/{jobId}/ in output keys
   std::string scratch_dir = "/tmp/stream-transcoding";
-  int upload_concurrency = 8;          // output objects uploaded at once
+  int upload_concurrency = 8;  // output objects uploaded at once
 };
 
 // S3 for sources and outputs; without an endpoint the file store above is used.

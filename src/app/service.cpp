@@ -17,10 +17,10 @@
 #include "jobs/transcode_job_handler.hpp"
 #include "jobs/worker_pool.hpp"
 #include "messaging/outbox_relay.hpp"
+#include "messaging/upload_consumer.hpp"
 #include "storage/aws_credentials.hpp"
 #include "storage/file_store.hpp"
 #include "storage/s3_store.hpp"
-#include "messaging/upload_consumer.hpp"
 #include "util/machine.hpp"
 #include "util/scratch_space.hpp"
 
@@ -152,9 +152,9 @@ Result<void> Service::start() {
       outputs = std::make_shared<FileStore>(storage.output_dir);
     } else {
       auto credentials = make_credentials_provider({.access_key_id = config_.s3.access_key_id,
-                                                   .secret_access_key = config_.s3.secret_access_key,
-                                                   .session_token = "",
-                                                   .sts_endpoint = config_.s3.sts_endpoint});
+                                                    .secret_access_key = config_.s3.secret_access_key,
+                                                    .session_token = "",
+                                                    .sts_endpoint = config_.s3.sts_endpoint});
       if (!credentials) return tl::unexpected(credentials.error());
       const auto options = s3_options(config_.s3);
       sources = [options, credentials = *credentials](const std::string& bucket) -> std::shared_ptr<ObjectStore> {
@@ -168,12 +168,12 @@ Result<void> Service::start() {
       spdlog::info("removed {} scratch folder(s) left by stopped processes", scratch->removed_stale());
     }
     p.scratch = std::make_unique<ScratchSpace>(std::move(*scratch));
-    p.handler = std::make_unique<TranscodeJobHandler>(
-        TranscodeJobOptions{.scratch_dir = p.scratch->path(),
-                            .output_prefix = storage.output_prefix,
-                            .pipeline = pipeline_options(config_.transcode),
-                            .upload_concurrency = storage.upload_concurrency},
-        std::move(sources), std::move(outputs));
+    p.handler =
+        std::make_unique<TranscodeJobHandler>(TranscodeJobOptions{.scratch_dir = p.scratch->path(),
+                                                                  .output_prefix = storage.output_prefix,
+                                                                  .pipeline = pipeline_options(config_.transcode),
+                                                                  .upload_concurrency = storage.upload_concurrency},
+                                              std::move(sources), std::move(outputs));
     p.workers =
         std::make_unique<WorkerPool>(*p.store, *p.handler,
                                      WorkerOptions{.owner = worker_identity(),

@@ -78,5 +78,4 @@ struct Job {
   std::string finished_at;  // empty until final
 };
 
-
 }  // namespace st

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "storage/naming.hpp"
 #include "storage/output_publisher.hpp"
@@ -80,9 +80,8 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
     return tl::unexpected(info.error());
   }
   if (source.size_bytes && static_cast<std::uint64_t>(*source.size_bytes) != info->size) {
-    return fail(ErrorCode::kInvalidInput,
-                fmt::format("the master {}/{} has {} bytes but the upload event says {}", store->location(), source.key,
-                            info->size, *source.size_bytes));
+    return fail(ErrorCode::kInvalidInput, fmt::format("the master {}/{} has {} bytes but the upload event says {}",
+                                                      store->location(), source.key, info->size, *source.size_bytes));
   }
   struct statvfs disk {};
   if (::statvfs(scratch.c_str(), &disk) == 0) {

@@ -49,7 +49,8 @@ Result<void> WebIdentityCredentials::renew() {
   std::string token((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   if (token.empty()) {
-    return fail(ErrorCode::kUsage, fmt::format("the web identity token file {} is missing or empty", options_.token_file));
+    return fail(ErrorCode::kUsage,
+                fmt::format("the web identity token file {} is missing or empty", options_.token_file));
   }
   // AssumeRoleWithWebIdentity is not signed: the token is the credential.
   const auto body = fmt::format(

@@ -44,7 +44,8 @@ Result<PublishedOutput> OutputPublisher::publish(const fs::path& folder, const s
     const auto relative = fs::relative(it->path(), folder).generic_string();
     stages[static_cast<std::size_t>(stage_of(relative))].push_back(relative);
   }
-  if (error) return fail(ErrorCode::kIo, fmt::format("cannot list the outputs in {}: {}", folder.string(), error.message()));
+  if (error)
+    return fail(ErrorCode::kIo, fmt::format("cannot list the outputs in {}: {}", folder.string(), error.message()));
 
   PublishedOutput published;
   std::atomic<std::uint64_t> bytes{0};

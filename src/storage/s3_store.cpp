@@ -22,7 +22,7 @@
 namespace st {
 namespace {
 
-constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::size_t kMaxErrorBody = std::size_t{64} * 1024;
 
 // A file descriptor that closes itself.
 class Fd {
@@ -164,7 +164,6 @@ struct S3Store::Response {
 namespace {
 
 struct Transfer {
-  const S3Store* store = nullptr;
   CURL* curl = nullptr;
   int body_fd = -1;
   std::uint64_t body_offset = 0;
@@ -248,8 +247,6 @@ bool is_retryable_curl(CURLcode code) {
 
 }  // namespace
 
-class S3Store::Http {};
-
 S3Store::S3Store(std::string bucket, S3Options options, std::shared_ptr<CredentialsProvider> credentials)
     : bucket_(std::move(bucket)),
       options_(std::move(options)),
@@ -307,8 +304,7 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
     for (const auto& header : request.headers) signable.headers.push_back(header);
 
     CURL* curl = thread_curl();
-    Transfer t{.store = this,
-               .curl = curl,
+    Transfer t{.curl = curl,
                .body_fd = request.body_fd,
                .body_offset = request.body_offset,
                .body_left = request.body_size,

@@ -68,7 +68,6 @@ class S3Store final : public ObjectStore {
   Result<void> create_bucket();
 
  private:
-  class Http;
   struct Request;
   struct Response;
   Result<Response> send(const Request& request);

@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 Result<ScratchSpace> ScratchSpace::open(const fs::path& parent) {
   std::error_code error;
   fs::create_directories(parent, error);
-  if (error) return fail(ErrorCode::kIo, fmt::format("cannot create the scratch directory {}: {}", parent.string(), error.message()));
+  if (error)
+    return fail(ErrorCode::kIo,
+                fmt::format("cannot create the scratch directory {}: {}", parent.string(), error.message()));
 
   std::size_t removed = 0;
   for (const auto& entry : fs::directory_iterator(parent, error)) {
@@ -46,7 +48,9 @@ Result<ScratchSpace> ScratchSpace::open(const fs::path& parent) {
 }
 
 ScratchSpace::ScratchSpace(ScratchSpace&& other) noexcept
-    : path_(std::move(other.path_)), lock_fd_(std::exchange(other.lock_fd_, -1)), removed_stale_(other.removed_stale_) {}
+    : path_(std::move(other.path_)),
+      lock_fd_(std::exchange(other.lock_fd_, -1)),
+      removed_stale_(other.removed_stale_) {}
 
 ScratchSpace::~ScratchSpace() {
   if (lock_fd_ < 0) return;

@@ -4,16 +4,21 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "media_fixtures.hpp"
 #include "s3_fixture.hpp"
+#include "storage/aws_credentials.hpp"
 #include "storage/file_store.hpp"
 #include "storage/naming.hpp"
+#include "storage/output_publisher.hpp"
 #include "storage/s3_store.hpp"
 #include "util/process.hpp"
+#include "util/scratch_space.hpp"
 
 namespace st {
 namespace {
@@ -158,6 +163,115 @@ TEST_F(S3StoreTest, AServerThatIsDownIsRetriedThenReportedUnavailable) {
   ASSERT_FALSE(head.has_value());
   EXPECT_EQ(head.error().code, ErrorCode::kUnavailable);
   EXPECT_NE(head.error().message.find("3 times"), std::string::npos) << head.error().message;
+}
+
+TEST_F(S3StoreTest, WebIdentityCredentialsComeFromStsAndAreRenewedBeforeTheyExpire) {
+  const auto token = dir_ / "token";
+  std::ofstream(token) << "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2ln\n";
+  // Renewing 2 hours before expiry of 1-hour credentials: every call renews.
+  WebIdentityCredentials provider({.role_arn = "arn:aws:iam::123456789012:role/stream-transcoding",
+                                   .token_file = token.string(),
+                                   .sts_endpoint = moto_->endpoint(),
+                                   .renew_before = std::chrono::hours(2)});
+  const auto first = provider.credentials();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_FALSE(first->access_key_id.empty());
+  EXPECT_FALSE(first->session_token.empty());
+  const auto second = provider.credentials();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(second->access_key_id, first->access_key_id);
+  // Signed with them, S3 works.
+  S3Options options{.endpoint = moto_->endpoint()};
+  S3Store s3(bucket_, options,
+             std::make_shared<WebIdentityCredentials>(
+                 WebIdentityOptions{.role_arn = "arn:aws:iam::123456789012:role/stream-transcoding",
+                                    .token_file = token.string(),
+                                    .sts_endpoint = moto_->endpoint()}));
+  ASSERT_TRUE(s3.create_bucket());
+  EXPECT_TRUE(s3.put("k", random_file(dir_, "f", 100), "video/mp4").has_value());
+
+  WebIdentityCredentials missing(
+      {.role_arn = "r", .token_file = (dir_ / "none").string(), .sts_endpoint = moto_->endpoint()});
+  EXPECT_EQ(missing.credentials().error().code, ErrorCode::kUsage);
+}
+
+// Records the order of puts of the store it wraps.
+class RecordingStore final : public ObjectStore {
+ public:
+  explicit RecordingStore(ObjectStore& inner) : inner_(inner) {}
+  Result<ObjectInfo> get(const std::string& key, const fs::path& destination) override {
+    return inner_.get(key, destination);
+  }
+  Result<ObjectInfo> put(const std::string& key, const fs::path& source, const std::string& content_type) override {
+    {
+      std::lock_guard lock(mutex_);
+      order.push_back(key);
+      types[key] = content_type;
+    }
+    return inner_.put(key, source, content_type);
+  }
+  Result<ObjectInfo> head(const std::string& key) override { return inner_.head(key); }
+  Result<std::vector<ObjectInfo>> list(const std::string& prefix) override { return inner_.list(prefix); }
+  Result<std::size_t> remove_prefix(const std::string& prefix) override { return inner_.remove_prefix(prefix); }
+  [[nodiscard]] std::string location() const override { return inner_.location(); }
+  std::vector<std::string> order;
+  std::map<std::string, std::string> types;
+
+ private:
+  ObjectStore& inner_;
+  std::mutex mutex_;
+};
+
+TEST_F(S3StoreTest, PublishingPutsMediaFirstAndManifestsLast) {
+  const auto out = dir_ / "out";
+  for (const auto* file :
+       {"master.m3u8", "manifest.mpd", "report.json", "thumbnails/poster.jpg", "video/720p/init.mp4",
+        "video/720p/seg-00001.m4s", "video/720p/seg-00002.m4s", "video/720p/playlist.m3u8", "audio/aac-stereo/init.mp4",
+        "audio/aac-stereo/seg-00001.m4s", "audio/aac-stereo/playlist.m3u8"}) {
+    fs::create_directories((out / file).parent_path());
+    std::ofstream(out / file) << file;
+  }
+  auto s3 = store();
+  ASSERT_TRUE(s3->create_bucket());
+  RecordingStore recording(*s3);
+  const auto published = OutputPublisher(recording, 4).publish(out, "acme/v1/job/");
+  ASSERT_TRUE(published.has_value()) << published.error().message;
+  EXPECT_EQ(published->objects, 11U);
+  ASSERT_EQ(recording.order.size(), 11U);
+  auto position = [&](const std::string& key) {
+    return std::find(recording.order.begin(), recording.order.end(), "acme/v1/job/" + key) - recording.order.begin();
+  };
+  for (const auto* media : {"video/720p/seg-00002.m4s", "audio/aac-stereo/init.mp4", "thumbnails/poster.jpg"}) {
+    EXPECT_LT(position(media), position("video/720p/playlist.m3u8")) << media;
+  }
+  EXPECT_LT(position("video/720p/playlist.m3u8"), position("master.m3u8"));
+  EXPECT_LT(position("audio/aac-stereo/playlist.m3u8"), position("manifest.mpd"));
+  EXPECT_GE(position("master.m3u8"), 9);
+  EXPECT_GE(position("manifest.mpd"), 9);
+  EXPECT_EQ(recording.types["acme/v1/job/master.m3u8"], "application/vnd.apple.mpegurl");
+  EXPECT_EQ(recording.types["acme/v1/job/manifest.mpd"], "application/dash+xml");
+  EXPECT_EQ(recording.types["acme/v1/job/video/720p/seg-00001.m4s"], "video/iso.segment");
+  EXPECT_EQ(s3->list("acme/v1/job/")->size(), 11U);
+}
+
+TEST(ScratchSpaceTest, LeftoversOfDeadProcessesAreRemovedAndLiveOnesKept) {
+  const auto parent = testing::fresh_dir("scratch");
+  // A dead process's folder: a lock file nobody holds.
+  fs::create_directories(parent / "run-dead01");
+  std::ofstream(parent / "run-dead01" / ".lock") << "";
+  std::ofstream(parent / "run-dead01" / "master.mp4") << "partial";
+  auto live = ScratchSpace::open(parent);
+  ASSERT_TRUE(live.has_value()) << live.error().message;
+  EXPECT_EQ(live->removed_stale(), 1U);
+  EXPECT_FALSE(fs::exists(parent / "run-dead01"));
+  // Another process starting beside a live one leaves its folder alone (flock is per open file).
+  auto neighbour = ScratchSpace::open(parent);
+  ASSERT_TRUE(neighbour.has_value());
+  EXPECT_EQ(neighbour->removed_stale(), 0U);
+  EXPECT_TRUE(fs::exists(live->path()));
+  const auto path = neighbour->path();
+  neighbour = tl::unexpected(Error{});  // destroyed: its folder goes
+  EXPECT_FALSE(fs::exists(path));
 }
 
 TEST(Naming, KeysFromHostileIdsAreRefused) {

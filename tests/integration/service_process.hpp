@@ -35,12 +35,13 @@ class ServiceProcess {
  public:
   explicit ServiceProcess(std::vector<std::string> environment) {
     environment.insert(environment.end(), {"ST_HTTP__PORT=0", "ST_HTTP__HOST=127.0.0.1", "ST_LOG__FORMAT=json"});
-    // Without Kafka unless the test names a broker: the dev stack's (exported by
-    // scripts/test.sh) is shared, and tests must not consume each other's events.
-    const bool names_broker = std::any_of(environment.begin(), environment.end(), [](const std::string& e) {
-      return e.starts_with("ST_KAFKA__BOOTSTRAP_SERVERS=");
-    });
-    if (!names_broker) environment.emplace_back("ST_KAFKA__BOOTSTRAP_SERVERS=");
+    // Without Kafka or S3 unless the test names them: the dev stack's (exported
+    // by scripts/test.sh) are shared, and tests must not see each other's work.
+    for (const auto* name : {"ST_KAFKA__BOOTSTRAP_SERVERS=", "ST_S3__ENDPOINT="}) {
+      const bool named = std::any_of(environment.begin(), environment.end(),
+                                     [name](const std::string& e) { return e.starts_with(name); });
+      if (!named) environment.emplace_back(name);
+    }
     auto process = Process::spawn({.argv = {ST_BINARY, "serve"}, .environment = environment});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
