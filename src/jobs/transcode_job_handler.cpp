@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <array>
+#include <chrono>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -111,20 +112,30 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   auto scratch = TempDir::create(options_.scratch_dir, fmt::format("{}{}-", kScratchPrefix, job.id));
   if (!scratch) return tl::unexpected(scratch.error());
 
+  using Clock = std::chrono::steady_clock;
+  const auto seconds_since = [](Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  auto started = Clock::now();
   auto source = fetch(job, scratch->path());
   if (!source) return tl::unexpected(source.error());
+  const auto fetch_seconds = seconds_since(started);
 
   auto pipeline_options = options_.pipeline;
   pipeline_options.ladder.renditions = job.spec.profile_set;
   const auto root = scratch->path() / "out";
   fs::create_directories(root, error);
   ProgressToJob observer(context);
+  started = Clock::now();
   auto report = Pipeline(pipeline_options).run(*source, root, observer, context.stop_token());
   if (!report) return tl::unexpected(report.error());
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
+  const auto transcode_seconds = seconds_since(started);
 
+  started = Clock::now();
   auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix);
   if (!published) return tl::unexpected(published.error());
+  const auto publish_seconds = seconds_since(started);
   spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,
                static_cast<double>(published->bytes) / (1 << 20), outputs_->location(), *prefix);
 
@@ -159,6 +170,11 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
                         {"objects", published->objects},
                         {"bytes", published->bytes},
                         {"durationSeconds", report->presentation.duration_seconds},
+                        // Where the job's time went; the pipeline's own steps are in report.json.
+                        {"timings",
+                         {{"fetchSeconds", fetch_seconds},
+                          {"transcodeSeconds", transcode_seconds},
+                          {"publishSeconds", publish_seconds}}},
                         {"renditions", renditions},
                         {"audio", audio}}
       .dump();
