@@ -23,6 +23,8 @@ if [ "$scope" != build ]; then
   # Node.js may come from elsewhere (the CI image has its own); only install Debian's when absent.
   command -v node > /dev/null || wanted+=(nodejs)
   command -v npm > /dev/null || wanted+=(npm)
+  # The aws CLI may come with the machine's Python; Debian's otherwise.
+  command -v aws > /dev/null || wanted+=(awscli)
 fi
 
 missing=()
@@ -39,6 +41,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$scope" != build ]; then
+  # The S3 API server of the tests. Debian 12 packages no moto: it comes with the
+  # machine's Python (see ../shared/FACTS.md), and the package registry of Python is not reachable here.
+  if ! python3 -c 'import moto.server' 2> /dev/null; then
+    echo "setup: python3 cannot import moto (the S3 API server of the tests): install moto[server] for $(command -v python3)" >&2
+    exit 1
+  fi
   # Players and the browser driver for the player tests, pinned by package-lock.json.
   if [ ! -d tests/player/node_modules/playwright-core ] || [ tests/player/package-lock.json -nt tests/player/node_modules ]; then
     echo "setup: installing the player test packages (npm ci)"
