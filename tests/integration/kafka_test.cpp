@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "kafka_fixture.hpp"
 #include "media_fixtures.hpp"
@@ -300,6 +301,28 @@ TEST_F(KafkaTest, AJobThatFailsForGoodIsAnnouncedAsFailedWithItsReason) {
 
 namespace st {
 namespace {
+
+// A dependency's outage is not the message's fault: nothing is dead-lettered,
+// the consumer waits and inserts the jobs once the database is back.
+TEST_F(KafkaTest, EventsArrivingWhileTheDatabaseIsAwayWaitAndAreNotDeadLettered) {
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  ASSERT_TRUE(service.wait_for_log("partition(s) assigned", 20s)) << service.log();
+  pqxx::connection admin(std::getenv("ST_TEST_POSTGRES_ADMIN_URL"));
+  pqxx::nontransaction(admin).exec("ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS false");
+  pqxx::nontransaction(admin).exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                                   database_ + "'");
+  broker_->produce(kUploaded, {upload("video-20").dump(), upload("video-21").dump()}, {}, "one-partition");
+  ASSERT_TRUE(service.wait_for_log("not accepted yet, retrying", 30s)) << service.log();
+  std::this_thread::sleep_for(2s);
+  pqxx::nontransaction(admin).exec("ALTER DATABASE " + database_ + " ALLOW_CONNECTIONS true");
+
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 2; }, 60s)) << service.log();
+  EXPECT_TRUE(broker_->read_all(kDeadLetters).empty());
+  const auto metrics = testing::http_text(service.port(), "/metrics");
+  EXPECT_NE(metrics.find("st_kafka_dead_lettered_total 0"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("st_kafka_jobs_created_total 2"), std::string::npos) << metrics;
+}
 
 // librdkafka 2.0 aborts when a cooperative-sticky consumer is destroyed before
 // its first assignment (librdkafka#4312): SIGTERM right after start is that case.
