@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path file = argv[2];
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
   const auto mib = static_cast<double>(std::filesystem::file_size(file)) / (1 << 20);
-  auto credentials =
-      std::make_shared<st::StaticCredentials>(st::AwsCredentials{.access_key_id = "bench", .secret_access_key = "bench"});
+  auto credentials = std::make_shared<st::StaticCredentials>(
+      st::AwsCredentials{.access_key_id = "bench", .secret_access_key = "bench"});
   st::S3Store admin("bench", {.endpoint = endpoint}, credentials);
   if (auto created = admin.create_bucket(); !created) {
     std::fprintf(stderr, "%s\n", created.error().message.c_str());
@@ -47,8 +47,10 @@ int main(int argc, char** argv) {
   const auto back = file.parent_path() / "s3-throughput.back";
   for (int round = 0; round < rounds; ++round) {
     for (const int c : concurrencies) {
-      st::S3Store s3("bench", {.endpoint = endpoint, .part_size = 16ULL << 20, .multipart_threshold = 16ULL << 20, .concurrency = c},
-                     credentials);
+      st::S3Store s3(
+          "bench",
+          {.endpoint = endpoint, .part_size = 16ULL << 20, .multipart_threshold = 16ULL << 20, .concurrency = c},
+          credentials);
       const auto key = fmt::format("bench/{}-{}", round, c);
       auto start = std::chrono::steady_clock::now();
       if (auto put = s3.put(key, file, "application/octet-stream"); !put) {

@@ -55,6 +55,18 @@ std::function<std::optional<std::string>(const std::string&)> bind(std::string& 
   };
 }
 
+// A secret mounted as a file (Kubernetes Secrets): its first line replaces `target`.
+void read_secret_file(const char* key, const std::string& file, std::string& target,
+                      std::vector<std::string>& problems) {
+  if (file.empty()) return;
+  std::ifstream secret(file);
+  if (!secret) {
+    problems.push_back(fmt::format("{} {} cannot be read", key, file));
+  } else {
+    std::getline(secret, target);
+  }
+}
+
 std::vector<Field> fields_of(Config& c) {
   return {
       {"database", "url", bind(c.database.url)},
@@ -252,22 +264,9 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     if (!known) problems.push_back(fmt::format("{} is not a configuration key", name));
   }
 
-  if (!config.database.password_file.empty()) {
-    std::ifstream secret(config.database.password_file);
-    if (!secret) {
-      problems.push_back(fmt::format("database.password_file {} cannot be read", config.database.password_file));
-    } else {
-      std::getline(secret, config.database.password);
-    }
-  }
-  if (!config.s3.secret_access_key_file.empty()) {
-    std::ifstream secret(config.s3.secret_access_key_file);
-    if (!secret) {
-      problems.push_back(fmt::format("s3.secret_access_key_file {} cannot be read", config.s3.secret_access_key_file));
-    } else {
-      std::getline(secret, config.s3.secret_access_key);
-    }
-  }
+  read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);
+  read_secret_file("s3.secret_access_key_file", config.s3.secret_access_key_file, config.s3.secret_access_key,
+                   problems);
   validate(config, problems);
 
   if (!problems.empty()) {

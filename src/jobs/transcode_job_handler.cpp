@@ -162,21 +162,20 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
     if (!a.language.empty()) track["language"] = a.language;
     audio.push_back(track);
   }
-  return nlohmann::json{{"store", outputs_->location()},
-                        {"outputPrefix", *prefix},
-                        {"masterPlaylist", "master.m3u8"},
-                        {"dashManifest", "manifest.mpd"},
-                        {"posterKey", *prefix + "thumbnails/poster.jpg"},
-                        {"objects", published->objects},
-                        {"bytes", published->bytes},
-                        {"durationSeconds", report->presentation.duration_seconds},
-                        // Where the job's time went; the pipeline's own steps are in report.json.
-                        {"timings",
-                         {{"fetchSeconds", fetch_seconds},
-                          {"transcodeSeconds", transcode_seconds},
-                          {"publishSeconds", publish_seconds}}},
-                        {"renditions", renditions},
-                        {"audio", audio}}
+  return nlohmann::json{
+      {"store", outputs_->location()},
+      {"outputPrefix", *prefix},
+      {"masterPlaylist", "master.m3u8"},
+      {"dashManifest", "manifest.mpd"},
+      {"posterKey", *prefix + "thumbnails/poster.jpg"},
+      {"objects", published->objects},
+      {"bytes", published->bytes},
+      {"durationSeconds", report->presentation.duration_seconds},
+      // Where the job's time went; the pipeline's own steps are in report.json.
+      {"timings",
+       {{"fetchSeconds", fetch_seconds}, {"transcodeSeconds", transcode_seconds}, {"publishSeconds", publish_seconds}}},
+      {"renditions", renditions},
+      {"audio", audio}}
       .dump();
 }
 

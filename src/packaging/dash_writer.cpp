@@ -5,31 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "util/xml.hpp"
+
 namespace st {
 namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
 
 // SegmentTimeline with runs of equal durations folded into @r. Consecutive
 // segments are contiguous, so only the first needs @t.

@@ -18,6 +18,7 @@
 
 #include "util/parallel.hpp"
 #include "util/retry.hpp"
+#include "util/xml.hpp"
 
 namespace st {
 namespace {
@@ -75,26 +76,6 @@ std::string xml_decode(std::string text) {
     }
   }
   return text;
-}
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // The texts of every <tag>...</tag> in S3's XML answers (flat, well-formed, no CDATA).
