@@ -95,5 +95,35 @@ TEST(WorkerConcurrency, FollowsCpusAndMemory) {
   EXPECT_GT(available_memory_bytes(), 0U);
 }
 
+TEST(Config, S3NeedsAnOutputBucketAndAUsableEndpoint) {
+  auto environment = kMinimal;
+  environment["ST_S3__ENDPOINT"] = "minio:9000";
+  environment["ST_S3__ADDRESSING"] = "dns";
+  environment["ST_S3__PART_SIZE_MIB"] = "1";
+  const auto config = Config::load(std::nullopt, environment);
+  ASSERT_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  EXPECT_NE(message.find("4 problems"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.endpoint 'minio:9000' must start with http:// or https://"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.output_bucket is required"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.addressing 'dns'"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.part_size_mib"), std::string::npos) << message;
+}
+
+TEST(Config, TheS3SecretKeyCanComeFromAMountedFile) {
+  const auto secret = write_temp("s3-secret", "wJalrXUtnFEMI/K7MDENG\n");
+  auto environment = kMinimal;
+  environment["ST_S3__ENDPOINT"] = "http://127.0.0.1:9000";
+  environment["ST_S3__OUTPUT_BUCKET"] = "renditions";
+  environment["ST_S3__SECRET_ACCESS_KEY_FILE"] = secret.string();
+  const auto config = Config::load(std::nullopt, environment);
+  fs::remove(secret);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->s3.secret_access_key, "wJalrXUtnFEMI/K7MDENG");
+  environment["ST_S3__SECRET_ACCESS_KEY_FILE"] = "/nonexistent/secret";
+  EXPECT_NE(Config::load(std::nullopt, environment).error().message.find("s3.secret_access_key_file"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace st
