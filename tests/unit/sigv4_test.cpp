@@ -110,6 +110,47 @@ TEST(SigV4, MatchesTheS3ReferenceGetObjectExample) {
             "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
 
+// "PUT Object" of the same page: a signed payload and a key with "$" in it.
+TEST(SigV4, MatchesTheS3ReferencePutObjectExample) {
+  const SigV4Signer signer("us-east-1", "s3");
+  const AwsCredentials credentials{.access_key_id = "AKIAIOSFODNN7EXAMPLE",
+                                   .secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+  const auto payload = sha256_hex("Welcome to Amazon S3.");
+  EXPECT_EQ(payload, "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072");
+  const SignableRequest request{.method = "PUT",
+                                .path = "/" + uri_encode("test$file.text", true),
+                                .query = {},
+                                .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
+                                            {"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+                                            {"x-amz-date", "20130524T000000Z"},
+                                            {"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+                                            {"x-amz-content-sha256", payload}},
+                                .payload_sha256 = payload};
+  EXPECT_EQ(signer.authorization(request, credentials),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=date;host;x-amz-content-sha256;x-amz-date;x-amz-storage-class, "
+            "Signature=98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd");
+}
+
+// "GET Bucket (List Objects)": query parameters sorted and encoded.
+TEST(SigV4, MatchesTheS3ReferenceListObjectsExample) {
+  const SigV4Signer signer("us-east-1", "s3");
+  const AwsCredentials credentials{.access_key_id = "AKIAIOSFODNN7EXAMPLE",
+                                   .secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"};
+  const auto empty = sha256_hex("");
+  const SignableRequest request{.method = "GET",
+                                .path = "/",
+                                .query = {{"prefix", "J"}, {"max-keys", "2"}},
+                                .headers = {{"Host", "examplebucket.s3.amazonaws.com"},
+                                            {"x-amz-date", "20130524T000000Z"},
+                                            {"x-amz-content-sha256", empty}},
+                                .payload_sha256 = empty};
+  EXPECT_EQ(signer.authorization(request, credentials),
+            "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
+            "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+}
+
 TEST(SigV4, EncodesKeysOnceKeepingSlashes) {
   EXPECT_EQ(uri_encode("acme/v 1/seg-00001.m4s", true), "acme/v%201/seg-00001.m4s");
   EXPECT_EQ(uri_encode("a/b", false), "a%2Fb");
