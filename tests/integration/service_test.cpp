@@ -184,5 +184,28 @@ TEST_F(ServiceTest, MigrateAppliesNothingTwice) {
   EXPECT_EQ(out.find("applied migration"), std::string::npos) << out;
 }
 
+TEST_F(ServiceTest, AMasterTooLargeForTheScratchDiskFailsWithAClearReasonBeforeDownloading) {
+  // A sparse file: 8 TiB by its size (ext4 allows 16), nothing on disk.
+  const auto sources = testing::fresh_dir("huge-" + database_);
+  {
+    std::ofstream(sources / "huge.mp4") << "";
+    fs::resize_file(sources / "huge.mp4", std::uintmax_t{8} << 40);
+  }
+  auto env = environment();
+  env.push_back("ST_STORAGE__SOURCE_DIR=" + sources.string());
+  ServiceProcess service(env);
+  const auto port = service.port();
+  ASSERT_NE(port, 0) << service.log();
+  const auto created = http(
+      "POST", port, "/v1/jobs",
+      json{{"tenantId", "acme"}, {"videoId", "huge"}, {"source", {{"key", "huge.mp4"}}}, {"maxAttempts", 1}}.dump());
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  const auto id = created.body["id"].get<std::string>();
+  ASSERT_TRUE(eventually([&] { return http("GET", port, "/v1/jobs/" + id).body["status"] == "dead"; }, 30s))
+      << http("GET", port, "/v1/jobs/" + id).body.dump() << service.log();
+  const auto job = http("GET", port, "/v1/jobs/" + id).body;
+  EXPECT_NE(job.dump().find("not enough scratch space"), std::string::npos) << job.dump();
+}
+
 }  // namespace
 }  // namespace st
