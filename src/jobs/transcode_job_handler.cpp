@@ -2,17 +2,15 @@
 
 #include <sys/statvfs.h>
 
-#include <array>
 #include <chrono>
-#include <fstream>
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "storage/naming.hpp"
 #include "storage/output_publisher.hpp"
+#include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
 
 namespace st {
@@ -38,22 +36,10 @@ class ProgressToJob final : public PipelineObserver {
 Result<void> check_checksum(const fs::path& file, const std::string& checksum) {
   if (!checksum.starts_with("sha256:")) return {};
   const auto expected = checksum.substr(7);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  std::ifstream in(file, std::ios::binary);
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  std::array<unsigned char, 64> base64{};
-  const int base64_length = EVP_EncodeBlock(base64.data(), digest.data(), static_cast<int>(length));
-  const std::string b64(reinterpret_cast<const char*>(base64.data()), static_cast<std::size_t>(base64_length));
+  auto actual = sha256_of_file(file);
+  if (!actual) return tl::unexpected(actual.error());
+  const auto& hex = actual->hex;
+  const auto& b64 = actual->base64;
   if (expected == hex || expected == b64) return {};
   return fail(ErrorCode::kInvalidInput,
               fmt::format("the master's SHA-256 is {} but the upload event says {}: it changed or was cut short after "

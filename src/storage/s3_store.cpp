@@ -2,7 +2,6 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 
 #include "util/parallel.hpp"
 #include "util/retry.hpp"
+#include "util/sha256.hpp"
 #include "util/xml.hpp"
 
 namespace st {
@@ -96,26 +96,6 @@ std::vector<std::string> xml_values(std::string_view xml, std::string_view tag) 
 std::string xml_value(std::string_view xml, std::string_view tag) {
   auto values = xml_values(xml, tag);
   return values.empty() ? std::string() : values.front();
-}
-
-Result<std::string> sha256_of_file_range(int fd, std::uint64_t offset, std::uint64_t size) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
-  std::vector<char> buffer(1 << 20);
-  while (size > 0) {
-    const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(size, buffer.size()));
-    const auto got = ::pread(fd, buffer.data(), chunk, static_cast<off_t>(offset));
-    if (got <= 0) return fail(ErrorCode::kIo, fmt::format("cannot read the file to upload: {}", std::strerror(errno)));
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(got));
-    offset += static_cast<std::uint64_t>(got);
-    size -= static_cast<std::uint64_t>(got);
-  }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
-  return hex;
 }
 
 }  // namespace
@@ -262,7 +242,7 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
   if (request.body_fd >= 0) {
     auto hashed = sha256_of_file_range(request.body_fd, request.body_offset, request.body_size);
     if (!hashed) return tl::unexpected(hashed.error());
-    payload_hash = *hashed;
+    payload_hash = hashed->hex;
   } else {
     payload_hash = sha256_hex(request.body);
   }
