@@ -12,7 +12,7 @@ build_packages=(
   g++ cmake ninja-build pkg-config
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev
-  libpqxx-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
+  libpqxx-dev libpq-dev libre2-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
   ffmpeg
 )
 test_packages=(clang-format clang-tidy chromium postgresql curl kcat)

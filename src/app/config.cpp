@@ -2,15 +2,25 @@
 
 #include "pipeline/encoder.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <charconv>
 #include <fstream>
 #include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <curl/curl.h>
+#include <boost/asio/ip/address.hpp>
 #include <nlohmann/json.hpp>
+
+#include "storage/naming.hpp"
+#include "util/json_bounds.hpp"
+#include "util/utf8.hpp"
 
 extern char** environ;
 
@@ -55,13 +65,31 @@ std::function<std::optional<std::string>(const std::string&)> bind(std::string& 
   };
 }
 
+// A comma-separated list ("uploads,masters"); blanks around items are dropped.
+std::function<std::optional<std::string>(const std::string&)> bind(std::vector<std::string>& target) {
+  return [&target](const std::string& text) -> std::optional<std::string> {
+    target.clear();
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      auto end = text.find(',', start);
+      if (end == std::string::npos) end = text.size();
+      auto item = text.substr(start, end - start);
+      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      if (!item.empty()) target.push_back(std::move(item));
+      start = end + 1;
+    }
+    return std::nullopt;
+  };
+}
+
 // A secret mounted as a file (Kubernetes Secrets): its first line replaces `target`.
 void read_secret_file(const char* key, const std::string& file, std::string& target,
                       std::vector<std::string>& problems) {
   if (file.empty()) return;
   std::ifstream secret(file);
   if (!secret) {
-    problems.push_back(fmt::format("{} {} cannot be read", key, file));
+    problems.push_back(fmt::format("{} {} cannot be read: {}", key, file, std::strerror(errno)));
   } else {
     std::getline(secret, target);
   }
@@ -74,12 +102,16 @@ std::vector<Field> fields_of(Config& c) {
       {"database", "password_file", bind(c.database.password_file)},
       {"database", "pool_size", bind(c.database.pool_size)},
       {"database", "acquire_timeout_ms", bind(c.database.acquire_timeout_ms)},
+      {"database", "statement_timeout_ms", bind(c.database.statement_timeout_ms)},
       {"http", "host", bind(c.http.host)},
       {"http", "port", bind(c.http.port)},
       {"http", "max_connections", bind(c.http.max_connections)},
+      {"http", "max_connections_per_client", bind(c.http.max_connections_per_client)},
       {"http", "read_timeout_ms", bind(c.http.read_timeout_ms)},
       {"http", "max_body_bytes", bind(c.http.max_body_bytes)},
+      {"http", "max_header_bytes", bind(c.http.max_header_bytes)},
       {"http", "threads", bind(c.http.threads)},
+      {"http", "handler_threads", bind(c.http.handler_threads)},
       {"worker", "concurrency", bind(c.worker.concurrency)},
       {"worker", "lease_seconds", bind(c.worker.lease_seconds)},
       {"worker", "heartbeat_seconds", bind(c.worker.heartbeat_seconds)},
@@ -94,10 +126,12 @@ std::vector<Field> fields_of(Config& c) {
       {"storage", "scratch_dir", bind(c.storage.scratch_dir)},
       {"storage", "output_prefix", bind(c.storage.output_prefix)},
       {"storage", "upload_concurrency", bind(c.storage.upload_concurrency)},
+      {"storage", "scratch_min_free_mib", bind(c.storage.scratch_min_free_mib)},
       {"s3", "endpoint", bind(c.s3.endpoint)},
       {"s3", "region", bind(c.s3.region)},
       {"s3", "addressing", bind(c.s3.addressing)},
       {"s3", "output_bucket", bind(c.s3.output_bucket)},
+      {"s3", "source_buckets", bind(c.s3.source_buckets)},
       {"s3", "access_key_id", bind(c.s3.access_key_id)},
       {"s3", "secret_access_key", bind(c.s3.secret_access_key)},
       {"s3", "secret_access_key_file", bind(c.s3.secret_access_key_file)},
@@ -112,6 +146,10 @@ std::vector<Field> fields_of(Config& c) {
       {"transcode", "max_width", bind(c.transcode.max_width)},
       {"transcode", "max_height", bind(c.transcode.max_height)},
       {"transcode", "max_frame_rate", bind(c.transcode.max_frame_rate)},
+      {"transcode", "time_limit_factor", bind(c.transcode.time_limit_factor)},
+      {"transcode", "time_limit_floor_seconds", bind(c.transcode.time_limit_floor_seconds)},
+      {"transcode", "max_memory_mib", bind(c.transcode.max_memory_mib)},
+      {"transcode", "max_output_file_mib", bind(c.transcode.max_output_file_mib)},
       {"kafka", "bootstrap_servers", bind(c.kafka.bootstrap_servers)},
       {"kafka", "group_id", bind(c.kafka.group_id)},
       {"kafka", "uploaded_topic", bind(c.kafka.uploaded_topic)},
@@ -123,6 +161,8 @@ std::vector<Field> fields_of(Config& c) {
       {"kafka", "session_timeout_ms", bind(c.kafka.session_timeout_ms)},
       {"kafka", "outbox_poll_ms", bind(c.kafka.outbox_poll_ms)},
       {"kafka", "outbox_batch", bind(c.kafka.outbox_batch)},
+      {"kafka", "max_message_bytes", bind(c.kafka.max_message_bytes)},
+      {"kafka", "max_retry_seconds", bind(c.kafka.max_retry_seconds)},
       {"log", "level", bind(c.log.level)},
       {"log", "format", bind(c.log.format)},
   };
@@ -134,9 +174,117 @@ std::string env_name(const Field& f) {
   return name;
 }
 
-std::string text_of(const json& value) {
+// A file's value as the text an environment variable would hold: a list may
+// be a JSON array of strings.
+std::optional<std::string> text_of(const json& value) {
   if (value.is_string()) return value.get<std::string>();
-  return value.dump();
+  if (value.is_number() || value.is_boolean()) return value.dump();
+  if (value.is_array()) {
+    std::string joined;
+    for (const auto& item : value) {
+      if (!item.is_string()) return std::nullopt;
+      joined += (joined.empty() ? "" : ",") + item.get<std::string>();
+    }
+    return joined;
+  }
+  return std::nullopt;
+}
+
+// Edit distance, for "did you mean": keys are short, so the quadratic table is fine.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const auto above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest of `candidates` to `name`, if it is close enough to be a typo.
+std::optional<std::string> closest(std::string_view name, const std::vector<std::string>& candidates) {
+  std::optional<std::string> best;
+  std::size_t best_distance = std::max<std::size_t>(2, name.size() / 4) + 1;
+  for (const auto& candidate : candidates) {
+    const auto distance = edit_distance(name, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
+  const auto match = closest(name, candidates);
+  return match ? fmt::format("; did you mean {}?", *match) : std::string();
+}
+
+std::string without_underscores(std::string_view name) {
+  std::string out;
+  for (const char c : name) {
+    if (c != '_') out.push_back(c);
+  }
+  return out;
+}
+
+// libpq's own parser decides what is a connection string: "notaurl" fails
+// here, at start, not at the first connection.
+void check_database_url(const std::string& url, std::vector<std::string>& problems) {
+  if (url.empty()) return;
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? error : "it cannot be parsed";
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    problems.push_back(fmt::format("database.url is not a PostgreSQL URI or connection string: {}", why));
+  } else {
+    PQconninfoFree(options);
+  }
+  if (error != nullptr) PQfreemem(error);
+}
+
+// An http(s) URL with a host, as curl (which sends the requests) reads it.
+void check_http_url(const char* key, const std::string& url, std::vector<std::string>& problems) {
+  if (url.empty()) return;
+  if (!url.starts_with("http://") && !url.starts_with("https://")) {
+    problems.push_back(fmt::format("{} '{}' must start with http:// or https://", key, url));
+    return;
+  }
+  CURLU* handle = curl_url();
+  char* host = nullptr;
+  const bool parsed = handle != nullptr && curl_url_set(handle, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+                      curl_url_get(handle, CURLUPART_HOST, &host, 0) == CURLUE_OK && host != nullptr && *host != '\0';
+  if (!parsed) problems.push_back(fmt::format("{} '{}' is not a valid URL", key, url));
+  if (host != nullptr) curl_free(host);
+  if (handle != nullptr) curl_url_cleanup(handle);
+}
+
+// "host:port[,host:port...]", as librdkafka takes bootstrap.servers.
+void check_bootstrap_servers(const std::string& servers, std::vector<std::string>& problems) {
+  if (servers.empty()) return;
+  std::size_t start = 0;
+  while (start <= servers.size()) {
+    auto end = servers.find(',', start);
+    if (end == std::string::npos) end = servers.size();
+    auto server = std::string_view(servers).substr(start, end - start);
+    if (const auto scheme = server.find("://"); scheme != std::string_view::npos) server.remove_prefix(scheme + 3);
+    const auto colon = server.rfind(':');
+    int port = 0;
+    const bool has_port = colon != std::string_view::npos && colon > 0 &&
+                          std::from_chars(server.data() + colon + 1, server.data() + server.size(), port).ptr ==
+                              server.data() + server.size() &&
+                          port > 0 && port <= 65535;
+    if (!has_port) {
+      problems.push_back(fmt::format("kafka.bootstrap_servers: '{}' is not host:port", server));
+    }
+    start = end + 1;
+  }
 }
 
 void check_range(std::vector<std::string>& problems, const char* name, double value, double low, double high) {
@@ -146,6 +294,29 @@ void check_range(std::vector<std::string>& problems, const char* name, double va
 
 void validate(const Config& c, std::vector<std::string>& problems) {
   if (c.database.url.empty()) problems.emplace_back("database.url is required (ST_DATABASE__URL)");
+  check_database_url(c.database.url, problems);
+  check_range(problems, "database.statement_timeout_ms", c.database.statement_timeout_ms, 0, 3600000);
+  if (boost::system::error_code ec; !c.http.host.empty()) {
+    boost::asio::ip::make_address(c.http.host, ec);
+    if (ec) problems.push_back(fmt::format("http.host '{}' is not an IP address", c.http.host));
+  }
+  check_range(problems, "http.max_connections_per_client", c.http.max_connections_per_client, 1, 100000);
+  check_range(problems, "http.max_header_bytes", c.http.max_header_bytes, 1024, 1024 * 1024);
+  check_range(problems, "http.handler_threads", c.http.handler_threads, 1, 256);
+  check_range(problems, "storage.scratch_min_free_mib", c.storage.scratch_min_free_mib, 0, 1 << 24);
+  check_range(problems, "transcode.time_limit_factor", c.transcode.time_limit_factor, 1, 1000);
+  check_range(problems, "transcode.time_limit_floor_seconds", c.transcode.time_limit_floor_seconds, 10, 7 * 86400);
+  check_range(problems, "transcode.max_memory_mib", c.transcode.max_memory_mib, 256, 1 << 24);
+  check_range(problems, "transcode.max_output_file_mib", c.transcode.max_output_file_mib, 1, 1 << 24);
+  check_range(problems, "kafka.max_message_bytes", c.kafka.max_message_bytes, 1024, 16 * 1024 * 1024);
+  check_range(problems, "kafka.max_retry_seconds", c.kafka.max_retry_seconds, 1, 7 * 86400);
+  check_bootstrap_servers(c.kafka.bootstrap_servers, problems);
+  check_http_url("s3.sts_endpoint", c.s3.sts_endpoint, problems);
+  for (const auto& bucket : c.s3.source_buckets) {
+    if (!is_valid_bucket_name(bucket)) {
+      problems.push_back(fmt::format("s3.source_buckets: '{}' is not a valid bucket name", bucket));
+    }
+  }
   check_range(problems, "database.pool_size", c.database.pool_size, 1, 1000);
   check_range(problems, "database.acquire_timeout_ms", c.database.acquire_timeout_ms, 1, 600000);
   check_range(problems, "http.port", c.http.port, 0, 65535);
@@ -174,10 +345,14 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   }
   check_range(problems, "storage.upload_concurrency", c.storage.upload_concurrency, 1, 256);
   if (!c.s3.endpoint.empty()) {
-    if (!c.s3.endpoint.starts_with("http://") && !c.s3.endpoint.starts_with("https://")) {
-      problems.push_back(fmt::format("s3.endpoint '{}' must start with http:// or https://", c.s3.endpoint));
-    }
+    check_http_url("s3.endpoint", c.s3.endpoint, problems);
     if (c.s3.output_bucket.empty()) problems.emplace_back("s3.output_bucket is required with s3.endpoint");
+    if (!c.s3.output_bucket.empty() && !is_valid_bucket_name(c.s3.output_bucket)) {
+      problems.push_back(fmt::format("s3.output_bucket '{}' is not a valid bucket name", c.s3.output_bucket));
+    }
+    if (c.s3.source_buckets.empty()) {
+      problems.emplace_back("s3.source_buckets is required with s3.endpoint: the buckets sources may be read from");
+    }
     if (c.s3.addressing != "path" && c.s3.addressing != "virtual") {
       problems.push_back(fmt::format("s3.addressing '{}' is not path or virtual", c.s3.addressing));
     }
@@ -205,6 +380,52 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   }
 }
 
+constexpr std::size_t kMaxConfigFileBytes = std::size_t{1} << 20;
+
+// The configuration file as JSON (comments allowed), or why not: the errno of
+// an open that failed, the line and column of a syntax error.
+Result<json> read_config_file(const std::filesystem::path& file) {
+  errno = 0;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return fail(ErrorCode::kUsage, fmt::format("cannot read the configuration file {}: {}", file.string(),
+                                               std::strerror(errno != 0 ? errno : ENOENT)));
+  }
+  std::string text;
+  text.resize(kMaxConfigFileBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    return fail(ErrorCode::kUsage, fmt::format("cannot read the configuration file {}: {}", file.string(),
+                                               std::strerror(errno != 0 ? errno : EIO)));
+  }
+  if (auto bounded = check_json_bounds(text, {.max_bytes = kMaxConfigFileBytes, .max_depth = 8}); !bounded) {
+    return fail(ErrorCode::kUsage, fmt::format("{}: {}", file.string(), bounded.error().message));
+  }
+  try {
+    auto doc = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    if (!doc.is_object()) return fail(ErrorCode::kUsage, fmt::format("{} is not a JSON object", file.string()));
+    return doc;
+  } catch (const json::parse_error& e) {
+    // nlohmann reports a byte offset; people count lines and columns.
+    std::size_t line = 1;
+    std::size_t column = 1;
+    const auto end = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+    for (std::size_t i = 0; i < end; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string why = e.what();
+    if (const auto colon = why.rfind(": "); colon != std::string::npos) why.erase(0, colon + 2);
+    return fail(ErrorCode::kUsage, fmt::format("{}:{}:{}: not valid JSON: {}", file.string(), line, column,
+                                               to_valid_utf8(why)));
+  }
+}
+
 std::string percent_encode(std::string_view text) {
   std::string out;
   for (const unsigned char ch : text) {
@@ -225,29 +446,34 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
   std::vector<std::string> problems;
   auto fields = fields_of(config);
 
+  std::vector<std::string> known_keys;
+  std::vector<std::string> known_variables;
+  for (const auto& f : fields) {
+    known_keys.push_back(f.section + "." + f.key);
+    known_variables.push_back(env_name(f));
+  }
+
   if (file) {
-    std::ifstream in(*file);
-    if (!in) return fail(ErrorCode::kUsage, fmt::format("cannot read the configuration file {}", file->string()));
-    const json doc = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/true);
-    if (doc.is_discarded() || !doc.is_object()) {
-      return fail(ErrorCode::kUsage, fmt::format("{} is not a JSON object", file->string()));
-    }
-    for (const auto& entry : doc.items()) {
-      const auto& section = entry.key();
-      const auto& values = entry.value();
+    auto doc = read_config_file(*file);
+    if (!doc) return tl::unexpected(doc.error());
+    for (const auto& [section, values] : doc->items()) {
       if (!values.is_object()) {
         problems.push_back(fmt::format("{}: section '{}' must be an object", file->string(), section));
         continue;
       }
-      for (const auto& item : values.items()) {
-        const auto& key = item.key();
-        const auto& value = item.value();
+      for (const auto& [key, value] : values.items()) {
+        const auto name = section + "." + key;
         auto field = std::find_if(fields.begin(), fields.end(),
                                   [&](const Field& f) { return f.section == section && f.key == key; });
+        const auto text = text_of(value);
         if (field == fields.end()) {
-          problems.push_back(fmt::format("{}: unknown key {}.{}", file->string(), section, key));
-        } else if (auto error = field->set(text_of(value))) {
-          problems.push_back(fmt::format("{}: {}.{}: {}", file->string(), section, key, *error));
+          problems.push_back(
+              fmt::format("{}: unknown key {}{}", file->string(), name, did_you_mean(name, known_keys)));
+        } else if (!text) {
+          problems.push_back(fmt::format("{}: {} must be a string, a number or a list of strings", file->string(),
+                                         name));
+        } else if (auto error = field->set(*text)) {
+          problems.push_back(fmt::format("{}: {}: {}", file->string(), name, *error));
         }
       }
     }
@@ -257,11 +483,26 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     if (it == environment.end()) continue;
     if (auto error = field.set(it->second)) problems.push_back(fmt::format("{}: {}", env_name(field), *error));
   }
-  for (const auto& variable : environment) {
-    const auto& name = variable.first;
-    if (!name.starts_with("ST_") || name.find("__") == std::string::npos) continue;
-    const bool known = std::any_of(fields.begin(), fields.end(), [&](const Field& f) { return env_name(f) == name; });
-    if (!known) problems.push_back(fmt::format("{} is not a configuration key", name));
+  for (const auto& [name, value] : environment) {
+    if (!name.starts_with("ST_")) continue;
+    if (std::find(known_variables.begin(), known_variables.end(), name) != known_variables.end()) continue;
+    // ST_WORKER_CONCURRENCY: ours but for an underscore. A lookalike is a
+    // problem, since its value would be silently ignored.
+    const auto same_letters = std::find_if(known_variables.begin(), known_variables.end(), [&](const auto& known) {
+      return without_underscores(known) == without_underscores(name);
+    });
+    if (same_letters != known_variables.end()) {
+      problems.push_back(fmt::format("{} is not a configuration variable; did you mean {}? (sections and keys are "
+                                     "separated by two underscores)",
+                                     name, *same_letters));
+    } else if (name.find("__") != std::string::npos) {
+      problems.push_back(
+          fmt::format("{} is not a configuration variable{}", name, did_you_mean(name, known_variables)));
+    } else if (const auto near = closest(name, known_variables)) {
+      problems.push_back(fmt::format("{} is not a configuration variable; did you mean {}?", name, *near));
+    } else {
+      config.warnings.push_back(fmt::format("{} starts with ST_ but is not a configuration variable (ignored)", name));
+    }
   }
 
   read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);

@@ -21,15 +21,19 @@ struct DatabaseConfig {
   std::string password_file;  // a mounted Kubernetes Secret, for example
   int pool_size = 30;
   int acquire_timeout_ms = 5000;
+  int statement_timeout_ms = 15000;  // every statement of the pool; 0: the server's default
 };
 
 struct HttpConfig {
   std::string host = "0.0.0.0";
   int port = 8080;
   int max_connections = 256;
-  int read_timeout_ms = 10000;
+  int max_connections_per_client = 32;  // per remote address
+  int read_timeout_ms = 10000;          // the whole request, headers and body (slowloris)
   int max_body_bytes = 1024 * 1024;
-  int threads = 2;
+  int max_header_bytes = 16 * 1024;
+  int threads = 2;          // io threads
+  int handler_threads = 4;  // threads for handlers that wait on the database
 };
 
 struct WorkerConfig {
@@ -45,11 +49,12 @@ struct WorkerConfig {
 };
 
 struct StorageConfig {
-  std::string source_dir = ".";        // without S3: where source keys are read
+  std::string source_dir;              // without S3: where source keys are read; empty: nowhere
   std::string output_dir = "outputs";  // without S3: where outputs are published
   std::string output_prefix;           // before {tenantId}/{videoId}/{jobId}/ in output keys
   std::string scratch_dir = "/tmp/stream-transcoding";
   int upload_concurrency = 8;  // output objects uploaded at once
+  int scratch_min_free_mib = 512;  // a running encode stops (and its job retries) below this
 };
 
 // S3 for sources and outputs; without an endpoint the file store above is used.
@@ -58,6 +63,7 @@ struct S3Config {
   std::string region = "us-east-1";
   std::string addressing = "path";  // "path" (MinIO, moto) or "virtual" (bucket.host)
   std::string output_bucket;
+  std::vector<std::string> source_buckets;  // the only buckets sources are read from
   std::string access_key_id;  // empty: AWS_* environment, then web identity
   std::string secret_access_key;
   std::string secret_access_key_file;
@@ -75,6 +81,12 @@ struct TranscodeConfig {
   int max_width = 7680;
   int max_height = 7680;
   double max_frame_rate = 120;
+  // ffmpeg's limits in the service: wall time max(floor, factor x duration),
+  // CPU time that wall time x the machine's cores, address space and largest file.
+  double time_limit_factor = 10;
+  int time_limit_floor_seconds = 300;
+  int max_memory_mib = 16384;
+  int max_output_file_mib = 16384;
 };
 
 struct KafkaConfig {
@@ -89,6 +101,8 @@ struct KafkaConfig {
   int session_timeout_ms = 10000;  // a dead consumer's partitions move to another after this
   int outbox_poll_ms = 250;        // how often the outbox relay looks for events to publish
   int outbox_batch = 500;          // events published per relay round
+  int max_message_bytes = 65536;   // larger upload events are dead-lettered unread
+  int max_retry_seconds = 3600;    // an event the database keeps refusing is dead-lettered after this
 };
 
 struct LogConfig {
@@ -106,8 +120,14 @@ struct Config {
   KafkaConfig kafka;
   LogConfig log;
 
+  // Things worth a warning in the log that do not stop the start (an ST_
+  // variable that is not ours and resembles nothing of ours).
+  std::vector<std::string> warnings;
+
   // Loads defaults <- `file` (optional) <- `environment`, reads secret files and
-  // validates. kUsage with one line per problem.
+  // validates: unknown keys (with a "did you mean"), values of the wrong type
+  // or out of range, URLs and addresses that do not parse. kUsage with one
+  // line per problem.
   static Result<Config> load(const std::optional<std::filesystem::path>& file,
                              const std::map<std::string, std::string>& environment);
 

@@ -21,6 +21,7 @@
 #include "storage/aws_credentials.hpp"
 #include "storage/file_store.hpp"
 #include "storage/s3_store.hpp"
+#include "storage/source_policy.hpp"
 #include "util/machine.hpp"
 #include "util/scratch_space.hpp"
 
@@ -87,6 +88,10 @@ std::string messaging_metrics(const MessagingCounters& c) {
   return out;
 }
 
+SourcePolicy source_policy(const Config& config) {
+  return {.uses_buckets = !config.s3.endpoint.empty(), .allowed_buckets = config.s3.source_buckets};
+}
+
 S3Options s3_options(const S3Config& s3) {
   return S3Options{.endpoint = s3.endpoint,
                    .region = s3.region,
@@ -132,7 +137,8 @@ Result<void> Service::start() {
       ConnectionPool::Options{.conninfo = conninfo,
                               .max_size = static_cast<std::size_t>(config_.database.pool_size),
                               .acquire_timeout = std::chrono::milliseconds(config_.database.acquire_timeout_ms),
-                              .on_connect = PgJobStore::prepare_statements});
+                              .on_connect = PgJobStore::prepare_statements,
+                              .statement_timeout = std::chrono::milliseconds(config_.database.statement_timeout_ms)});
   const auto& kafka = config_.kafka;
   const bool with_kafka = !kafka.bootstrap_servers.empty();
   // With Kafka, every final status is announced through the outbox.
@@ -200,14 +206,18 @@ Result<void> Service::start() {
     if (auto started = p.relay->start(); !started) return started;
     // Accepting uploads is the API side's job: it only inserts rows.
     if (role_ != Role::kWorker) {
-      p.consumer = std::make_unique<UploadConsumer>(kafka, *p.store, config_.worker.max_attempts, p.counters);
+      p.consumer = std::make_unique<UploadConsumer>(kafka, *p.store, config_.worker.max_attempts,
+                                                    source_policy(config_), p.counters);
       if (auto started = p.consumer->start(); !started) return started;
     }
   }
 
   if (role_ != Role::kWorker) {
     add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
-    add_jobs_routes(p.router, *p.store, {.default_max_attempts = config_.worker.max_attempts});
+    add_jobs_routes(p.router, *p.store,
+                    {.default_max_attempts = config_.worker.max_attempts,
+                     .sources = source_policy(config_),
+                     .max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes)});
   } else {
     add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
   }
@@ -218,13 +228,17 @@ Result<void> Service::start() {
   });
   // Workers serve health too: Kubernetes probes every pod.
   const auto& h = config_.http;
-  p.http = std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
-                                                          .port = static_cast<std::uint16_t>(h.port),
-                                                          .threads = h.threads,
-                                                          .max_connections = h.max_connections,
-                                                          .read_timeout_ms = h.read_timeout_ms,
-                                                          .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
-                                        p.router);
+  p.http = std::make_unique<HttpServer>(
+      HttpServerOptions{.host = h.host,
+                        .port = static_cast<std::uint16_t>(h.port),
+                        .threads = h.threads,
+                        .handler_threads = h.handler_threads,
+                        .max_connections = h.max_connections,
+                        .max_connections_per_client = h.max_connections_per_client,
+                        .request_timeout_ms = h.read_timeout_ms,
+                        .max_header_bytes = static_cast<std::size_t>(h.max_header_bytes),
+                        .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
+      p.router);
   if (auto started = p.http->start(); !started) return started;
   spdlog::info("listening on {}:{}", h.host, p.http->port());
   return {};

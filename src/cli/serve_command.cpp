@@ -43,6 +43,7 @@ int run_serve(const ServeArgs& args, const SignalWatcher& signals) {
     return 2;
   }
   configure_logging(config->log.level, config->log.format);
+  for (const auto& warning : config->warnings) spdlog::warn("configuration: {}", warning);
   const Role role = args.role == "api" ? Role::kApi : args.role == "worker" ? Role::kWorker : Role::kAll;
   const auto grace = std::chrono::seconds(config->worker.shutdown_grace_seconds);
 

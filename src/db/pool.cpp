@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <pqxx/except>
+#include <pqxx/nontransaction>
 
 namespace st {
 
@@ -43,6 +44,10 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
   lock.unlock();
   try {
     auto connection = std::make_unique<pqxx::connection>(options_.conninfo);
+    if (options_.statement_timeout.count() > 0) {
+      pqxx::nontransaction(*connection)
+          .exec(fmt::format("SET statement_timeout = {}", options_.statement_timeout.count()));
+    }
     if (options_.on_connect) options_.on_connect(*connection);
     return Lease(this, std::move(connection));
   } catch (const std::exception& e) {

@@ -29,6 +29,10 @@ class ConnectionPool {
     std::size_t max_size = 30;
     std::chrono::milliseconds acquire_timeout{5000};
     std::function<void(pqxx::connection&)> on_connect;  // e.g. prepare statements
+    // Every statement on a pooled connection is cancelled after this (the
+    // server's statement_timeout): no caller waits forever on a lock or a
+    // stalled server. Zero: the server's default.
+    std::chrono::milliseconds statement_timeout{0};
   };
 
   class Lease {

@@ -11,6 +11,7 @@
 
 #include "http/server.hpp"
 #include "jobs/job_store.hpp"
+#include "storage/source_policy.hpp"
 
 namespace st {
 
@@ -22,18 +23,29 @@ struct DependencyCheck {
   double latency_ms = 0;
 };
 
+// /health/live answers on the server's io threads and touches nothing shared
+// (no pool, no lock): it says the process serves. /health/ready checks the
+// dependencies.
 void add_health_routes(Router& router, std::function<std::vector<DependencyCheck>()> check_dependencies);
 
 struct JobsApiOptions {
   int default_max_attempts = 3;
+  SourcePolicy sources;
+  std::size_t max_body_bytes = std::size_t{1} << 20;
 };
+
+// The documented range of a job's priority; values beyond it are clamped.
+inline constexpr int kMinPriority = -100;
+inline constexpr int kMaxPriority = 100;
 
 void add_jobs_routes(Router& router, JobStore& store, JobsApiOptions options);
 
 // The API's view of a job.
 nlohmann::json job_to_json(const Job& job);
 
-// Validates a POST /v1/jobs body; kUsage with a message naming the field.
+// Validates a POST /v1/jobs body: bounded (size, nesting depth, string
+// lengths) before it is parsed, every field type- and range-checked. kUsage
+// with a message naming each field at fault.
 Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& options);
 
 }  // namespace st

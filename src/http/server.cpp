@@ -1,18 +1,23 @@
 #include "http/server.hpp"
 
 #include <array>
-#include <atomic>
+#include <algorithm>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
+
+#include "util/utf8.hpp"
 
 namespace st {
 
@@ -25,8 +30,13 @@ HttpResponse problem(int status, std::string_view title, std::string_view detail
   HttpResponse response;
   response.status = status;
   response.content_type = "application/problem+json";
-  response.body =
-      nlohmann::json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}.dump();
+  // The detail often quotes the request (its path, a field): whatever bytes it
+  // held, the body is valid UTF-8 JSON.
+  response.body = nlohmann::json{{"type", "about:blank"},
+                                 {"title", to_valid_utf8(title)},
+                                 {"status", status},
+                                 {"detail", to_valid_utf8(detail)}}
+                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return response;
 }
 
@@ -54,45 +64,62 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, const std::string& pattern, Handler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+void Router::add(std::string method, const std::string& pattern, Handler handler, Blocking blocking) {
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), blocking});
 }
 
-HttpResponse Router::dispatch(HttpRequest request) const {
-  const auto segments = split_path(request.path);
-  bool path_matched = false;
+const Router::Route* Router::match(std::string_view method, const std::vector<std::string>& segments,
+                                   std::map<std::string, std::string>* params, bool* path_matched) const {
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
+    std::map<std::string, std::string> found;
     bool match = true;
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
       const auto& part = route.segments[i];
       if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
-        params[part.substr(1, part.size() - 2)] = segments[i];
+        found[part.substr(1, part.size() - 2)] = segments[i];
       } else {
         match = part == segments[i];
       }
     }
     if (!match) continue;
-    path_matched = true;
-    if (route.method != request.method) continue;
-    request.params = std::move(params);
-    try {
-      return route.handler(request);
-    } catch (const std::exception& e) {
-      spdlog::error("handler for {} {} threw: {}", request.method, request.path, e.what());
-      return problem(500, "Internal Server Error", "the request could not be handled");
-    }
+    *path_matched = true;
+    if (route.method != method) continue;
+    if (params != nullptr) *params = std::move(found);
+    return &route;
   }
-  if (path_matched)
-    return problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
-  return problem(404, "Not Found", fmt::format("no resource at {}", request.path));
+  return nullptr;
+}
+
+bool Router::is_non_blocking(std::string_view method, std::string_view path) const {
+  bool path_matched = false;
+  const auto* route = match(method, split_path(path), nullptr, &path_matched);
+  return route == nullptr || route->blocking == Blocking::kNo;
+}
+
+HttpResponse Router::dispatch(HttpRequest request) const {
+  try {
+    bool path_matched = false;
+    const auto* route = match(request.method, split_path(request.path), &request.params, &path_matched);
+    if (route != nullptr) return route->handler(request);
+    if (path_matched) {
+      return problem(405, "Method Not Allowed",
+                     fmt::format("{} is not allowed on {}", request.method, request.path));
+    }
+    return problem(404, "Not Found", fmt::format("no resource at {}", request.path));
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", to_valid_utf8(request.method), to_valid_utf8(request.path), e.what());
+    return problem(500, "Internal Server Error", "the request could not be handled");
+  }
 }
 
 class HttpServer::Impl {
  public:
   Impl(HttpServerOptions options, const Router& router)
-      : options_(std::move(options)), router_(router), acceptor_(io_) {}
+      : options_(std::move(options)),
+        router_(router),
+        handlers_(static_cast<std::size_t>(std::max(1, options_.handler_threads))),
+        acceptor_(io_) {}
 
   Result<void> start() {
     beast::error_code ec;
@@ -108,7 +135,7 @@ class HttpServer::Impl {
                   fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
     accept();
-    for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run_io(); });
     return {};
   }
 
@@ -119,21 +146,41 @@ class HttpServer::Impl {
     });
     io_.stop();
     threads_.clear();
+    handlers_.stop();
+    handlers_.join();
   }
 
   [[nodiscard]] std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
  private:
+  // No exception may end an io thread (and with it the process): log it and
+  // go on serving. Handlers' exceptions never get here (Router::dispatch).
+  void run_io() {
+    for (;;) {
+      try {
+        io_.run();
+        return;  // stopped
+      } catch (const std::exception& e) {
+        spdlog::error("http: an io thread caught an exception and goes on: {}", e.what());
+      } catch (...) {
+        spdlog::error("http: an io thread caught an unknown exception and goes on");
+      }
+    }
+  }
+
   class Session : public std::enable_shared_from_this<Session> {
    public:
-    Session(Impl& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) { ++server_.connections_; }
+    Session(Impl& server, tcp::socket socket, std::string client)
+        : server_(server), stream_(std::move(socket)), client_(std::move(client)) {}
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
-    ~Session() { --server_.connections_; }
+    ~Session() { server_.release(client_); }
 
     void run(bool over_capacity) {
       if (over_capacity) {
-        write(problem(503, "Service Unavailable", "too many connections; retry shortly"), false);
+        auto response = problem(503, "Service Unavailable", "too many connections; retry shortly");
+        response.headers["Retry-After"] = "1";
+        write(response, false);
         return;
       }
       read();
@@ -142,14 +189,18 @@ class HttpServer::Impl {
    private:
     void read() {
       parser_.emplace();
+      parser_->header_limit(static_cast<std::uint32_t>(server_.options_.max_header_bytes));
       parser_->body_limit(server_.options_.max_body_bytes);
-      stream_.expires_after(std::chrono::milliseconds(server_.options_.read_timeout_ms));
+      // One deadline for the whole message: a client that trickles bytes
+      // (slowloris) gets no more time than one that sends nothing.
+      stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
       bhttp::async_read(stream_, buffer_, *parser_,
                         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
     }
 
     void on_read(beast::error_code ec) {
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+          ec == asio::error::connection_reset || ec == asio::error::eof) {
         close();
         return;
       }
@@ -159,24 +210,48 @@ class HttpServer::Impl {
               false);
         return;
       }
+      if (ec == bhttp::error::header_limit) {
+        write(problem(431, "Request Header Fields Too Large",
+                      fmt::format("request headers are limited to {} bytes", server_.options_.max_header_bytes)),
+              false);
+        return;
+      }
       if (ec) {
         write(problem(400, "Bad Request", fmt::format("malformed HTTP request: {}", ec.message())), false);
         return;
       }
       auto& message = parser_->get();
+      const auto field_count = static_cast<std::size_t>(std::distance(message.begin(), message.end()));
+      if (field_count > server_.options_.max_header_count) {
+        write(problem(431, "Request Header Fields Too Large",
+                      fmt::format("requests are limited to {} header fields", server_.options_.max_header_count)),
+              false);
+        return;
+      }
       HttpRequest request;
       request.method = std::string(message.method_string());
-      const std::string target(message.target());
+      const std::string_view target(message.target());
       const auto question = target.find('?');
-      request.path = target.substr(0, question);
-      if (question != std::string::npos) request.query = target.substr(question + 1);
+      request.path = std::string(target.substr(0, question));
+      if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
       for (const auto& field : message) {
         std::string name(field.name_string());
         for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         request.headers[name] = std::string(field.value());
       }
       request.body = std::move(message.body());
-      write(server_.router_.dispatch(std::move(request)), message.keep_alive());
+      const bool keep_alive = message.keep_alive();
+      if (server_.router_.is_non_blocking(request.method, request.path)) {
+        write(server_.router_.dispatch(std::move(request)), keep_alive);
+        return;
+      }
+      // Off the io threads; the response comes back on this session's strand.
+      asio::post(server_.handlers_, [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
+        auto response = self->server_.router_.dispatch(std::move(request));
+        asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive] {
+          self->write(response, keep_alive);
+        });
+      });
     }
 
     void write(const HttpResponse& response, bool keep_alive) {
@@ -189,7 +264,7 @@ class HttpServer::Impl {
       response_.body() = response.body;
       response_.keep_alive(keep_alive);
       response_.prepare_payload();
-      stream_.expires_after(std::chrono::milliseconds(server_.options_.read_timeout_ms));
+      stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
       bhttp::async_write(stream_, response_,
                          [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                            if (ec || !keep_alive) {
@@ -218,11 +293,26 @@ class HttpServer::Impl {
 
     Impl& server_;
     beast::tcp_stream stream_;
+    std::string client_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     bhttp::response<bhttp::string_body> response_;
     std::array<char, 4096> discard_{};
   };
+
+  // Counts the connection in; false when it is over the global or the per-client cap.
+  bool admit(const std::string& client) {
+    std::lock_guard lock(mutex_);
+    ++connections_;
+    const int from_client = ++per_client_[client];
+    return connections_ <= options_.max_connections && from_client <= options_.max_connections_per_client;
+  }
+
+  void release(const std::string& client) {
+    std::lock_guard lock(mutex_);
+    --connections_;
+    if (const auto it = per_client_.find(client); it != per_client_.end() && --it->second <= 0) per_client_.erase(it);
+  }
 
   void accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
@@ -230,8 +320,11 @@ class HttpServer::Impl {
         if (ec != asio::error::operation_aborted) accept();
         return;
       }
-      const bool over = connections_.load() >= options_.max_connections;
-      std::make_shared<Session>(*this, std::move(socket))->run(over);
+      beast::error_code peer_error;
+      const auto peer = socket.remote_endpoint(peer_error);
+      auto client = peer_error ? std::string("unknown") : peer.address().to_string();
+      const bool admitted = admit(client);
+      std::make_shared<Session>(*this, std::move(socket), std::move(client))->run(!admitted);
       accept();
     });
   }
@@ -239,7 +332,10 @@ class HttpServer::Impl {
   HttpServerOptions options_;
   const Router& router_;
   // Before io_: sessions still queued in io_ count themselves out when it is destroyed.
-  std::atomic<int> connections_{0};
+  std::mutex mutex_;
+  int connections_ = 0;
+  std::map<std::string, int> per_client_;
+  asio::thread_pool handlers_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::vector<std::jthread> threads_;

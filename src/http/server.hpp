@@ -1,11 +1,18 @@
 // A small HTTP/1.1 server on Boost.Beast for the management API, health and
-// (later) metrics.
+// metrics, built to face hostile clients (docs/security.md).
 //
-// Asynchronous: `threads` threads run one io_context. Every read has a deadline
-// (a slow or silent client is dropped), bodies are capped, and at most
-// `max_connections` connections are served at once; beyond that a connection
-// gets an immediate 503. Handlers run on the io threads and must be quick (a
-// database round trip is fine; a transcode is not).
+// `threads` threads run one io_context that only moves bytes: it accepts,
+// reads and writes. Handlers that may block (a database round trip) run on a
+// separate pool of `handler_threads`, so a slow database never stops the
+// server from reading, writing or answering the non-blocking routes
+// (/health/live): those run on the io threads themselves.
+//
+// Limits: a whole request (headers and body) must arrive within
+// `request_timeout_ms` (slowloris), headers are capped in bytes and in count,
+// bodies in bytes; at most `max_connections` connections are open at once and
+// at most `max_connections_per_client` from one address, beyond which a
+// connection gets an immediate 503. No exception escapes a thread: a handler's
+// becomes a 500, anything else is logged and the io thread goes on.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.hpp"
@@ -43,24 +51,41 @@ HttpResponse json_response(int status, const std::string& body);
 class Router {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
-  void add(std::string method, const std::string& pattern, Handler handler);
+  // Whether a handler may wait (on the database, say): blocking handlers run
+  // on the server's handler pool, non-blocking ones on its io threads.
+  enum class Blocking { kYes, kNo };
+  void add(std::string method, const std::string& pattern, Handler handler, Blocking blocking = Blocking::kYes);
+  // Never throws: a handler's exception becomes a 500 problem.
   [[nodiscard]] HttpResponse dispatch(HttpRequest request) const;
+  // True when the route that `method` and `path` reach (or the 404/405 that
+  // answers them) cannot block.
+  [[nodiscard]] bool is_non_blocking(std::string_view method, std::string_view path) const;
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    Blocking blocking = Blocking::kYes;
   };
+  [[nodiscard]] const Route* match(std::string_view method, const std::vector<std::string>& segments,
+                                   std::map<std::string, std::string>* params, bool* path_matched) const;
   std::vector<Route> routes_;
 };
 
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (see port())
-  int threads = 2;
+  int threads = 2;          // io threads
+  int handler_threads = 4;  // threads for blocking handlers
   int max_connections = 256;
-  int read_timeout_ms = 10000;
+  int max_connections_per_client = 32;  // per remote address
+  // The whole request, headers and body, from the moment the server starts
+  // waiting for it (a kept-alive connection's idle time counts); also the
+  // response's write.
+  int request_timeout_ms = 10000;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_header_count = 100;
   std::size_t max_body_bytes = std::size_t{1024} * 1024;
 };
 

@@ -1,7 +1,7 @@
 #include "jobs/pg_job_store.hpp"
 
+#include <cctype>
 #include <map>
-#include <regex>
 #include <set>
 #include <tuple>
 
@@ -63,8 +63,17 @@ Job job_from_row(const pqxx::row& row) {
 }
 
 bool is_uuid(const std::string& text) {
-  static const std::regex kUuid("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  return std::regex_match(text, kUuid);
+  // 8-4-4-4-12 hex digits.
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string first_line(const char* what) {
@@ -86,7 +95,20 @@ auto with_connection(ConnectionPool& pool, Work&& work) -> decltype(work(std::de
     return fail(ErrorCode::kUnavailable, fmt::format("lost the database connection: {}", first_line(e.what())));
   } catch (const pqxx::check_violation& e) {
     return fail(ErrorCode::kUsage, fmt::format("rejected by the database: {}", first_line(e.what())));
+  } catch (const pqxx::data_exception& e) {
+    // SQLSTATE class 22: the values themselves are unacceptable (a NUL in
+    // text, a number out of range); sending them again cannot help.
+    lease->discard();
+    return fail(ErrorCode::kInvalidInput, fmt::format("rejected by the database: {}", first_line(e.what())));
+  } catch (const nlohmann::json::exception& e) {
+    // A value that cannot be written as JSON (ill-formed UTF-8): the input's fault.
+    return fail(ErrorCode::kInvalidInput, fmt::format("cannot encode the job: {}", first_line(e.what())));
   } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "57014") {
+      // query_canceled: the statement ran past database.statement_timeout_ms
+      // (a locked row, an overloaded server). Worth another try later.
+      return fail(ErrorCode::kUnavailable, fmt::format("the database did not answer in time: {}", first_line(e.what())));
+    }
     // A failed statement may leave the connection in an unknown state: do not reuse it.
     lease->discard();
     return fail(ErrorCode::kInternal, fmt::format("database error: {}", first_line(e.what())));

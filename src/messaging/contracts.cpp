@@ -1,8 +1,11 @@
 #include "messaging/contracts.hpp"
 
+#include <map>
 #include <memory>
+#include <stdexcept>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 #include <nlohmann/json.hpp>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -10,25 +13,109 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "util/json_bounds.hpp"
+#include "util/utf8.hpp"
+
 namespace st {
 namespace {
 
 using nlohmann::json;
 
-std::unique_ptr<valijson::Schema> load_schema(std::string_view name) {
-  auto schema = std::make_unique<valijson::Schema>();
-  const auto document = json::parse(contract_schema(name));
+// A contract as two validators that together mean exactly the schema:
+// valijson for everything but the regular expressions, and RE2 for those.
+// valijson 1.0 runs `pattern` (and the date formats) on std::regex, which
+// recurses once per character of the subject: a 200,000-character string
+// overflows the stack. RE2 runs in linear time without recursion.
+struct Contract {
+  nlohmann::json document;  // the schema as published, patterns included
+  valijson::Schema structure;
+};
+
+// The schema without its regular expressions, for valijson: "pattern" and
+// "format" go, and a "not" that held only a pattern goes with it (an empty
+// "not" would refuse everything).
+void strip_patterns(json& schema) {
+  if (!schema.is_object()) {
+    if (schema.is_array()) {
+      for (auto& item : schema) strip_patterns(item);
+    }
+    return;
+  }
+  schema.erase("pattern");
+  schema.erase("format");
+  if (const auto it = schema.find("patternProperties"); it != schema.end()) {
+    throw std::logic_error("contracts may not use patternProperties (valijson would run std::regex)");
+  }
+  for (auto& [key, value] : schema.items()) strip_patterns(value);
+  if (const auto it = schema.find("not"); it != schema.end() && it->is_object() && it->empty()) schema.erase(it);
+}
+
+std::unique_ptr<Contract> load_contract(std::string_view name) {
+  auto contract = std::make_unique<Contract>();
+  contract->document = json::parse(contract_schema(name));
+  json structure = contract->document;
+  strip_patterns(structure);
   valijson::SchemaParser parser;
-  valijson::adapters::NlohmannJsonAdapter adapter(document);
-  parser.populateSchema(adapter, *schema);
-  return schema;
+  valijson::adapters::NlohmannJsonAdapter adapter(structure);
+  parser.populateSchema(adapter, contract->structure);
+  return contract;
 }
 
 // Parsed once; read-only afterwards, so shared by every consumer thread.
-const valijson::Schema& schema_of(std::string_view name) {
-  static const auto kUploaded = load_schema("video-uploaded");
-  static const auto kTranscoded = load_schema("video-transcoded");
+const Contract& contract_of(std::string_view name) {
+  static const auto kUploaded = load_contract("video-uploaded");
+  static const auto kTranscoded = load_contract("video-transcoded");
   return name == "video-uploaded" ? *kUploaded : *kTranscoded;
+}
+
+// Compiled once per pattern and thread and kept: the contracts have a handful.
+const re2::RE2& compiled(const std::string& pattern) {
+  thread_local std::map<std::string, std::unique_ptr<re2::RE2>> cache;
+  auto& slot = cache[pattern];
+  if (!slot) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    slot = std::make_unique<re2::RE2>(pattern, options);
+    if (!slot->ok()) throw std::logic_error("a contract pattern is not valid RE2: " + pattern);
+  }
+  return *slot;
+}
+
+// The schema's patterns applied to `value`, following properties and items
+// (the keywords the contracts use to reach their strings). Its recursion
+// follows the schema, whose depth is ours, not the document's.
+void check_patterns(const json& schema, const json& value, const std::string& pointer,
+                    std::vector<std::string>& problems) {
+  if (!schema.is_object()) return;
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (const auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
+      if (!re2::RE2::PartialMatch(text, compiled(it->get<std::string>()))) {
+        problems.push_back(fmt::format("{}: does not match the pattern {}", pointer.empty() ? "/" : pointer,
+                                       it->get<std::string>()));
+      }
+    }
+    if (const auto no = schema.find("not"); no != schema.end() && no->is_object()) {
+      if (const auto it = no->find("pattern"); it != no->end() && it->is_string()) {
+        if (re2::RE2::PartialMatch(text, compiled(it->get<std::string>()))) {
+          problems.push_back(fmt::format("{}: matches the forbidden pattern {}", pointer.empty() ? "/" : pointer,
+                                         it->get<std::string>()));
+        }
+      }
+    }
+  }
+  if (const auto properties = schema.find("properties"); properties != schema.end() && value.is_object()) {
+    for (const auto& [key, subschema] : properties->items()) {
+      if (const auto member = value.find(key); member != value.end()) {
+        check_patterns(subschema, *member, pointer + "/" + key, problems);
+      }
+    }
+  }
+  if (const auto items = schema.find("items"); items != schema.end() && items->is_object() && value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      check_patterns(*items, value[i], pointer + "/" + std::to_string(i), problems);
+    }
+  }
 }
 
 std::string pointer_of(const std::vector<std::string>& context) {
@@ -48,15 +135,16 @@ std::string text(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// Every violation of `schema` by `doc`, "; "-separated; empty when it conforms.
-std::string violations(const valijson::Schema& schema, const json& doc) {
-  // A validator caches the std::regex of every pattern it has met; compiling
-  // them anew for each message cost 0.4 ms, most of the consumer's time.
-  thread_local valijson::Validator validator;
+// Every violation of `contract` by `doc`, "; "-separated; empty when it conforms.
+std::string violations(const Contract& contract, const json& doc) {
+  std::vector<std::string> problems;
+  check_patterns(contract.document, doc, "", problems);
+  valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(doc);
-  if (validator.validate(schema, target, &results)) return {};
   std::string reasons;
+  for (const auto& problem : problems) reasons += (reasons.empty() ? "" : "; ") + problem;
+  if (validator.validate(contract.structure, target, &results)) return reasons;
   valijson::ValidationResults::Error error;
   while (results.popError(error)) {
     // Skip valijson's summary lines for the enclosing objects: the leaves say what is wrong.
@@ -66,37 +154,57 @@ std::string violations(const valijson::Schema& schema, const json& doc) {
   return reasons.empty() ? "the document does not match the schema" : reasons;
 }
 
-}  // namespace
-
-Result<VideoUploaded> parse_video_uploaded(std::string_view value) {
+// The bounded checks every message passes before it is parsed.
+Result<json> parse_bounded(std::string_view value, std::size_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("the message has {} bytes, more than the limit of {}", value.size(), max_bytes));
+  }
+  if (!is_valid_utf8(value)) return fail(ErrorCode::kInvalidInput, "the message is not valid UTF-8");
+  if (auto bounded = check_json_bounds(value, {.max_bytes = max_bytes, .max_depth = 16, .max_string_bytes = 4096});
+      !bounded) {
+    return fail(ErrorCode::kInvalidInput, "the message is refused: " + bounded.error().message);
+  }
   json doc = json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return fail(ErrorCode::kInvalidInput, "the message is not JSON");
-  // MassTransit's envelope carries the message under "message".
-  if (doc.is_object() && doc.contains("messageType") && doc.contains("message") && doc["message"].is_object()) {
-    doc = doc["message"];
-  }
-  if (!doc.is_object()) return fail(ErrorCode::kInvalidInput, "the message is not a JSON object");
+  return doc;
+}
 
-  if (auto reasons = violations(schema_of("video-uploaded"), doc); !reasons.empty()) {
+}  // namespace
+
+Result<VideoUploaded> parse_video_uploaded(std::string_view value, const EventLimits& limits) {
+  auto parsed = parse_bounded(value, limits.max_bytes);
+  if (!parsed) return tl::unexpected(parsed.error());
+  // MassTransit's envelope carries the message under "message"; read in place, never copied.
+  const json* doc = &*parsed;
+  if (doc->is_object() && doc->contains("messageType")) {
+    if (const auto it = doc->find("message"); it != doc->end() && it->is_object()) doc = &*it;
+  }
+  if (!doc->is_object()) return fail(ErrorCode::kInvalidInput, "the message is not a JSON object");
+
+  if (auto reasons = violations(contract_of("video-uploaded"), *doc); !reasons.empty()) {
     return fail(ErrorCode::kInvalidInput, fmt::format("the message violates the VideoUploaded schema: {}", reasons));
   }
 
   VideoUploaded event;
-  event.video_id = text(doc, "videoId");
-  event.tenant_id = text(doc, "tenantId");
-  const auto& source = doc["source"];
+  event.video_id = text(*doc, "videoId");
+  event.tenant_id = text(*doc, "tenantId");
+  const auto& source = doc->at("source");
   event.source.bucket = text(source, "bucket");
   event.source.key = text(source, "key");
-  event.source.size_bytes = source["sizeBytes"].get<std::int64_t>();
+  // The schema bounds it to [1, 2^53 - 1]: an integer that fits.
+  event.source.size_bytes = source.at("sizeBytes").get<std::int64_t>();
   event.source.checksum = text(source, "checksum");
   event.content_type = text(source, "contentType");
-  event.uploaded_at = text(doc, "uploadedAt");
-  if (doc.contains("profiles")) event.profiles = doc["profiles"].get<std::vector<std::string>>();
-  if (doc.contains("metadata") && doc["metadata"].is_object()) {
-    event.title = text(doc["metadata"], "title");
-    event.language = text(doc["metadata"], "language");
+  event.uploaded_at = text(*doc, "uploadedAt");
+  if (const auto profiles = doc->find("profiles"); profiles != doc->end()) {
+    for (const auto& profile : *profiles) event.profiles.push_back(profile.get<std::string>());
   }
-  event.source_version = text(doc, "sourceVersion");
+  if (const auto metadata = doc->find("metadata"); metadata != doc->end() && metadata->is_object()) {
+    event.title = text(*metadata, "title");
+    event.language = text(*metadata, "language");
+  }
+  event.source_version = text(*doc, "sourceVersion");
   if (event.source_version.empty()) {
     event.source_version = event.source.checksum.empty() ? event.uploaded_at : event.source.checksum;
   }
@@ -148,13 +256,13 @@ std::string video_transcoded_json(const Job& job) {
                         {"message", job.error_message.empty() ? std::string("the job was stopped") : job.error_message},
                         {"retryable", !input_at_fault}};
   }
-  return event.dump();
+  return event.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<void> validate_contract(std::string_view name, std::string_view value) {
-  const json doc = json::parse(value, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return fail(ErrorCode::kInvalidInput, "not JSON");
-  if (auto reasons = violations(schema_of(name), doc); !reasons.empty()) {
+  auto doc = parse_bounded(value, std::size_t{1} << 20);
+  if (!doc) return tl::unexpected(doc.error());
+  if (auto reasons = violations(contract_of(name), *doc); !reasons.empty()) {
     return fail(ErrorCode::kInvalidInput, reasons);
   }
   return {};

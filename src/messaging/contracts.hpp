@@ -26,10 +26,18 @@ struct VideoUploaded {
   std::string language;
 };
 
+// What an upload event may be before it is looked at.
+struct EventLimits {
+  std::size_t max_bytes = 65536;
+};
+
 // Parses a Kafka message value: plain camelCase JSON, or a MassTransit envelope
-// ({"messageType": [...], "message": {...}}). kInvalidInput names every
-// violation of the schema, with its JSON pointer.
-Result<VideoUploaded> parse_video_uploaded(std::string_view value);
+// ({"messageType": [...], "message": {...}}). Hostile input first meets bounded
+// checks (size, UTF-8, nesting depth, string lengths) and only then the parser
+// and the schema; the schema's patterns run on RE2 (linear time, no
+// recursion), never on std::regex. kInvalidInput names every violation of the
+// schema, with its JSON pointer.
+Result<VideoUploaded> parse_video_uploaded(std::string_view value, const EventLimits& limits = {});
 
 NewJob to_new_job(const VideoUploaded& event, int max_attempts);
 
@@ -38,7 +46,8 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts);
 std::string video_transcoded_json(const Job& job);
 
 // Checks a JSON text against a compiled-in contract ("video-uploaded",
-// "video-transcoded"); kInvalidInput names every violation with its JSON pointer.
+// "video-transcoded"), with the same bounds and pattern engine as
+// parse_video_uploaded; kInvalidInput names every violation with its JSON pointer.
 Result<void> validate_contract(std::string_view name, std::string_view value);
 
 // The schema text of a contract ("video-uploaded"), as compiled in.

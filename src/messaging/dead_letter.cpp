@@ -1,5 +1,6 @@
 #include "messaging/dead_letter.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/chrono.h>
@@ -10,6 +11,18 @@ namespace st {
 namespace {
 
 constexpr int kDeliveryTimeoutMs = 15000;
+// The producer's message.max.bytes (Kafka's default): a dead letter must fit,
+// however large the message that became one.
+constexpr std::size_t kMaxMessageBytes = 1000000;
+// What is kept of a value too large to republish whole: enough to see what it was.
+constexpr std::size_t kTruncatedValueBytes = std::size_t{64} * 1024;
+constexpr std::size_t kMaxReasonBytes = 1024;
+
+std::size_t headers_size(const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::size_t total = 0;
+  for (const auto& [name, value] : headers) total += name.size() + value.size() + 16;
+  return total;
+}
 
 std::string now_iso8601() {
   const auto now = std::chrono::system_clock::now();
@@ -42,6 +55,7 @@ Result<std::unique_ptr<DeadLetterPublisher>> DeadLetterPublisher::create(const s
   auto conf = make_kafka_conf({{"bootstrap.servers", bootstrap_servers},
                                {"enable.idempotence", "true"},  // a retried send never duplicates the dead letter
                                {"message.timeout.ms", std::to_string(kDeliveryTimeoutMs)},
+                               {"message.max.bytes", std::to_string(kMaxMessageBytes)},
                                {"linger.ms", "1"},
                                {"client.id", "stream-transcoding-dead-letter"}});
   if (!conf) return tl::unexpected(conf.error());
@@ -73,8 +87,24 @@ Result<void> DeadLetterPublisher::publish(const std::vector<DeadLetter>& letters
   for (const auto& letter : letters) {
     const auto& record = *letter.record;
     auto* headers = RdKafka::Headers::create();
-    for (const auto& [name, value] : record.headers) headers->add(name, value);
-    headers->add("dead-letter-reason", letter.reason);
+    // What does not fit is cut, and the headers say so: a dead letter that
+    // cannot be published would block its partition forever.
+    const auto budget = kMaxMessageBytes - std::size_t{4096};
+    const bool keep_headers = headers_size(record.headers) + record.key.size() <= budget / 2;
+    if (keep_headers) {
+      for (const auto& [name, value] : record.headers) headers->add(name, value);
+    } else {
+      headers->add("dead-letter-headers-dropped", std::to_string(record.headers.size()));
+    }
+    const auto key_size = std::min(record.key.size(), budget / 4);
+    const auto used = key_size + (keep_headers ? headers_size(record.headers) : 0);
+    auto value_size = record.value.size();
+    if (used + value_size > budget) {
+      value_size = std::min(value_size, kTruncatedValueBytes);
+      headers->add("dead-letter-truncated", "true");
+      headers->add("dead-letter-original-bytes", std::to_string(record.value.size()));
+    }
+    headers->add("dead-letter-reason", letter.reason.substr(0, kMaxReasonBytes));
     headers->add("dead-letter-source-topic", record.topic);
     headers->add("dead-letter-source-partition", std::to_string(record.partition));
     headers->add("dead-letter-source-offset", std::to_string(record.offset));
@@ -83,7 +113,7 @@ Result<void> DeadLetterPublisher::publish(const std::vector<DeadLetter>& letters
     // The same key keeps the dead letters of one video in order on one partition.
     const auto err = producer_->produce(
         topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(record.value.data()),
-        record.value.size(), record.key.empty() ? nullptr : record.key.data(), record.key.size(), 0, headers,
+        value_size, record.key.empty() ? nullptr : record.key.data(), key_size, 0, headers,
         reinterpret_cast<void*>(r.generation));  // NOLINT(performance-no-int-to-ptr): a tag, never dereferenced
     if (err != RdKafka::ERR_NO_ERROR) {
       delete headers;  // ownership passes to librdkafka only on success

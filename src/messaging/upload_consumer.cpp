@@ -1,5 +1,7 @@
 #include "messaging/upload_consumer.hpp"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -10,6 +12,7 @@
 
 #include "messaging/contracts.hpp"
 #include "util/log.hpp"
+#include "util/utf8.hpp"
 #include "util/trace_context.hpp"
 
 namespace st {
@@ -27,6 +30,24 @@ JobOrigin origin_of(const KafkaRecord& record) {
                    .conversation_id = record.header("ConversationId")};
   if (const auto parent = parse_traceparent(record.header("traceparent"))) origin.traceparent = parent->to_string();
   return origin;
+}
+
+// The headers kept with a job must be text the database and the outcome event can carry.
+constexpr std::size_t kMaxHeaderValueBytes = 256;
+constexpr std::array<std::string_view, 4> kKeptHeaders = {"MessageId", "CorrelationId", "ConversationId", "traceparent"};
+
+Result<void> check_headers(const KafkaRecord& record) {
+  for (const auto& [name, value] : record.headers) {
+    if (std::find(kKeptHeaders.begin(), kKeptHeaders.end(), name) == kKeptHeaders.end()) continue;
+    if (value.size() > kMaxHeaderValueBytes) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("header {} has {} bytes, more than {}", name, value.size(), kMaxHeaderValueBytes));
+    }
+    if (!is_valid_utf8(value) || has_control_characters(value)) {
+      return fail(ErrorCode::kInvalidInput, fmt::format("header {} is not printable UTF-8 text", name));
+    }
+  }
+  return {};
 }
 
 std::string where(const KafkaRecord& record) {
@@ -66,8 +87,13 @@ struct UploadConsumer::Pending {
   bool done = false;  // its job exists or it was dead-lettered: not redone when the batch is retried
 };
 
-UploadConsumer::UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, MessagingCounters& counters)
-    : config_(std::move(config)), store_(store), max_attempts_(max_attempts), counters_(counters) {}
+UploadConsumer::UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, SourcePolicy sources,
+                               MessagingCounters& counters)
+    : config_(std::move(config)),
+      store_(store),
+      max_attempts_(max_attempts),
+      sources_(std::move(sources)),
+      counters_(counters) {}
 
 UploadConsumer::~UploadConsumer() {
   stop();
@@ -107,7 +133,18 @@ Result<void> UploadConsumer::start() {
     return fail(ErrorCode::kUnavailable,
                 fmt::format("cannot subscribe to {}: {}", config_.uploaded_topic, RdKafka::err2str(err)));
   }
-  thread_ = std::jthread([this](const std::stop_token& stop) { poll_loop(stop); });
+  thread_ = std::jthread([this](const std::stop_token& stop) {
+    // No exception may end ingestion. Processing a batch cannot throw (see
+    // poll_loop); this is the last line for the rest (librdkafka's C++ calls).
+    while (!stop.stop_requested()) {
+      try {
+        poll_loop(stop);
+      } catch (const std::exception& e) {
+        spdlog::error("kafka: the consumer loop threw and restarts: {}", e.what());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
+  });
   spdlog::info("consuming {} as group {}", config_.uploaded_topic, config_.group_id);
   return {};
 }
@@ -161,6 +198,35 @@ std::vector<KafkaRecord> UploadConsumer::next_batch() {
   return batch;
 }
 
+Result<NewJob> UploadConsumer::job_of(const KafkaRecord& record) const {
+  if (auto headers = check_headers(record); !headers) return tl::unexpected(headers.error());
+  auto event = parse_video_uploaded(record.value, {.max_bytes = static_cast<std::size_t>(config_.max_message_bytes)});
+  if (!event) return tl::unexpected(event.error());
+  if (auto allowed = sources_.check(event->source); !allowed) return tl::unexpected(allowed.error());
+  auto job = to_new_job(*event, max_attempts_);
+  job.origin = origin_of(record);
+  return job;
+}
+
+Result<void> UploadConsumer::give_up(std::vector<Pending>& batch, const Error& last_error) {
+  std::vector<DeadLetter> letters;
+  std::vector<Pending*> owners;
+  const auto reason = fmt::format("not accepted within kafka.max_retry_seconds ({} s); last error: {}",
+                                  config_.max_retry_seconds, last_error.message);
+  for (auto& pending : batch) {
+    if (pending.done) continue;
+    letters.push_back({&pending.record, reason});
+    owners.push_back(&pending);
+  }
+  if (auto published = dead_letters_->publish(letters); !published) return published;
+  for (auto* owner : owners) {
+    ++counters_.dead_lettered;
+    spdlog::error("{} dead-lettered: {}", where(owner->record), reason);
+    owner->done = true;
+  }
+  return {};
+}
+
 Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
   std::vector<NewJob> jobs;
   std::vector<Pending*> owners;
@@ -168,15 +234,13 @@ Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
   std::vector<Pending*> poisoned;
   for (auto& pending : batch) {
     if (pending.done) continue;
-    auto event = parse_video_uploaded(pending.record.value);
-    if (!event) {
-      poison.push_back({&pending.record, event.error().message});
+    auto job = job_of(pending.record);
+    if (!job) {
+      poison.push_back({&pending.record, job.error().message});
       poisoned.push_back(&pending);
       continue;
     }
-    auto job = to_new_job(*event, max_attempts_);
-    job.origin = origin_of(pending.record);
-    jobs.push_back(std::move(job));
+    jobs.push_back(std::move(*job));
     owners.push_back(&pending);
   }
   if (auto published = dead_letters_->publish(poison); !published) return tl::unexpected(published.error());
@@ -305,10 +369,21 @@ void UploadConsumer::poll_loop(const std::stop_token& stop) {
     for (auto& record : records) batch.push_back({std::move(record)});
 
     auto backoff = std::chrono::milliseconds(config_.retry_backoff_ms);
+    const auto give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(config_.max_retry_seconds);
     for (;;) {
-      auto processed = process(batch);
+      Result<void> processed;
+      try {
+        processed = process(batch);
+      } catch (const std::exception& e) {
+        // Nothing should throw here; if something does, it is retried within the
+        // same bound as a refusal, never allowed to end the thread.
+        processed = fail(ErrorCode::kInternal, fmt::format("processing the batch threw: {}", e.what()));
+      }
       if (processed) break;
       if (stop.stop_requested()) return;  // nothing stored: the rest is read again after a restart
+      if (std::chrono::steady_clock::now() >= give_up_at) {
+        if (auto given_up = give_up(batch, processed.error()); given_up) break;
+      }
       spdlog::warn("{} event(s) from {} not accepted yet, retrying in {} ms: {}", batch.size(), where(batch[0].record),
                    backoff.count(), processed.error().message);
       wait_before_retry(backoff, stop);

@@ -34,6 +34,28 @@ bool is_safe_key(std::string_view key) {
   return true;
 }
 
+bool is_valid_bucket_name(std::string_view name) {
+  if (name.size() < 3 || name.size() > 63) return false;
+  const auto is_lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!is_lower_or_digit(name.front()) || !is_lower_or_digit(name.back())) return false;
+  bool only_digits_and_dots = true;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (!is_lower_or_digit(c) && c != '.' && c != '-') return false;
+    if (c == '.' && (name[i - 1] == '.' || name[i - 1] == '-' || name[i + 1] == '-')) return false;
+    if ((c < '0' || c > '9') && c != '.') only_digits_and_dots = false;
+  }
+  // "192.168.5.4" is refused by S3 (it looks like an address).
+  if (only_digits_and_dots) return false;
+  for (const std::string_view reserved_prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (name.starts_with(reserved_prefix)) return false;
+  }
+  for (const std::string_view reserved_suffix : {"-s3alias", "--ol-s3", "--x-s3", ".mrap"}) {
+    if (name.ends_with(reserved_suffix)) return false;
+  }
+  return true;
+}
+
 Result<std::string> output_key_prefix(std::string_view prefix, std::string_view tenant_id, std::string_view video_id,
                                       std::string_view job_id) {
   for (const auto& [name, id] : {std::pair{"tenant id", tenant_id}, {"video id", video_id}, {"job id", job_id}}) {

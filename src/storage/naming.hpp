@@ -17,6 +17,13 @@ bool is_safe_id(std::string_view id);
 // no control characters or backslashes.
 bool is_safe_key(std::string_view key);
 
+// True for a name that S3 accepts for a general purpose bucket: 3-63 of
+// a-z, 0-9, '.' and '-', starting and ending with a letter or digit, no "..",
+// not an IPv4 address, none of AWS's reserved prefixes and suffixes. A name
+// that passes is also a valid DNS label sequence, so it can stand in a
+// virtual-host URL.
+bool is_valid_bucket_name(std::string_view name);
+
 // "{prefix/}{tenantId}/{videoId}/{jobId}/": where a job's outputs go. kInvalidInput
 // names the id that is not safe.
 Result<std::string> output_key_prefix(std::string_view prefix, std::string_view tenant_id, std::string_view video_id,

@@ -81,8 +81,78 @@ TEST(Config, RefusesUnknownVariablesInItsNamespace) {
   env["ST_SOMETHING"] = "not a key: no double underscore";
   const auto config = Config::load(std::nullopt, env);
   ASSERT_FALSE(config.has_value());
-  EXPECT_NE(config.error().message.find("ST_DATABSE__URL is not a configuration key"), std::string::npos);
+  EXPECT_NE(config.error().message.find("ST_DATABSE__URL is not a configuration variable; did you mean "
+                                        "ST_DATABASE__URL?"),
+            std::string::npos)
+      << config.error().message;
   EXPECT_EQ(config.error().message.find("ST_SOMETHING"), std::string::npos);
+}
+
+TEST(Config, ReportsAVariableThatIsOursButForAnUnderscore) {
+  auto env = kMinimal;
+  env["ST_WORKER_CONCURRENCY"] = "4";
+  env["ST_DEV_PG_PORT"] = "55432";  // a tool's own variable: warned about, not refused
+  const auto config = Config::load(std::nullopt, env);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().message.find("ST_WORKER_CONCURRENCY is not a configuration variable; did you mean "
+                                        "ST_WORKER__CONCURRENCY?"),
+            std::string::npos)
+      << config.error().message;
+  env.erase("ST_WORKER_CONCURRENCY");
+  const auto warned = Config::load(std::nullopt, env);
+  ASSERT_TRUE(warned.has_value()) << warned.error().message;
+  ASSERT_EQ(warned->warnings.size(), 1U);
+  EXPECT_NE(warned->warnings[0].find("ST_DEV_PG_PORT"), std::string::npos);
+}
+
+TEST(Config, SuggestsTheKeyAnUnknownFileKeyResembles) {
+  const auto file = write_temp("typo.json", R"({"worker": {"concurency": 2}, "http": {"prot": 80}})");
+  const auto config = Config::load(file, kMinimal);
+  fs::remove(file);
+  ASSERT_FALSE(config.has_value());
+  EXPECT_NE(config.error().message.find("unknown key worker.concurency; did you mean worker.concurrency?"),
+            std::string::npos)
+      << config.error().message;
+  EXPECT_NE(config.error().message.find("unknown key http.prot; did you mean http.port?"), std::string::npos);
+}
+
+TEST(Config, ParsesUrlsAndAddressesAtValidation) {
+  auto env = kMinimal;
+  env["ST_DATABASE__URL"] = "notaurl";
+  env["ST_HTTP__HOST"] = "localhost:80";
+  env["ST_KAFKA__BOOTSTRAP_SERVERS"] = "broker:9092,broker2";
+  env["ST_S3__ENDPOINT"] = "http://";
+  env["ST_S3__OUTPUT_BUCKET"] = "Not_A_Bucket";
+  env["ST_S3__SOURCE_BUCKETS"] = "uploads, 192.168.1.1";
+  const auto config = Config::load(std::nullopt, env);
+  ASSERT_FALSE(config.has_value());
+  const auto& message = config.error().message;
+  EXPECT_NE(message.find("database.url is not a PostgreSQL URI or connection string"), std::string::npos) << message;
+  EXPECT_NE(message.find("http.host 'localhost:80' is not an IP address"), std::string::npos) << message;
+  EXPECT_NE(message.find("kafka.bootstrap_servers: 'broker2' is not host:port"), std::string::npos) << message;
+  EXPECT_EQ(message.find("'broker:9092'"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.endpoint 'http://' is not a valid URL"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.output_bucket 'Not_A_Bucket' is not a valid bucket name"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.source_buckets: '192.168.1.1'"), std::string::npos) << message;
+  EXPECT_EQ(message.find("'uploads'"), std::string::npos) << message;
+}
+
+TEST(Config, SaysWhyAFileCannotBeReadOrParsed) {
+  const auto missing = Config::load(fs::path("/nonexistent/config.json"), kMinimal);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("No such file or directory"), std::string::npos) << missing.error().message;
+
+  const auto file = write_temp("broken.json", "{\n  \"http\": {\n    \"port\": 80,,\n  }\n}\n");
+  const auto broken = Config::load(file, kMinimal);
+  ASSERT_FALSE(broken.has_value());
+  EXPECT_NE(broken.error().message.find(file.string() + ":3:16: not valid JSON"), std::string::npos)
+      << broken.error().message;
+
+  std::ofstream(file) << std::string(100000, '[');
+  const auto deep = Config::load(file, kMinimal);
+  fs::remove(file);
+  ASSERT_FALSE(deep.has_value());
+  EXPECT_NE(deep.error().message.find("nested deeper"), std::string::npos) << deep.error().message;
 }
 
 TEST(WorkerConcurrency, FollowsCpusAndMemory) {
@@ -103,8 +173,9 @@ TEST(Config, S3NeedsAnOutputBucketAndAUsableEndpoint) {
   const auto config = Config::load(std::nullopt, environment);
   ASSERT_FALSE(config.has_value());
   const auto& message = config.error().message;
-  EXPECT_NE(message.find("4 problems"), std::string::npos) << message;
+  EXPECT_NE(message.find("5 problems"), std::string::npos) << message;
   EXPECT_NE(message.find("s3.endpoint 'minio:9000' must start with http:// or https://"), std::string::npos) << message;
+  EXPECT_NE(message.find("s3.source_buckets is required"), std::string::npos) << message;
   EXPECT_NE(message.find("s3.output_bucket is required"), std::string::npos) << message;
   EXPECT_NE(message.find("s3.addressing 'dns'"), std::string::npos) << message;
   EXPECT_NE(message.find("s3.part_size_mib"), std::string::npos) << message;
@@ -115,6 +186,7 @@ TEST(Config, TheS3SecretKeyCanComeFromAMountedFile) {
   auto environment = kMinimal;
   environment["ST_S3__ENDPOINT"] = "http://127.0.0.1:9000";
   environment["ST_S3__OUTPUT_BUCKET"] = "renditions";
+  environment["ST_S3__SOURCE_BUCKETS"] = "uploads";
   environment["ST_S3__SECRET_ACCESS_KEY_FILE"] = secret.string();
   const auto config = Config::load(std::nullopt, environment);
   fs::remove(secret);

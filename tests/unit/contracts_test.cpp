@@ -94,6 +94,46 @@ TEST(VideoUploaded, RejectsIdsAndKeysThatCouldEscapeATenantsPrefix) {
   EXPECT_NE(violation(e).find("/source/key"), std::string::npos);
 }
 
+// The attacks of issue 8: each is refused, with a reason, before anything
+// recurses per character or per level.
+TEST(VideoUploaded, RefusesAHugeChecksumWithoutRecursingPerCharacter) {
+  auto e = valid_event();
+  e["source"]["checksum"] = "sha256:" + std::string(200000, 'a');
+  const auto event = parse_video_uploaded(e.dump(), {.max_bytes = 1 << 20});
+  ASSERT_FALSE(event.has_value());
+  EXPECT_NE(event.error().message.find("longer than the limit"), std::string::npos) << event.error().message;
+  // Just below the bound, the schema's maxLength (checked by RE2 and valijson) still refuses it.
+  e["source"]["checksum"] = "sha256:" + std::string(4000, 'a');
+  EXPECT_NE(parse_video_uploaded(e.dump()).error().message.find("/source/checksum"), std::string::npos);
+}
+
+TEST(VideoUploaded, RefusesDeepNestingLargeValuesAndInvalidUtf8) {
+  EXPECT_NE(parse_video_uploaded(std::string(60000, '[')).error().message.find("nested deeper"), std::string::npos);
+  EXPECT_NE(parse_video_uploaded(std::string(1000000, ' ')).error().message.find("more than the limit of 65536"),
+            std::string::npos);
+  auto text = valid_event().dump();
+  text.replace(text.find("acme"), 4, "ac\xFF" "e");
+  EXPECT_NE(parse_video_uploaded(text).error().message.find("not valid UTF-8"), std::string::npos);
+}
+
+TEST(VideoUploaded, RefusesControlCharactersInTheSourceVersionAndKey) {
+  auto e = valid_event();
+  e["sourceVersion"] = std::string("v1\0", 3);
+  EXPECT_NE(parse_video_uploaded(e.dump()).error().message.find("/sourceVersion"), std::string::npos);
+  e = valid_event();
+  e["source"]["key"] = "masters/a\nb.mp4";
+  EXPECT_NE(parse_video_uploaded(e.dump()).error().message.find("/source/key"), std::string::npos);
+}
+
+TEST(VideoUploaded, RefusesSizesBeyondWhatFitsAnInteger) {
+  for (const auto* size : {"1e300", "18446744073709551616", "9007199254740992"}) {
+    auto text = valid_event().dump();
+    const auto at = text.find("\"sizeBytes\":") + 12;
+    text.replace(at, text.find_first_of(",}", at) - at, size);
+    EXPECT_NE(parse_video_uploaded(text).error().message.find("/source/sizeBytes"), std::string::npos) << size;
+  }
+}
+
 TEST(VideoUploaded, RejectsImpossibleSources) {
   auto e = valid_event();
   e["source"]["sizeBytes"] = 0;

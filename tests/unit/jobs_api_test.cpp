@@ -1,0 +1,113 @@
+// POST /v1/jobs bodies as an attacker writes them: every one is refused with a
+// message naming the field, and nothing throws or recurses.
+#include "http/jobs_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace st {
+namespace {
+
+JobsApiOptions file_store_options() {
+  return {.default_max_attempts = 3, .sources = {.uses_buckets = false}, .max_body_bytes = 1 << 20};
+}
+
+std::string error_of(const std::string& body, const JobsApiOptions& options = file_store_options()) {
+  auto job = parse_new_job(body, options);
+  return job ? std::string("accepted") : job.error().message;
+}
+
+TEST(JobsApi, AcceptsAValidJobWithAKey) {
+  auto job = parse_new_job(
+      R"({"tenantId":"acme","videoId":"v1","source":{"key":"masters/v1.mp4","size":1024,"checksum":"sha256:abc="},
+          "profiles":["360p"],"priority":5,"maxAttempts":2})",
+      file_store_options());
+  ASSERT_TRUE(job.has_value()) << job.error().message;
+  EXPECT_EQ(job->source.key, "masters/v1.mp4");
+  EXPECT_EQ(job->source.size_bytes, 1024);
+  EXPECT_EQ(job->priority, 5);
+  EXPECT_EQ(job->max_attempts, 2);
+}
+
+TEST(JobsApi, RefusesLocalPathsAndKeysThatLeaveTheSourceRoot) {
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"path":"/etc/shadow"}})").find("source.path is not "
+                                                                                              "accepted"),
+            std::string::npos);
+  for (const auto* key : {"../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "a\\\\b", "./a"}) {
+    const auto body = std::string(R"({"tenantId":"a","videoId":"v","source":{"key":")") + key + "\"}}";
+    EXPECT_NE(error_of(body).find("source.key must be a relative object key"), std::string::npos) << key;
+  }
+}
+
+TEST(JobsApi, RefusesBucketsOutsideTheAllowList) {
+  auto options = file_store_options();
+  options.sources = {.uses_buckets = true, .allowed_buckets = {"uploads"}};
+  EXPECT_EQ(error_of(R"({"tenantId":"a","videoId":"v","source":{"bucket":"uploads","key":"k.mp4"}})", options),
+            "accepted");
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"bucket":"secrets","key":"k.mp4"}})", options)
+                .find("source.bucket 'secrets' is not one this service reads"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"bucket":"evil.com/x?","key":"k.mp4"}})", options)
+                .find("source.bucket is not a valid S3 bucket name"),
+            std::string::npos);
+}
+
+TEST(JobsApi, RefusesDeepNestingBeforeParsing) {
+  const auto body = R"({"tenantId":"a","videoId":"v","x":)" + std::string(100000, '[');
+  EXPECT_NE(error_of(body).find("nested deeper than 32 levels"), std::string::npos);
+}
+
+TEST(JobsApi, RefusesNumbersThatDoNotFitAndStringsWhereNumbersBelong) {
+  const auto with_size = [](const std::string& size) {
+    return R"({"tenantId":"a","videoId":"v","source":{"key":"k.mp4","size":)" + size + "}}";
+  };
+  for (const auto* size : {"18446744073709551616", "18446744073709551615", "1e300", "-1", "0", "\"12\"", "1.5"}) {
+    EXPECT_NE(error_of(with_size(size)).find("source.size must be an integer between 1 and"), std::string::npos)
+        << size;
+  }
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"key":"k"},"maxAttempts":1e300})")
+                .find("maxAttempts must be an integer between 1 and 100"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenantId":7,"videoId":"v","source":{"key":"k"}})").find("tenantId must be a string"),
+            std::string::npos);
+}
+
+TEST(JobsApi, ClampsPriorityToItsDocumentedRange) {
+  for (const auto& [given, expected] : {std::pair{"9223372036854775807", kMaxPriority},
+                                        {"-9223372036854775808", kMinPriority}, {"7", 7}}) {
+    auto job = parse_new_job(
+        std::string(R"({"tenantId":"a","videoId":"v","source":{"key":"k"},"priority":)") + given + "}",
+        file_store_options());
+    ASSERT_TRUE(job.has_value()) << job.error().message;
+    EXPECT_EQ(job->priority, expected);
+  }
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"key":"k"},"priority":18446744073709551616})")
+                .find("priority must be an integer"),
+            std::string::npos);
+}
+
+TEST(JobsApi, RefusesInvalidUtf8AndControlCharacters) {
+  EXPECT_NE(error_of("{\"tenantId\":\"a\xFF\",\"videoId\":\"v\",\"source\":{\"key\":\"k\"}}").find("not valid JSON"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","sourceVersion":"v\u0000","source":{"key":"k"}})")
+                .find("sourceVersion must not contain control characters"),
+            std::string::npos);
+}
+
+TEST(JobsApi, RefusesOverlongStringsNamingTheField) {
+  const auto body = R"({"tenantId":"a","videoId":"v","source":{"key":"k","checksum":"sha256:)" +
+                    std::string(3000, 'a') + "\"}}";
+  EXPECT_NE(error_of(body).find("source.checksum must be at most 128 bytes long"), std::string::npos);
+}
+
+TEST(Router, TurnsAnInvalidUtf8PathIntoAValidProblem) {
+  Router router;
+  const auto response = router.dispatch({.method = "GET", .path = "/\xFF\xFE"});
+  EXPECT_EQ(response.status, 404);
+  EXPECT_NE(response.body.find("/\xEF\xBF\xBD\xEF\xBF\xBD"), std::string::npos) << response.body;
+  EXPECT_FALSE(nlohmann::json::parse(response.body, nullptr, false).is_discarded());
+}
+
+}  // namespace
+}  // namespace st
