@@ -119,7 +119,7 @@ print_env() {
   echo "export ST_TEST_POSTGRES_ADMIN_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres"
   [ ! -s "$kafka_dir/bootstrap" ] || echo "export ST_KAFKA__BOOTSTRAP_SERVERS=$(cat "$kafka_dir/bootstrap")"
   # moto accepts any keys.
-  echo "export ST_S3__ENDPOINT=http://127.0.0.1:$s3_port ST_S3__OUTPUT_BUCKET=outputs"
+  echo "export ST_S3__ENDPOINT=http://127.0.0.1:$s3_port ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads"
   echo "export ST_S3__ACCESS_KEY_ID=dev ST_S3__SECRET_ACCESS_KEY=dev"
 }
 

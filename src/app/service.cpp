@@ -153,6 +153,9 @@ Result<void> Service::start() {
     SourceStores sources;
     std::shared_ptr<ObjectStore> outputs;
     if (config_.s3.endpoint.empty()) {
+      if (storage.source_dir.empty()) {
+        spdlog::warn("storage.source_dir is not set: jobs can name no source until it is");
+      }
       auto files = std::make_shared<FileStore>(storage.source_dir);
       sources = [files](const std::string& /*bucket*/) { return files; };
       outputs = std::make_shared<FileStore>(storage.output_dir);
@@ -174,12 +177,21 @@ Result<void> Service::start() {
       spdlog::info("removed {} scratch folder(s) left by stopped processes", scratch->removed_stale());
     }
     p.scratch = std::make_unique<ScratchSpace>(std::move(*scratch));
-    p.handler =
-        std::make_unique<TranscodeJobHandler>(TranscodeJobOptions{.scratch_dir = p.scratch->path(),
-                                                                  .output_prefix = storage.output_prefix,
-                                                                  .pipeline = pipeline_options(config_.transcode),
-                                                                  .upload_concurrency = storage.upload_concurrency},
-                                              std::move(sources), std::move(outputs));
+    const auto& t = config_.transcode;
+    p.handler = std::make_unique<TranscodeJobHandler>(
+        TranscodeJobOptions{
+            .scratch_dir = p.scratch->path(),
+            .output_prefix = storage.output_prefix,
+            .pipeline = pipeline_options(t),
+            .upload_concurrency = storage.upload_concurrency,
+            .sources = source_policy(config_),
+            .budget = {.time_factor = t.time_limit_factor,
+                       .time_floor = std::chrono::seconds(t.time_limit_floor_seconds),
+                       .cpus = available_cpus(),
+                       .max_memory_bytes = static_cast<std::uint64_t>(t.max_memory_mib) << 20,
+                       .max_file_bytes = static_cast<std::uint64_t>(t.max_output_file_mib) << 20,
+                       .min_free_bytes = static_cast<std::uint64_t>(storage.scratch_min_free_mib) << 20}},
+        std::move(sources), std::move(outputs));
     p.workers =
         std::make_unique<WorkerPool>(*p.store, *p.handler,
                                      WorkerOptions{.owner = worker_identity(),

@@ -18,6 +18,10 @@ class JobContext {
   [[nodiscard]] virtual std::stop_token stop_token() const = 0;
   // 0..1; sent to the database with the next heartbeat.
   virtual void report_progress(double fraction) = 0;
+  // Renews the lease now and says whether the job is still this worker's:
+  // kConflict (or kNotFound) when another attempt owns it. Called right
+  // before a step that others would see (publishing outputs).
+  virtual Result<void> confirm_lease() = 0;
 };
 
 class JobHandler {

@@ -10,6 +10,7 @@
 
 #include "storage/naming.hpp"
 #include "storage/output_publisher.hpp"
+#include "util/files.hpp"
 #include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
 
@@ -51,18 +52,19 @@ Result<void> check_checksum(const fs::path& file, const std::string& checksum) {
 
 Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch) {
   const auto& source = job.spec.source;
-  if (source.bucket.empty() && fs::path(source.key).is_absolute()) return fs::path(source.key);
-
-  if (!is_safe_key(source.key)) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("'{}' is not a valid object key for a master", source.key));
-  }
+  // Checked again here, not only where the job was accepted: a row written
+  // before a configuration change (or by hand) gets no further.
+  if (auto allowed = options_.sources.check(source); !allowed) return tl::unexpected(allowed.error());
   auto store = sources_(source.bucket);
   auto info = store->head(source.key);
   if (!info) {
     if (info.error().code == ErrorCode::kNotFound) {
-      return fail(ErrorCode::kInvalidInput, fmt::format("the master {}/{} does not exist (deleted after upload, or the "
-                                                        "event names the wrong key)",
-                                                        store->location(), source.key));
+      // One message for every reason (missing, a symbolic link, a directory,
+      // outside the source directory): the answer reveals nothing else.
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("the master '{}' cannot be read from {}: no such object (deleted after upload, or the "
+                              "job names the wrong key)",
+                              source.key, store->location()));
     }
     return tl::unexpected(info.error());
   }
@@ -90,7 +92,8 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
 }
 
 Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context) {
-  auto prefix = output_key_prefix(options_.output_prefix, job.spec.tenant_id, job.spec.video_id, job.id);
+  auto prefix =
+      output_key_prefix(options_.output_prefix, job.spec.tenant_id, job.spec.video_id, job.id, job.fencing_token);
   if (!prefix) return tl::unexpected(prefix.error());
 
   std::error_code error;
@@ -109,6 +112,8 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
 
   auto pipeline_options = options_.pipeline;
   pipeline_options.ladder.renditions = job.spec.profile_set;
+  pipeline_options.encode.budget = options_.budget;
+  pipeline_options.encode.budget.scratch = scratch->path();
   const auto root = scratch->path() / "out";
   fs::create_directories(root, error);
   ProgressToJob observer(context);
@@ -117,6 +122,16 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   if (!report) return tl::unexpected(report.error());
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
   const auto transcode_seconds = seconds_since(started);
+  // The published report is for readers of the outputs; the full one (local
+  // paths, command lines) stays in the job's record.
+  if (auto written = write_text_file(root / "report.json", to_public_json(*report).dump(2) + "\n"); !written) {
+    return tl::unexpected(written.error());
+  }
+  // A worker that lost its lease while encoding stops here, before anyone
+  // could see its outputs; one that loses it while uploading writes only
+  // beneath its own run prefix, and its success is refused by the fencing
+  // token (succeed() checks it in the same statement that writes the outbox).
+  if (auto ours = context.confirm_lease(); !ours) return tl::unexpected(ours.error());
 
   started = Clock::now();
   auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix);
@@ -161,8 +176,9 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
       {"timings",
        {{"fetchSeconds", fetch_seconds}, {"transcodeSeconds", transcode_seconds}, {"publishSeconds", publish_seconds}}},
       {"renditions", renditions},
-      {"audio", audio}}
-      .dump();
+      {"audio", audio},
+      {"report", to_json(*report)}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace st

@@ -1,16 +1,20 @@
 // The service's JobHandler: one job from its master to its published outputs.
 //
-//   fetch    the master from its ObjectStore (S3, or the embedded file store) to
-//            a scratch folder of its own, after checking the disk can hold it;
-//            size and checksum checked against the upload event
-//   run      the Pipeline (probe, plan, encode, package, thumbnails, report)
-//   publish  to the output store under {prefix/}{tenantId}/{videoId}/{jobId}/,
-//            media first and manifests last (OutputPublisher)
+//   fetch    the master from its ObjectStore (S3, or the embedded file store,
+//            which reads only beneath storage.source_dir) to a scratch folder
+//            of its own, after checking the source against the SourcePolicy
+//            and that the disk can hold it; size and checksum checked against
+//            the job
+//   run      the Pipeline (probe, plan, encode, package, thumbnails, report),
+//            ffmpeg limited in wall time, CPU, memory and file size
+//   publish  once the lease is confirmed, to the output store under
+//            {prefix/}{tenantId}/{videoId}/{jobId}/run-{fencingToken}/, media
+//            first and manifests last (OutputPublisher); the published
+//            report.json holds no local path or command line (the full report
+//            is the job's result)
 //
 // The scratch folder (in the process's ScratchSpace) is removed when the job
 // ends, whatever the outcome; a crash's leftovers go when the service restarts.
-// A local absolute path as the source (POST /v1/jobs "path", for tests and the
-// embedded profile) is read in place.
 #pragma once
 
 #include <filesystem>
@@ -20,6 +24,7 @@
 #include "jobs/job_handler.hpp"
 #include "pipeline/pipeline.hpp"
 #include "storage/object_store.hpp"
+#include "storage/source_policy.hpp"
 
 namespace st {
 
@@ -31,6 +36,9 @@ struct TranscodeJobOptions {
   // Free space a job needs on the scratch disk, as a multiple of its master's
   // size (the master, the encoder's scratch output and the packaged copy).
   double scratch_space_factor = 3.0;
+  SourcePolicy sources;
+  // ffmpeg's limits, scaled to the probed duration (see EncodeBudget).
+  EncodeBudget budget;
 };
 
 // The store that holds a source bucket's objects.

@@ -31,12 +31,23 @@ struct WorkerPool::ActiveJob {
 
 class WorkerPool::Context final : public JobContext {
  public:
-  explicit Context(ActiveJob& active) : active_(active) {}
+  Context(ActiveJob& active, JobStore& store, std::chrono::seconds lease)
+      : active_(active), store_(store), lease_(lease) {}
   [[nodiscard]] std::stop_token stop_token() const override { return active_.stop.get_token(); }
   void report_progress(double fraction) override { active_.progress.store(fraction); }
+  Result<void> confirm_lease() override {
+    auto renewed = store_.heartbeat(active_.lease, lease_, active_.progress.load());
+    if (!renewed && (renewed.error().code == ErrorCode::kConflict || renewed.error().code == ErrorCode::kNotFound)) {
+      active_.lease_lost = true;
+      active_.stop.request_stop();
+    }
+    return renewed;
+  }
 
  private:
   ActiveJob& active_;
+  JobStore& store_;
+  std::chrono::seconds lease_;
 };
 
 WorkerPool::WorkerPool(JobStore& store, JobHandler& handler, WorkerOptions options)
@@ -120,7 +131,7 @@ void WorkerPool::run_job(const Job& job) {
   spdlog::info("job {} claimed (attempt {} of {}) for tenant {} video {}", job.id, job.attempt, job.spec.max_attempts,
                job.spec.tenant_id, job.spec.video_id);
 
-  Context context(*active);
+  Context context(*active, store_, options_.lease);
   Result<std::string> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
   if (started) {
     try {

@@ -1,8 +1,14 @@
 #include "pipeline/encoder.hpp"
 
+#include <sys/statvfs.h>
+
+#include <csignal>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
+#include <stop_token>
 
 #include <fmt/format.h>
 
@@ -94,6 +100,12 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   command.output_dir = output_dir;
   auto& a = command.argv;
   a = {ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y"};
+  // Read no further than the probed duration (and a segment's margin): a
+  // source whose timestamps jump past what it declared cannot make the
+  // encoder produce hours of duplicated frames.
+  if (info.duration_seconds > 0) {
+    a.insert(a.end(), {"-t", format_seconds(info.duration_seconds + options.segment_seconds)});
+  }
   for (auto& arg : safe_input_arguments(source)) a.push_back(std::move(arg));
   a.insert(a.end(), {"-filter_complex", filter_graph(info, ladder)});
   // Phone videos carry GPS positions and device names in metadata: none of it is published.
@@ -133,26 +145,86 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   return command;
 }
 
+ProcessLimits EncodeBudget::limits_for(double duration_seconds, ProcessLimits base) const {
+  if (time_factor > 0 && duration_seconds > 0) {
+    const auto scaled = std::chrono::milliseconds(static_cast<std::int64_t>(duration_seconds * time_factor * 1000));
+    const auto wall = std::max<std::chrono::milliseconds>(time_floor, scaled);
+    if (base.wall_time.count() == 0 || wall < base.wall_time) base.wall_time = wall;
+    const auto cpu = std::chrono::seconds(static_cast<std::int64_t>(
+        std::ceil(std::chrono::duration<double>(base.wall_time).count() * std::max(1.0, cpus))));
+    if (base.cpu_time.count() == 0 || cpu < base.cpu_time) base.cpu_time = cpu;
+  }
+  if (max_memory_bytes > 0) base.address_space_bytes = max_memory_bytes;
+  if (max_file_bytes > 0) base.file_size_bytes = max_file_bytes;
+  return base;
+}
+
+namespace {
+
+std::uint64_t statvfs_free_bytes(const std::filesystem::path& path) {
+  struct statvfs disk {};
+  if (::statvfs(path.c_str(), &disk) != 0) return std::numeric_limits<std::uint64_t>::max();
+  return static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+}
+
+constexpr std::chrono::milliseconds kDiskCheckInterval{500};
+
+}  // namespace
+
 Result<ProcessResult> Encoder::run(const EncodeCommand& command, const ProgressHandler& on_progress,
-                                   const std::stop_token& stop, const ProcessLimits& limits) const {
+                                   const std::stop_token& stop, const ProcessLimits& limits,
+                                   const EncodeBudget& budget) const {
   std::error_code ec;
   std::filesystem::create_directories(command.output_dir, ec);
   if (ec) {
     return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", command.output_dir.string(), ec.message()));
   }
+  const bool watch_disk = budget.min_free_bytes > 0 && !budget.scratch.empty();
+  const auto free_bytes = budget.free_bytes ? budget.free_bytes : statvfs_free_bytes;
+  std::uint64_t free_when_stopped = 0;
+  const auto disk_is_low = [&] {
+    free_when_stopped = free_bytes(budget.scratch);
+    return free_when_stopped < budget.min_free_bytes;
+  };
+  const auto low_disk_error = [&] {
+    return fail(ErrorCode::kUnavailable,
+                fmt::format("the scratch disk ran low ({} MiB free, below the minimum of {} MiB): the encode was "
+                            "stopped and will be retried",
+                            free_when_stopped >> 20, budget.min_free_bytes >> 20));
+  };
+  if (watch_disk && disk_is_low()) return low_disk_error();
+
   auto process = Process::spawn(ProcessSpec{.argv = command.argv, .limits = limits});
   if (!process) return tl::unexpected(process.error());
 
+  // Stopped by the caller, or by us when the disk runs low.
+  std::stop_source local;
+  const std::stop_callback forward(stop, [&local] { local.request_stop(); });
+  bool disk_low = false;
+  auto next_disk_check = std::chrono::steady_clock::now();
   ProgressParser parser;
   auto result = process->wait(
       [&](std::string_view line) {
         if (auto progress = parser.feed(line); progress && on_progress) on_progress(*progress);
+        if (watch_disk && !disk_low && std::chrono::steady_clock::now() >= next_disk_check) {
+          next_disk_check = std::chrono::steady_clock::now() + kDiskCheckInterval;
+          if (disk_is_low()) {
+            disk_low = true;
+            local.request_stop();
+          }
+        }
       },
-      stop);
+      local.get_token());
+  if (disk_low) return low_disk_error();
   if (result.cancelled) return fail(ErrorCode::kCancelled, "encoding stopped on request");
   if (!result.succeeded()) {
     const auto why = last_lines(result.stderr_tail, 2);
-    const auto code = blames_the_source(result.stderr_tail) ? ErrorCode::kInvalidInput : ErrorCode::kProcess;
+    // A source that makes the encoder outrun its budget (time, CPU, file size)
+    // would do it again: that is the source's limit, not a passing failure.
+    const bool over_budget = result.timed_out || result.term_signal == SIGXCPU || result.term_signal == SIGXFSZ;
+    const auto code = over_budget                             ? ErrorCode::kLimitExceeded
+                      : blames_the_source(result.stderr_tail) ? ErrorCode::kInvalidInput
+                                                              : ErrorCode::kProcess;
     return fail(code, fmt::format("ffmpeg {}{}", result.describe(), why.empty() ? "" : ": " + why));
   }
   return result;

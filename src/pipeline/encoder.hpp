@@ -8,6 +8,8 @@
 // segments into a scratch folder; the Packager turns them into the final layout.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <stop_token>
@@ -22,10 +24,33 @@
 
 namespace st {
 
+// The service's limits on one encode, scaled to the probed source: whatever a
+// hostile source makes ffmpeg do, it stops within its budget.
+struct EncodeBudget {
+  // Wall time max(floor, factor x the source's duration); CPU time that wall
+  // time x `cpus`. A factor of 0 sets no derived limit (the `transcode` command).
+  double time_factor = 0;
+  std::chrono::seconds time_floor{300};
+  double cpus = 1;
+  std::uint64_t max_memory_bytes = 0;  // RLIMIT_AS; 0: none
+  std::uint64_t max_file_bytes = 0;    // RLIMIT_FSIZE; 0: none
+  // The encode stops (kUnavailable: another worker may have room) when the
+  // disk holding `scratch` has less than this free. 0: not watched.
+  std::filesystem::path scratch;
+  std::uint64_t min_free_bytes = 0;
+  // Free bytes of the disk holding a path; statvfs unless a test replaces it.
+  std::function<std::uint64_t(const std::filesystem::path&)> free_bytes;
+
+  // The process limits for a source of `duration_seconds`, within `base`
+  // (an explicit --time-limit stays if it is tighter).
+  [[nodiscard]] ProcessLimits limits_for(double duration_seconds, ProcessLimits base) const;
+};
+
 struct EncodeOptions {
   std::string preset = "veryfast";  // x264 speed/quality trade-off
   double segment_seconds = 4;
   ProcessLimits limits;
+  EncodeBudget budget;
 };
 
 // ffmpeg's output layout in the scratch folder. Representation ids are output
@@ -50,8 +75,10 @@ class Encoder {
   using ProgressHandler = std::function<void(const EncodeProgress&)>;
 
   // Runs the command; ffmpeg's failure becomes an Error quoting its last words.
+  // With a watched scratch disk (`budget`), a disk that runs low stops it.
   Result<ProcessResult> run(const EncodeCommand& command, const ProgressHandler& on_progress,
-                            const std::stop_token& stop, const ProcessLimits& limits) const;
+                            const std::stop_token& stop, const ProcessLimits& limits,
+                            const EncodeBudget& budget = {}) const;
 };
 
 }  // namespace st

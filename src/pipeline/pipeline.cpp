@@ -84,9 +84,10 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     StepTimer timer("encode", report.steps);
     report.commands.push_back({"encode", command.argv});
     const double duration = report.source.duration_seconds;
+    const auto& budget = options_.encode.budget;
     auto result = Encoder().run(
         command, [&](const EncodeProgress& p) { observer.encode_progress(p, estimate(p, duration)); }, stop,
-        options_.encode.limits);
+        budget.limits_for(duration, options_.encode.limits), budget);
     if (!result) return tl::unexpected(result.error());
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
   }

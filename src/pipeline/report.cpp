@@ -108,4 +108,11 @@ json to_json(const TranscodeReport& r) {
            {{"self_peak_rss_bytes", r.self_peak_rss_bytes}, {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes}}}};
 }
 
+json to_public_json(const TranscodeReport& report) {
+  auto j = to_json(report);
+  j["source"].erase("path");
+  j.erase("commands");
+  return j;
+}
+
 }  // namespace st

@@ -39,4 +39,8 @@ struct TranscodeReport {
 
 nlohmann::json to_json(const TranscodeReport& report);
 
+// The report as published beside the outputs: to_json() without what is only
+// ours to know (the local path of the source, the command lines run).
+nlohmann::json to_public_json(const TranscodeReport& report);
+
 }  // namespace st

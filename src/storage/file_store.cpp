@@ -1,5 +1,6 @@
 #include "storage/file_store.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "storage/naming.hpp"
+#include "util/utf8.hpp"
 
 namespace st {
 
@@ -20,24 +22,30 @@ Result<fs::path> FileStore::path_of(const std::string& key) const {
 }
 
 Result<ObjectInfo> FileStore::head(const std::string& key) {
-  auto path = path_of(key);
-  if (!path) return tl::unexpected(path.error());
-  std::error_code error;
-  const auto size = fs::file_size(*path, error);
-  if (error || !fs::is_regular_file(*path)) {
-    return fail(ErrorCode::kNotFound, fmt::format("no object '{}' in {}", key, location()));
-  }
-  return ObjectInfo{.key = key, .size = size};
+  auto file = open(key);
+  if (!file) return tl::unexpected(file.error());
+  struct stat status {};
+  if (::fstat(file->get(), &status) != 0) return no_such_object(key);
+  return ObjectInfo{.key = key, .size = static_cast<std::uint64_t>(status.st_size)};
 }
 
 Result<ObjectInfo> FileStore::get(const std::string& key, const fs::path& destination) {
-  auto info = head(key);
-  if (!info) return tl::unexpected(info.error());
-  std::error_code error;
-  fs::copy_file(root_ / key, destination, fs::copy_options::overwrite_existing, error);
-  if (error)
-    return fail(ErrorCode::kIo, fmt::format("cannot copy '{}' to {}: {}", key, destination.string(), error.message()));
-  return info;
+  auto file = open(key);
+  if (!file) return tl::unexpected(file.error());
+  auto copied = copy_to_file(file->get(), destination);
+  if (!copied) return tl::unexpected(copied.error());
+  return ObjectInfo{.key = key, .size = *copied};
+}
+
+Result<UniqueFd> FileStore::open(const std::string& key) const {
+  if (!is_safe_key(key) || key.back() == '/') return no_such_object(key);
+  auto file = open_beneath(root_, key);
+  if (!file) return no_such_object(key);
+  return file;
+}
+
+tl::unexpected<Error> FileStore::no_such_object(const std::string& key) const {
+  return fail(ErrorCode::kNotFound, fmt::format("no object '{}' in {}", to_valid_utf8(key), location()));
 }
 
 Result<ObjectInfo> FileStore::put(const std::string& key, const fs::path& source, const std::string& /*content_type*/) {

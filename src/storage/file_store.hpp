@@ -1,11 +1,15 @@
 // ObjectStore on a local directory: the embedded default (no S3 configured) and
 // the tests that need no S3. A key is a relative path below the root; a put is
 // written beside its destination and renamed, so a reader never sees half a file.
+// Reads (head, get) resolve the key beneath the root in the kernel
+// (open_beneath): no "..", absolute path or symbolic link leads out of it, and
+// every refusal reads the same, whether or not something exists there.
 #pragma once
 
 #include <filesystem>
 
 #include "storage/object_store.hpp"
+#include "util/files.hpp"
 
 namespace st {
 
@@ -24,6 +28,8 @@ class FileStore final : public ObjectStore {
  private:
   // The path of `key`, or kInvalidInput when the key could leave the root.
   [[nodiscard]] Result<std::filesystem::path> path_of(const std::string& key) const;
+  [[nodiscard]] Result<UniqueFd> open(const std::string& key) const;
+  [[nodiscard]] tl::unexpected<Error> no_such_object(const std::string& key) const;
   std::filesystem::path root_;
 };
 

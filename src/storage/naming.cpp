@@ -57,7 +57,7 @@ bool is_valid_bucket_name(std::string_view name) {
 }
 
 Result<std::string> output_key_prefix(std::string_view prefix, std::string_view tenant_id, std::string_view video_id,
-                                      std::string_view job_id) {
+                                      std::string_view job_id, std::int64_t fencing_token) {
   for (const auto& [name, id] : {std::pair{"tenant id", tenant_id}, {"video id", video_id}, {"job id", job_id}}) {
     if (!is_safe_id(id)) {
       return fail(
@@ -71,7 +71,7 @@ Result<std::string> output_key_prefix(std::string_view prefix, std::string_view 
     return fail(ErrorCode::kUsage, fmt::format("the output prefix '{}' is not a safe key prefix", prefix));
   }
   if (!out.empty()) out += '/';
-  return fmt::format("{}{}/{}/{}/", out, tenant_id, video_id, job_id);
+  return fmt::format("{}{}/{}/{}/run-{}/", out, tenant_id, video_id, job_id, fencing_token);
 }
 
 }  // namespace st

@@ -2,6 +2,7 @@
 // every key inside its tenant's prefix whatever an event contains.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,9 +25,12 @@ bool is_safe_key(std::string_view key);
 // virtual-host URL.
 bool is_valid_bucket_name(std::string_view name);
 
-// "{prefix/}{tenantId}/{videoId}/{jobId}/": where a job's outputs go. kInvalidInput
-// names the id that is not safe.
+// "{prefix/}{tenantId}/{videoId}/{jobId}/run-{fencingToken}/": where one
+// attempt of a job puts its outputs. Each claim of a job has a fencing token of
+// its own, so a stale worker that lost its lease can only ever write beneath
+// its own run: it cannot overwrite the outputs that the job's current owner
+// publishes and announces. kInvalidInput names the id that is not safe.
 Result<std::string> output_key_prefix(std::string_view prefix, std::string_view tenant_id, std::string_view video_id,
-                                      std::string_view job_id);
+                                      std::string_view job_id, std::int64_t fencing_token);
 
 }  // namespace st

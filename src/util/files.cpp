@@ -1,5 +1,13 @@
 #include "util/files.hpp"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -7,6 +15,54 @@
 namespace st {
 
 namespace fs = std::filesystem;
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<UniqueFd> open_beneath(const fs::path& root, std::string_view relative) {
+  const auto refused = [&] {
+    return fail(ErrorCode::kNotFound, fmt::format("'{}' cannot be opened below the source directory", relative));
+  };
+  if (root.empty() || relative.empty() || relative.find('\0') != std::string_view::npos) return refused();
+  const UniqueFd directory(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!directory.valid()) return refused();
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  const std::string path(relative);
+  // glibc 2.36 has no wrapper for openat2 (Linux 5.6).
+  UniqueFd file(static_cast<int>(::syscall(SYS_openat2, directory.get(), path.c_str(), &how, sizeof how)));
+  if (!file.valid()) return refused();
+  // O_NONBLOCK above keeps a FIFO from blocking the open; only regular files go on.
+  struct stat status {};
+  if (::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode)) return refused();
+  const int flags = ::fcntl(file.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(file.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return refused();
+  return file;
+}
+
+Result<std::uint64_t> copy_to_file(int from, const fs::path& to) {
+  const UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out.valid()) return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", to.string(), std::strerror(errno)));
+  std::uint64_t total = 0;
+  for (;;) {
+    const auto copied = ::copy_file_range(from, nullptr, out.get(), nullptr, std::size_t{64} << 20, 0);
+    if (copied < 0 && errno == EINTR) continue;
+    if (copied < 0) return fail(ErrorCode::kIo, fmt::format("cannot copy to {}: {}", to.string(), std::strerror(errno)));
+    if (copied == 0) break;
+    total += static_cast<std::uint64_t>(copied);
+  }
+  return total;
+}
 
 Result<void> write_text_file(const fs::path& path, std::string_view content) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -1,12 +1,44 @@
 // Small filesystem helpers that report failures as Errors.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string_view>
+#include <utility>
 
 #include "util/error.hpp"
 
 namespace st {
+
+// An owned file descriptor, closed by its destructor.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd();
+
+  [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens the regular file `relative` for reading beneath the directory `root`,
+// as the kernel resolves it (openat2 with RESOLVE_BENEATH and
+// RESOLVE_NO_SYMLINKS): no "..", absolute path or symbolic link anywhere in
+// the path can lead out of `root`, whatever races with us. A path that leaves
+// the root, does not exist, is not a regular file or cannot be read all give
+// the same kNotFound, so that the answer says nothing about what lies outside.
+Result<UniqueFd> open_beneath(const std::filesystem::path& root, std::string_view relative);
+
+// Copies all of `from` (read from its current offset) to a new file at `to`,
+// through the kernel (copy_file_range), never through a buffer of the file's size.
+Result<std::uint64_t> copy_to_file(int from, const std::filesystem::path& to);
 
 Result<void> write_text_file(const std::filesystem::path& path, std::string_view content);
 Result<void> make_directories(const std::filesystem::path& path);

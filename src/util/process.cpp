@@ -63,11 +63,17 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the parent may block SIGINT/SIGTERM
   ::signal(SIGPIPE, SIG_DFL);
+  ::signal(SIGXFSZ, SIG_DFL);
 
   const int devnull = ::open("/dev/null", O_RDONLY);
   if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
   ::dup2(stdout_fd, STDOUT_FILENO);
   ::dup2(stderr_fd, STDERR_FILENO);
+  // Nothing of ours beyond the standard three: not the listening socket, not a
+  // database connection, not another job's files. Only the exec-status pipe
+  // stays open until the exec (it is close-on-exec) to report a failed exec.
+  if (error_fd > 3) ::close_range(3, static_cast<unsigned>(error_fd) - 1, 0);
+  ::close_range(static_cast<unsigned>(error_fd) + 1, ~0U, 0);
 
   // The soft CPU limit sends SIGXCPU, which says why; the hard one, a little
   // later, is SIGKILL for a child that ignores it. Equal limits would skip the former.
@@ -76,6 +82,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
     set_limit(RLIMIT_CPU, seconds, seconds + 2);
   }
   if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes);
+  if (limits.file_size_bytes > 0) set_limit(RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes);
 
   ::execve(path, argv, envp);
   const int err = errno;
@@ -94,6 +101,7 @@ std::string ProcessResult::describe() const {
   if (timed_out) return fmt::format("killed after exceeding its time limit ({:.1f} s)", wall_seconds);
   if (cancelled) return "stopped on request";
   if (term_signal == SIGXCPU) return "killed by SIGXCPU: it exceeded its CPU time limit";
+  if (term_signal == SIGXFSZ) return "killed by SIGXFSZ: it wrote a file larger than its limit";
   if (term_signal != 0) return fmt::format("killed by {}", signal_name(term_signal));
   return fmt::format("exited with code {}", exit_code);
 }
@@ -133,10 +141,15 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   std::vector<std::string> environment;
   for (char** entry = ::environ; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view text(*entry);
-    const auto name = text.substr(0, text.find('=') + 1);
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    const auto name = text.substr(0, eq + 1);
+    const bool allowed =
+        spec.inherit_environment || std::any_of(std::begin(kInheritedVariables), std::end(kInheritedVariables),
+                                                [&](std::string_view variable) { return text.substr(0, eq) == variable; });
     const bool replaced = std::any_of(spec.environment.begin(), spec.environment.end(),
                                       [&](const std::string& extra) { return extra.starts_with(name); });
-    if (!replaced) environment.emplace_back(text);
+    if (allowed && !replaced) environment.emplace_back(text);
   }
   environment.insert(environment.end(), spec.environment.begin(), spec.environment.end());
   std::vector<char*> envp;

@@ -2,8 +2,10 @@
 //
 // Every ffmpeg and ffprobe the service runs goes through this class, so that one
 // place decides how children are started (no shell, stdin from /dev/null, their
-// own process group, killed if we die), limited (wall time, CPU time, address
-// space) and stopped (SIGKILL to the whole group on timeout, cancellation or
+// own process group, killed if we die, no descriptor of ours but the three
+// standard ones, an environment of allow-listed variables only: no secret of
+// ours reaches a child), limited (wall time, CPU time, address space, file
+// size) and stopped (SIGKILL to the whole group on timeout, cancellation or
 // destruction). A Process is owned by one thread; nothing here is shared.
 #pragma once
 
@@ -25,6 +27,7 @@ struct ProcessLimits {
   std::chrono::milliseconds wall_time{0};  // zero: no limit
   std::chrono::seconds cpu_time{0};        // RLIMIT_CPU; zero: no limit
   std::uint64_t address_space_bytes = 0;   // RLIMIT_AS; zero: no limit
+  std::uint64_t file_size_bytes = 0;       // RLIMIT_FSIZE (largest file it may write); zero: no limit
 };
 
 struct ProcessSpec {
@@ -32,8 +35,12 @@ struct ProcessSpec {
   // so arguments are never reinterpreted.
   std::vector<std::string> argv;
   ProcessLimits limits;
-  // Added to (or replacing in) the inherited environment, as "NAME=value".
+  // Added to (or replacing in) the environment, as "NAME=value".
   std::vector<std::string> environment;
+  // Which of our variables the child sees besides `environment`: by default
+  // only those of kInheritedVariables (PATH, locale, time zone, TMPDIR). Tests
+  // that start the service itself pass the whole environment on.
+  bool inherit_environment = false;
   // Only the end of stderr is kept: ffmpeg's last lines say why it failed, and a
   // chatty child must not grow our memory.
   std::size_t stderr_tail_bytes = std::size_t{16} * 1024;
@@ -54,6 +61,11 @@ struct ProcessResult {
   // "exited with code 1", "killed by SIGKILL after the 10 s time limit", ...
   [[nodiscard]] std::string describe() const;
 };
+
+// The variables a child inherits unless told otherwise: what ffmpeg needs to
+// find itself and format text, nothing that could hold a credential.
+inline constexpr std::string_view kInheritedVariables[] = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
+                                                           "HOME"};
 
 class Process {
  public:

@@ -54,7 +54,7 @@ aws s3api put-bucket-cors --bucket outputs --cors-configuration \
 aws s3 cp "$work/master.mp4" s3://uploads/acme/e2e-1/master.mp4 > /dev/null
 
 ST_DATABASE__URL=${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database ST_KAFKA__BOOTSTRAP_SERVERS=$bootstrap \
-  ST_KAFKA__GROUP_ID=e2e ST_S3__ENDPOINT=$s3 ST_S3__OUTPUT_BUCKET=outputs ST_STORAGE__SCRATCH_DIR=$work/scratch \
+  ST_KAFKA__GROUP_ID=e2e ST_S3__ENDPOINT=$s3 ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads ST_STORAGE__SCRATCH_DIR=$work/scratch \
   ST_STORAGE__OUTPUT_PREFIX=renditions ST_TRANSCODE__SEGMENT_SECONDS=2 ST_TRANSCODE__PRESET=veryfast \
   ST_WORKER__CONCURRENCY=1 ST_HTTP__HOST=127.0.0.1 ST_HTTP__PORT=0 ST_LOG__FORMAT=json \
   "$binary" serve > "$work/service.log" 2>&1 &

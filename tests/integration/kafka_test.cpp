@@ -124,7 +124,7 @@ TEST_F(KafkaTest, AnUploadEventBecomesAJobAndExactlyOneOutcomeEvent) {
   EXPECT_EQ(payload["tenantId"], "acme");
   ASSERT_EQ(payload["renditions"].size(), 1U);
   EXPECT_EQ(payload["renditions"][0]["name"], "240p");
-  EXPECT_EQ(payload["masterPlaylistKey"], fmt::format("acme/video-1/{}/master.m3u8", job_id));
+  EXPECT_EQ(payload["masterPlaylistKey"], fmt::format("acme/video-1/{}/run-1/master.m3u8", job_id));
   EXPECT_TRUE(fs::exists(outputs_ / payload["masterPlaylistKey"].get<std::string>()));
   // MassTransit's headers answer in the same conversation, and the trace goes on.
   EXPECT_EQ(event.headers.at("CorrelationId"), "c0ffee00-0000-0000-0000-000000000001");
@@ -285,7 +285,7 @@ TEST_F(KafkaTest, AJobThatFailsForGoodIsAnnouncedAsFailedWithItsReason) {
   auto altered = upload("video-12");
   altered["source"]["checksum"] = "sha256:" + std::string(64, 'a');
   broker_->produce(kUploaded, {missing.dump(), altered.dump()});
-  for (const auto& [video, reason] : {std::pair{"video-11", "does not exist"}, {"video-12", "SHA-256"}}) {
+  for (const auto& [video, reason] : {std::pair{"video-11", "no such object"}, {"video-12", "SHA-256"}}) {
     std::vector<KafkaMessage> events;
     ASSERT_TRUE(eventually([&] { return !(events = outcomes_of(video)).empty(); }, 60s)) << service.log();
     const auto payload = json::parse(events[0].value);

@@ -49,7 +49,8 @@ std::uint16_t free_port() {
 MotoServer::MotoServer() {
   port_ = free_port();
   auto process =
-      Process::spawn({.argv = {"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port_)}});
+      Process::spawn({.argv = {"python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", std::to_string(port_)},
+                      .inherit_environment = true});
   if (!process) {
     ADD_FAILURE() << process.error().message;
     return;

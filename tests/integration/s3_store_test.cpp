@@ -275,13 +275,13 @@ TEST(ScratchSpaceTest, LeftoversOfDeadProcessesAreRemovedAndLiveOnesKept) {
 }
 
 TEST(Naming, KeysFromHostileIdsAreRefused) {
-  EXPECT_EQ(output_key_prefix("", "acme", "v1", "job").value(), "acme/v1/job/");
-  EXPECT_EQ(output_key_prefix("outputs/", "acme", "v1", "job").value(), "outputs/acme/v1/job/");
+  EXPECT_EQ(output_key_prefix("", "acme", "v1", "job", 7).value(), "acme/v1/job/run-7/");
+  EXPECT_EQ(output_key_prefix("outputs/", "acme", "v1", "job", 7).value(), "outputs/acme/v1/job/run-7/");
   for (const auto* bad : {"..", "../other", "a/b", "a\\b", "", ".hidden", "a..b", "x\n", "-dash"}) {
-    EXPECT_FALSE(output_key_prefix("", bad, "v1", "job").has_value()) << bad;
-    EXPECT_FALSE(output_key_prefix("", "acme", bad, "job").has_value()) << bad;
+    EXPECT_FALSE(output_key_prefix("", bad, "v1", "job", 1).has_value()) << bad;
+    EXPECT_FALSE(output_key_prefix("", "acme", bad, "job", 1).has_value()) << bad;
   }
-  EXPECT_FALSE(output_key_prefix("../up", "acme", "v1", "job").has_value());
+  EXPECT_FALSE(output_key_prefix("../up", "acme", "v1", "job", 1).has_value());
   EXPECT_TRUE(is_safe_key("acme/v1/master.mp4"));
   for (const auto* bad : {"/abs", "a/../b", "a//b", "./a", "a/.", "a\x01", ""}) EXPECT_FALSE(is_safe_key(bad)) << bad;
 }

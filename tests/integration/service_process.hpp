@@ -42,7 +42,8 @@ class ServiceProcess {
                                      [name](const std::string& e) { return e.starts_with(name); });
       if (!named) environment.emplace_back(name);
     }
-    auto process = Process::spawn({.argv = {ST_BINARY, "serve"}, .environment = environment});
+    auto process =
+        Process::spawn({.argv = {ST_BINARY, "serve"}, .environment = environment, .inherit_environment = true});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
     pid_ = process->pid();

@@ -42,12 +42,13 @@ class ServiceTest : public testing::PostgresTest {
             "ST_WORKER__POLL_MS=200",
             "ST_WORKER__REAPER_INTERVAL_MS=500",
             "ST_WORKER__SHUTDOWN_GRACE_SECONDS=1",
-            "ST_DATABASE__ACQUIRE_TIMEOUT_MS=2000"};
+            "ST_DATABASE__ACQUIRE_TIMEOUT_MS=2000",
+            "ST_STORAGE__SOURCE_DIR=" + testing::source("short_2s").parent_path().string()};
   }
   static std::string job_body(const std::string& video, const fs::path& source, const std::string& profiles) {
     return json{{"tenantId", "acme"},
                 {"videoId", video},
-                {"source", {{"path", source.string()}}},
+                {"source", {{"key", source.filename().string()}}},
                 {"profiles", json::parse(profiles)}}
         .dump();
   }
@@ -77,7 +78,8 @@ TEST_F(ServiceTest, ServesHealthAndRunsAJobSubmittedOverHttp) {
   const auto job = http("GET", port, "/v1/jobs/" + id).body;
   EXPECT_EQ(job["attempt"], 1);
   EXPECT_EQ(job["result"]["renditions"].size(), 1U);
-  EXPECT_TRUE(fs::exists(outputs_ / "acme" / "video-1" / id / "master.m3u8"));
+  EXPECT_TRUE(fs::exists(outputs_ / job["result"]["outputPrefix"].get<std::string>() / "master.m3u8"));
+  EXPECT_EQ(job["result"]["outputPrefix"], fmt::format("acme/video-1/{}/run-{}/", id, 1));
   // JSON log lines carry the job's identifiers.
   EXPECT_TRUE(service.wait_for_log("\"job_id\":\"" + id + "\"", 1s));
 }
@@ -166,7 +168,7 @@ TEST_F(ServiceTest, ABadConfigurationListsEveryProblemAndExitsTwo) {
   EXPECT_EQ(result.exit_code, 2);
   for (const char* expected :
        {"4 problems", "ST_DATABASE__POOL_SIZE: 'lots' is not a whole number", "http.port must be between 0 and 65535",
-        "log.level 'loud'", "ST_HTTP__PROT is not a configuration key"}) {
+        "log.level 'loud'", "ST_HTTP__PROT is not a configuration variable; did you mean ST_HTTP__PORT?"}) {
     EXPECT_NE(result.stderr_tail.find(expected), std::string::npos) << expected << "\n" << result.stderr_tail;
   }
 }
@@ -192,6 +194,7 @@ TEST_F(ServiceTest, AMasterTooLargeForTheScratchDiskFailsWithAClearReasonBeforeD
     fs::resize_file(sources / "huge.mp4", std::uintmax_t{8} << 40);
   }
   auto env = environment();
+  std::erase_if(env, [](const std::string& e) { return e.starts_with("ST_STORAGE__SOURCE_DIR="); });
   env.push_back("ST_STORAGE__SOURCE_DIR=" + sources.string());
   ServiceProcess service(env);
   const auto port = service.port();
