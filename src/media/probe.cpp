@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include <fmt/format.h>
@@ -34,6 +35,14 @@ double number_field(const json& object, const char* key, double fallback = 0) {
   return fallback;
 }
 
+// A whole number in [0, INT_MAX], or `fallback`: ffprobe's output is parsed
+// like any outside input (fields of the wrong type or absurd size happen).
+int int_field(const json& object, const char* key, int fallback = 0) {
+  const double value = number_field(object, key, fallback);
+  if (!std::isfinite(value) || value < 0 || value > std::numeric_limits<int>::max()) return fallback;
+  return static_cast<int>(value);
+}
+
 std::string string_field(const json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -46,7 +55,7 @@ std::string tag(const json& stream, const char* key) {
 
 bool is_cover_art(const json& stream) {
   const auto disposition = stream.find("disposition");
-  return disposition != stream.end() && disposition->is_object() && disposition->value("attached_pic", 0) == 1;
+  return disposition != stream.end() && disposition->is_object() && int_field(*disposition, "attached_pic") == 1;
 }
 
 // Clockwise quarter turns a player applies. The display matrix stores the
@@ -57,7 +66,7 @@ int display_rotation(const json& stream) {
   bool found = false;
   if (const auto side = stream.find("side_data_list"); side != stream.end() && side->is_array()) {
     for (const auto& entry : *side) {
-      if (entry.contains("rotation")) {
+      if (entry.is_object() && entry.contains("rotation")) {
         counter_clockwise = number_field(entry, "rotation");
         found = true;
       }
@@ -67,6 +76,7 @@ int display_rotation(const json& stream) {
     const auto rotate = tag(stream, "rotate");
     if (!rotate.empty()) counter_clockwise = -number_field(json{{"r", rotate}}, "r");
   }
+  if (!std::isfinite(counter_clockwise) || std::abs(counter_clockwise) > 3600) return 0;
   const long quarter_turns = std::lround(-counter_clockwise / 90.0);
   return static_cast<int>(((quarter_turns % 4) + 4) % 4) * 90;
 }
@@ -86,6 +96,7 @@ Rational frame_rate_of(const json& stream) {
 std::string stream_summary(const json& streams) {
   std::string summary;
   for (const auto& s : streams) {
+    if (!s.is_object()) continue;
     if (!summary.empty()) summary += ", ";
     summary += fmt::format("{} {}", string_field(s, "codec_type"), string_field(s, "codec_name"));
   }
@@ -134,24 +145,30 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
   if (doc.is_discarded() || !doc.is_object()) {
     return fail(ErrorCode::kInvalidInput, "ffprobe did not describe the file; it is probably not a video");
   }
-  const json streams = doc.value("streams", json::array());
-  const json format = doc.value("format", json::object());
+  static const json kNone = json::array();
+  static const json kEmpty = json::object();
+  const auto streams_it = doc.find("streams");
+  const json& streams = streams_it != doc.end() && streams_it->is_array() ? *streams_it : kNone;
+  const auto format_it = doc.find("format");
+  const json& format = format_it != doc.end() && format_it->is_object() ? *format_it : kEmpty;
 
   MediaInfo info;
   info.size_bytes = size_bytes;
   info.format_name = string_field(format, "format_name");
-  info.bit_rate = static_cast<std::int64_t>(number_field(format, "bit_rate"));
+  const double bit_rate = number_field(format, "bit_rate");
+  info.bit_rate = std::isfinite(bit_rate) && bit_rate > 0 && bit_rate < 1e15 ? static_cast<std::int64_t>(bit_rate) : 0;
 
   const json* video = nullptr;
   for (const auto& stream : streams) {
+    if (!stream.is_object()) continue;
     const auto type = string_field(stream, "codec_type");
     if (type == "video" && video == nullptr && !is_cover_art(stream)) video = &stream;
     if (type == "audio") {
       info.audio.push_back(AudioStreamInfo{
-          .index = stream.value("index", 0),
+          .index = int_field(stream, "index"),
           .codec = string_field(stream, "codec_name"),
-          .channels = stream.value("channels", 0),
-          .sample_rate = static_cast<int>(number_field(stream, "sample_rate")),
+          .channels = int_field(stream, "channels"),
+          .sample_rate = int_field(stream, "sample_rate"),
           .language = tag(stream, "language"),
       });
     }
@@ -161,11 +178,11 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
   }
 
   auto& v = info.video;
-  v.index = video->value("index", 0);
+  v.index = int_field(*video, "index");
   v.codec = string_field(*video, "codec_name");
   v.pixel_format = string_field(*video, "pix_fmt");
-  v.width = video->value("width", 0);
-  v.height = video->value("height", 0);
+  v.width = int_field(*video, "width");
+  v.height = int_field(*video, "height");
   if (const auto sar = Rational::parse(string_field(*video, "sample_aspect_ratio")); sar && sar->valid()) {
     v.sample_aspect = *sar;
   }
@@ -199,6 +216,15 @@ Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits) {
     return fail(ErrorCode::kLimitExceeded, fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s "
                                                        "(--max-duration raises it)",
                                                        info.duration_seconds, limits.max_duration_seconds));
+  }
+  if (info.size_bytes > 0 && info.duration_seconds > 0) {
+    const double bits_per_second = static_cast<double>(info.size_bytes) * 8 / info.duration_seconds;
+    if (bits_per_second < limits.min_bits_per_second) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("the input declares {:.0f} s but holds only {} bytes ({:.0f} bit/s): its timestamps "
+                              "jump or its duration is false",
+                              info.duration_seconds, info.size_bytes, bits_per_second));
+    }
   }
   if (v.width > limits.max_width || v.height > limits.max_height) {
     return fail(ErrorCode::kLimitExceeded, fmt::format("the video is {}x{}, larger than the limit of {}x{} "

@@ -20,6 +20,10 @@ struct ProbeLimits {
   int max_width = 7680;  // 8K; larger sources are refused before decoding
   int max_height = 7680;
   double max_frame_rate = 120;
+  // Below this average bit rate a file does not hold the duration it declares:
+  // its timestamps jump (a frame at 0 s, the next at 30 h) and an encoder
+  // would fill the gap with hours of repeated frames.
+  double min_bits_per_second = 500;
 };
 
 // Parses `ffprobe -print_format json -show_format -show_streams` output. Pure, so

@@ -128,7 +128,7 @@ TEST(ParseFfprobeJson, RejectsText) {
 }
 
 TEST(CheckLimits, NamesTheLimitThatWasExceeded) {
-  auto info = parse_ffprobe_json(kLandscape, 1);
+  auto info = parse_ffprobe_json(kLandscape, 50'000'000);
   ASSERT_TRUE(info.has_value());
   EXPECT_TRUE(check_limits(*info, ProbeLimits{}).has_value());
 
@@ -144,6 +144,27 @@ TEST(CheckLimits, NamesTheLimitThatWasExceeded) {
   const auto too_fast = check_limits(*info, ProbeLimits{.max_frame_rate = 25});
   ASSERT_FALSE(too_fast.has_value());
   EXPECT_NE(too_fast.error().message.find("29.97"), std::string::npos);
+}
+
+TEST(CheckLimits, RefusesAFileTooSmallForTheDurationItDeclares) {
+  // 98 KB that claim 30 hours: a frame at 0 s and the next at 30 h.
+  auto info = parse_ffprobe_json(kLandscape, 98'814);
+  ASSERT_TRUE(info.has_value());
+  info->duration_seconds = 108'002;
+  const auto gap = check_limits(*info, ProbeLimits{.max_duration_seconds = 200'000});
+  ASSERT_FALSE(gap.has_value());
+  EXPECT_EQ(gap.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(gap.error().message.find("timestamps jump"), std::string::npos) << gap.error().message;
+}
+
+TEST(ParseFfprobeJson, SurvivesFieldsOfTheWrongType) {
+  for (const auto* text : {R"({"streams":[{"codec_type":"video","index":"zero","width":"wide","height":[1]}]})",
+                           R"({"streams":{"not":"an array"},"format":[]})",
+                           R"({"streams":[{"codec_type":"video","width":1e300,"height":-1e300,"index":1.5}]})",
+                           R"({"streams":[null, 7, "x", {"codec_type":["video"]}]})"}) {
+    const auto info = parse_ffprobe_json(text, 1000);
+    EXPECT_FALSE(info.has_value()) << text;
+  }
 }
 
 }  // namespace
