@@ -48,6 +48,22 @@ Result<void> check_checksum(const fs::path& file, const std::string& checksum) {
                           hex, expected));
 }
 
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  if (from.empty()) return;
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+// A job's error goes to the API and to other teams in the VideoTranscoded
+// event: it names the master, not where this worker keeps its copy.
+Error without_local_paths(Error error, const fs::path& master, const fs::path& scratch) {
+  replace_all(error.message, "file:" + master.string(), "the master");
+  replace_all(error.message, master.string(), "the master");
+  replace_all(error.message, scratch.string(), "(scratch)");
+  return error;
+}
+
 }  // namespace
 
 Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch) {
@@ -119,7 +135,7 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   ProgressToJob observer(context);
   started = Clock::now();
   auto report = Pipeline(pipeline_options).run(*source, root, observer, context.stop_token());
-  if (!report) return tl::unexpected(report.error());
+  if (!report) return tl::unexpected(without_local_paths(report.error(), *source, scratch->path()));
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
   const auto transcode_seconds = seconds_since(started);
   // The published report is for readers of the outputs; the full one (local

@@ -129,6 +129,12 @@ std::string explain_probe_failure(const std::string& stderr_tail) {
   if (stderr_tail.find("moov atom not found") != std::string::npos) {
     return "it is truncated or not a valid MP4/MOV file (its 'moov' index is missing)";
   }
+  if (const auto at = stderr_tail.find("Picture size "); at != std::string::npos) {
+    // libavutil's image check: a header that declares an impossible size (65535x65535).
+    const auto end = stderr_tail.find('\n', at);
+    return fmt::format("it declares an impossible picture ({})",
+                       stderr_tail.substr(at, end == std::string::npos ? std::string::npos : end - at));
+  }
   if (stderr_tail.find("Invalid data found") != std::string::npos) {
     return "it is not a recognised video file or it is corrupt";
   }
