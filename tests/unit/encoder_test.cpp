@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 
 namespace st {
 namespace {
@@ -35,6 +39,58 @@ EncodeCommand command_for(const MediaInfo& info, bool interlaced = false) {
   EncodeOptions options;
   options.segment_seconds = 4;
   return build_encode_command("/media/in put.mov", info, *ladder, options, "/tmp/enc");
+}
+
+TEST(EncodeCommand, ReadsNoFurtherThanTheProbedDuration) {
+  const auto command = command_for(source(true));
+  const auto t = std::find(command.argv.begin(), command.argv.end(), "-t");
+  ASSERT_NE(t, command.argv.end());
+  EXPECT_EQ(*(t + 1), "14");  // 10 s and one segment of margin
+  EXPECT_LT(t, std::find(command.argv.begin(), command.argv.end(), "-i")) << "an input option";
+}
+
+TEST(EncodeBudget, ScalesTheLimitsToTheSource) {
+  const EncodeBudget budget{.time_factor = 10,
+                            .time_floor = std::chrono::seconds(300),
+                            .cpus = 2,
+                            .max_memory_bytes = 1ULL << 33,
+                            .max_file_bytes = 1ULL << 32};
+  auto limits = budget.limits_for(10, {});
+  EXPECT_EQ(limits.wall_time, std::chrono::seconds(300));  // the floor
+  EXPECT_EQ(limits.cpu_time, std::chrono::seconds(600));
+  EXPECT_EQ(limits.address_space_bytes, 1ULL << 33);
+  EXPECT_EQ(limits.file_size_bytes, 1ULL << 32);
+  limits = budget.limits_for(3600, {});
+  EXPECT_EQ(limits.wall_time, std::chrono::hours(10));
+  // A tighter explicit limit (--time-limit) stays.
+  limits = budget.limits_for(3600, {.wall_time = std::chrono::seconds(60)});
+  EXPECT_EQ(limits.wall_time, std::chrono::seconds(60));
+  EXPECT_EQ(limits.cpu_time, std::chrono::seconds(120));
+  // No factor: nothing derived (the transcode command without --time-limit).
+  EXPECT_EQ(EncodeBudget{}.limits_for(3600, {}).wall_time.count(), 0);
+}
+
+TEST(Encoder, StopsWhenTheScratchDiskRunsLow) {
+  // A real ffmpeg that would run for a minute; the disk "fills" after a few checks.
+  EncodeCommand command;
+  command.output_dir = std::filesystem::temp_directory_path() / ("st-disk-" + std::to_string(::getpid()));
+  command.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1",
+                  "-stats_period", "0.1", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "60",
+                  "-f", "null", "-"};
+  int checks = 0;
+  EncodeBudget budget{.scratch = command.output_dir,
+                      .min_free_bytes = 100ULL << 20,
+                      .free_bytes = [&](const std::filesystem::path&) -> std::uint64_t {
+                        return ++checks < 3 ? 1ULL << 30 : 10ULL << 20;
+                      }};
+  const auto started = std::chrono::steady_clock::now();
+  auto result = Encoder().run(command, nullptr, {}, {}, budget);
+  std::filesystem::remove_all(command.output_dir);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(result.error().message.find("scratch disk ran low (10 MiB free"), std::string::npos)
+      << result.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
 }
 
 TEST(EncodeCommand, DecodesOnceAndSplitsForEveryRendition) {
