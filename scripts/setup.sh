@@ -15,7 +15,7 @@ build_packages=(
   libpqxx-dev libpq-dev libre2-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
   ffmpeg
 )
-test_packages=(clang-format clang-tidy chromium postgresql curl kcat)
+test_packages=(clang-format clang-tidy chromium postgresql curl kcat clang-14 libclang-rt-14-dev libfuzzer-14-dev)
 
 wanted=("${build_packages[@]}")
 if [ "$scope" != build ]; then

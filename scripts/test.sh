@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, starts the servers (scripts/dev-stack.sh), builds,
 # lints and runs every test: unit, integration (real ffmpeg and PostgreSQL) and
-# player (hls.js, dash.js, Shaka in chromium) on the release build, then unit and
-# integration again under AddressSanitizer + UBSan.
+# player (hls.js, dash.js, Shaka in chromium) on the release build, each fuzz
+# target for 30 s (scripts/fuzz.sh), then unit and integration again under
+# AddressSanitizer + UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ cmake --preset release > /dev/null
 cmake --build --preset release -j "$jobs"
 scripts/lint.sh build/release
 ctest --preset release -j "$jobs"
+scripts/fuzz.sh "${ST_FUZZ_SECONDS:-30}"
 
 cmake --preset asan > /dev/null
 cmake --build --preset asan -j "$jobs"

@@ -7,14 +7,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
 
-#include <fmt/format.h>
 #include <curl/curl.h>
+#include <fmt/format.h>
 #include <boost/asio/ip/address.hpp>
 #include <nlohmann/json.hpp>
 
@@ -421,8 +421,8 @@ Result<json> read_config_file(const std::filesystem::path& file) {
     }
     std::string why = e.what();
     if (const auto colon = why.rfind(": "); colon != std::string::npos) why.erase(0, colon + 2);
-    return fail(ErrorCode::kUsage, fmt::format("{}:{}:{}: not valid JSON: {}", file.string(), line, column,
-                                               to_valid_utf8(why)));
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}:{}:{}: not valid JSON: {}", file.string(), line, column, to_valid_utf8(why)));
   }
 }
 
@@ -467,11 +467,10 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
                                   [&](const Field& f) { return f.section == section && f.key == key; });
         const auto text = text_of(value);
         if (field == fields.end()) {
-          problems.push_back(
-              fmt::format("{}: unknown key {}{}", file->string(), name, did_you_mean(name, known_keys)));
+          problems.push_back(fmt::format("{}: unknown key {}{}", file->string(), name, did_you_mean(name, known_keys)));
         } else if (!text) {
-          problems.push_back(fmt::format("{}: {} must be a string, a number or a list of strings", file->string(),
-                                         name));
+          problems.push_back(
+              fmt::format("{}: {} must be a string, a number or a list of strings", file->string(), name));
         } else if (auto error = field->set(*text)) {
           problems.push_back(fmt::format("{}: {}: {}", file->string(), name, *error));
         }
@@ -492,9 +491,10 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
       return without_underscores(known) == without_underscores(name);
     });
     if (same_letters != known_variables.end()) {
-      problems.push_back(fmt::format("{} is not a configuration variable; did you mean {}? (sections and keys are "
-                                     "separated by two underscores)",
-                                     name, *same_letters));
+      problems.push_back(
+          fmt::format("{} is not a configuration variable; did you mean {}? (sections and keys are "
+                      "separated by two underscores)",
+                      name, *same_letters));
     } else if (name.find("__") != std::string::npos) {
       problems.push_back(
           fmt::format("{} is not a configuration variable{}", name, did_you_mean(name, known_variables)));

@@ -53,7 +53,7 @@ struct StorageConfig {
   std::string output_dir = "outputs";  // without S3: where outputs are published
   std::string output_prefix;           // before {tenantId}/{videoId}/{jobId}/ in output keys
   std::string scratch_dir = "/tmp/stream-transcoding";
-  int upload_concurrency = 8;  // output objects uploaded at once
+  int upload_concurrency = 8;      // output objects uploaded at once
   int scratch_min_free_mib = 512;  // a running encode stops (and its job retries) below this
 };
 
@@ -64,7 +64,7 @@ struct S3Config {
   std::string addressing = "path";  // "path" (MinIO, moto) or "virtual" (bucket.host)
   std::string output_bucket;
   std::vector<std::string> source_buckets;  // the only buckets sources are read from
-  std::string access_key_id;  // empty: AWS_* environment, then web identity
+  std::string access_key_id;                // empty: AWS_* environment, then web identity
   std::string secret_access_key;
   std::string secret_access_key_file;
   std::string sts_endpoint;  // for web identity; empty: AWS's

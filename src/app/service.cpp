@@ -240,17 +240,17 @@ Result<void> Service::start() {
   });
   // Workers serve health too: Kubernetes probes every pod.
   const auto& h = config_.http;
-  p.http = std::make_unique<HttpServer>(
-      HttpServerOptions{.host = h.host,
-                        .port = static_cast<std::uint16_t>(h.port),
-                        .threads = h.threads,
-                        .handler_threads = h.handler_threads,
-                        .max_connections = h.max_connections,
-                        .max_connections_per_client = h.max_connections_per_client,
-                        .request_timeout_ms = h.read_timeout_ms,
-                        .max_header_bytes = static_cast<std::size_t>(h.max_header_bytes),
-                        .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
-      p.router);
+  p.http =
+      std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
+                                                     .port = static_cast<std::uint16_t>(h.port),
+                                                     .threads = h.threads,
+                                                     .handler_threads = h.handler_threads,
+                                                     .max_connections = h.max_connections,
+                                                     .max_connections_per_client = h.max_connections_per_client,
+                                                     .request_timeout_ms = h.read_timeout_ms,
+                                                     .max_header_bytes = static_cast<std::size_t>(h.max_header_bytes),
+                                                     .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
+                                   p.router);
   if (auto started = p.http->start(); !started) return started;
   spdlog::info("listening on {}:{}", h.host, p.http->port());
   return {};

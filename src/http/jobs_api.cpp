@@ -175,7 +175,8 @@ void add_health_routes(Router& router, std::function<std::vector<DependencyCheck
       if (!c.detail.empty()) checks[c.name]["detail"] = c.detail;
       ready = ready && c.up;
     }
-    return json_response(ready ? 200 : 503, safe_dump(json{{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
+    return json_response(ready ? 200 : 503,
+                         safe_dump(json{{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
   });
 }
 
@@ -262,8 +263,8 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
     }
   }
   // Clamped, not refused: a caller that asks for "as urgent as possible" gets the top.
-  const auto priority = read.integer("priority", std::numeric_limits<std::int64_t>::min(),
-                                     std::numeric_limits<std::int64_t>::max());
+  const auto priority =
+      read.integer("priority", std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max());
   job.priority = static_cast<int>(std::clamp<std::int64_t>(priority.value_or(0), kMinPriority, kMaxPriority));
   job.max_attempts = static_cast<int>(read.integer("maxAttempts", 1, 100).value_or(options.default_max_attempts));
 

@@ -1,7 +1,7 @@
 #include "http/server.hpp"
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -103,8 +103,7 @@ HttpResponse Router::dispatch(HttpRequest request) const {
     const auto* route = match(request.method, split_path(request.path), &request.params, &path_matched);
     if (route != nullptr) return route->handler(request);
     if (path_matched) {
-      return problem(405, "Method Not Allowed",
-                     fmt::format("{} is not allowed on {}", request.method, request.path));
+      return problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
     }
     return problem(404, "Not Found", fmt::format("no resource at {}", request.path));
   } catch (const std::exception& e) {
@@ -248,9 +247,8 @@ class HttpServer::Impl {
       // Off the io threads; the response comes back on this session's strand.
       asio::post(server_.handlers_, [self = shared_from_this(), request = std::move(request), keep_alive]() mutable {
         auto response = self->server_.router_.dispatch(std::move(request));
-        asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive] {
-          self->write(response, keep_alive);
-        });
+        asio::post(self->stream_.get_executor(),
+                   [self, response = std::move(response), keep_alive] { self->write(response, keep_alive); });
       });
     }
 

@@ -76,8 +76,8 @@ class Router {
 struct HttpServerOptions {
   std::string host = "0.0.0.0";
   std::uint16_t port = 8080;  // 0: any free port (see port())
-  int threads = 2;          // io threads
-  int handler_threads = 4;  // threads for blocking handlers
+  int threads = 2;            // io threads
+  int handler_threads = 4;    // threads for blocking handlers
   int max_connections = 256;
   int max_connections_per_client = 32;  // per remote address
   // The whole request, headers and body, from the moment the server starts

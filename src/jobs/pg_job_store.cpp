@@ -107,7 +107,8 @@ auto with_connection(ConnectionPool& pool, Work&& work) -> decltype(work(std::de
     if (e.sqlstate() == "57014") {
       // query_canceled: the statement ran past database.statement_timeout_ms
       // (a locked row, an overloaded server). Worth another try later.
-      return fail(ErrorCode::kUnavailable, fmt::format("the database did not answer in time: {}", first_line(e.what())));
+      return fail(ErrorCode::kUnavailable,
+                  fmt::format("the database did not answer in time: {}", first_line(e.what())));
     }
     // A failed statement may leave the connection in an unknown state: do not reuse it.
     lease->discard();

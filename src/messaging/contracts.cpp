@@ -91,8 +91,8 @@ void check_patterns(const json& schema, const json& value, const std::string& po
     const auto& text = value.get_ref<const std::string&>();
     if (const auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
       if (!re2::RE2::PartialMatch(text, compiled(it->get<std::string>()))) {
-        problems.push_back(fmt::format("{}: does not match the pattern {}", pointer.empty() ? "/" : pointer,
-                                       it->get<std::string>()));
+        problems.push_back(
+            fmt::format("{}: does not match the pattern {}", pointer.empty() ? "/" : pointer, it->get<std::string>()));
       }
     }
     if (const auto no = schema.find("not"); no != schema.end() && no->is_object()) {

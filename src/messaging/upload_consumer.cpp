@@ -12,8 +12,8 @@
 
 #include "messaging/contracts.hpp"
 #include "util/log.hpp"
-#include "util/utf8.hpp"
 #include "util/trace_context.hpp"
+#include "util/utf8.hpp"
 
 namespace st {
 namespace {
@@ -34,7 +34,8 @@ JobOrigin origin_of(const KafkaRecord& record) {
 
 // The headers kept with a job must be text the database and the outcome event can carry.
 constexpr std::size_t kMaxHeaderValueBytes = 256;
-constexpr std::array<std::string_view, 4> kKeptHeaders = {"MessageId", "CorrelationId", "ConversationId", "traceparent"};
+constexpr std::array<std::string_view, 4> kKeptHeaders = {"MessageId", "CorrelationId", "ConversationId",
+                                                          "traceparent"};
 
 Result<void> check_headers(const KafkaRecord& record) {
   for (const auto& [name, value] : record.headers) {

@@ -57,7 +57,8 @@ Result<std::uint64_t> copy_to_file(int from, const fs::path& to) {
   for (;;) {
     const auto copied = ::copy_file_range(from, nullptr, out.get(), nullptr, std::size_t{64} << 20, 0);
     if (copied < 0 && errno == EINTR) continue;
-    if (copied < 0) return fail(ErrorCode::kIo, fmt::format("cannot copy to {}: {}", to.string(), std::strerror(errno)));
+    if (copied < 0)
+      return fail(ErrorCode::kIo, fmt::format("cannot copy to {}: {}", to.string(), std::strerror(errno)));
     if (copied == 0) break;
     total += static_cast<std::uint64_t>(copied);
   }

@@ -24,9 +24,8 @@ Result<void> check_json_bounds(std::string_view text, const JsonBounds& bounds) 
         in_string = false;
       }
       if (in_string && i - string_start > bounds.max_string_bytes) {
-        return fail(ErrorCode::kInvalidInput,
-                    fmt::format("a string at byte {} is longer than the limit of {} bytes", string_start,
-                                bounds.max_string_bytes));
+        return fail(ErrorCode::kInvalidInput, fmt::format("a string at byte {} is longer than the limit of {} bytes",
+                                                          string_start, bounds.max_string_bytes));
       }
       continue;
     }

@@ -18,7 +18,7 @@ namespace st {
 
 struct JsonBounds {
   std::size_t max_bytes = std::size_t{1} << 20;
-  int max_depth = 32;                  // nested objects and arrays
+  int max_depth = 32;                   // nested objects and arrays
   std::size_t max_string_bytes = 4096;  // any one string, keys included, as written (escapes count)
 };
 

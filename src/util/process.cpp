@@ -144,9 +144,9 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
     const auto eq = text.find('=');
     if (eq == std::string_view::npos) continue;
     const auto name = text.substr(0, eq + 1);
-    const bool allowed =
-        spec.inherit_environment || std::any_of(std::begin(kInheritedVariables), std::end(kInheritedVariables),
-                                                [&](std::string_view variable) { return text.substr(0, eq) == variable; });
+    const bool allowed = spec.inherit_environment ||
+                         std::any_of(std::begin(kInheritedVariables), std::end(kInheritedVariables),
+                                     [&](std::string_view variable) { return text.substr(0, eq) == variable; });
     const bool replaced = std::any_of(spec.environment.begin(), spec.environment.end(),
                                       [&](const std::string& extra) { return extra.starts_with(name); });
     if (allowed && !replaced) environment.emplace_back(text);

@@ -64,8 +64,8 @@ struct ProcessResult {
 
 // The variables a child inherits unless told otherwise: what ffmpeg needs to
 // find itself and format text, nothing that could hold a credential.
-inline constexpr std::string_view kInheritedVariables[] = {"PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR",
-                                                           "HOME"};
+inline constexpr std::string_view kInheritedVariables[] = {"PATH", "LANG",   "LC_ALL", "LC_CTYPE",
+                                                           "TZ",   "TMPDIR", "HOME"};
 
 class Process {
  public:

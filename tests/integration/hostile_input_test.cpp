@@ -96,14 +96,17 @@ TEST_F(HostileInputTest, InvalidUtf8InPathQueryHeadersAndBodyNeverEndsTheProcess
   const auto body = not_found.substr(not_found.find("\r\n\r\n") + 4);
   EXPECT_FALSE(json::parse(body, nullptr, false).is_discarded()) << body;
 
-  EXPECT_EQ(RawClient::status_of(raw_exchange(port, "GET /v1/jobs/\xC0\xAF\xED\xA0\x80 HTTP/1.1\r\nHost: x\r\n"
-                                                    "Connection: close\r\n\r\n")),
+  EXPECT_EQ(RawClient::status_of(raw_exchange(port,
+                                              "GET /v1/jobs/\xC0\xAF\xED\xA0\x80 HTTP/1.1\r\nHost: x\r\n"
+                                              "Connection: close\r\n\r\n")),
             404);
-  EXPECT_EQ(RawClient::status_of(raw_exchange(port, "GET /health/live?\xFF=\xFE HTTP/1.1\r\nHost: x\r\n"
-                                                    "Connection: close\r\n\r\n")),
+  EXPECT_EQ(RawClient::status_of(raw_exchange(port,
+                                              "GET /health/live?\xFF=\xFE HTTP/1.1\r\nHost: x\r\n"
+                                              "Connection: close\r\n\r\n")),
             200);
-  EXPECT_EQ(RawClient::status_of(raw_exchange(port, "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Evil: \xFF\xFE\r\n"
-                                                    "Connection: close\r\n\r\n")),
+  EXPECT_EQ(RawClient::status_of(raw_exchange(port,
+                                              "GET /health/live HTTP/1.1\r\nHost: x\r\nX-Evil: \xFF\xFE\r\n"
+                                              "Connection: close\r\n\r\n")),
             200);
   const std::string bad_body = "{\"tenantId\":\"a\xFF\",\"videoId\":\"v\",\"source\":{\"key\":\"valid.mp4\"}}";
   const auto refused = raw_exchange(port, fmt::format("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -124,15 +127,15 @@ TEST_F(HostileInputTest, DeepNestingHugeNumbersAndOversizedBodiesGet4xxNamingThe
   EXPECT_NE(deep.body["detail"].get<std::string>().find("nested deeper than 32"), std::string::npos);
 
   for (const auto* number : {"18446744073709551616", "18446744073709551615", "1e300"}) {
-    const auto body = fmt::format(R"({{"tenantId":"a","videoId":"v","source":{{"key":"valid.mp4","size":{}}}}})",
-                                  number);
+    const auto body =
+        fmt::format(R"({{"tenantId":"a","videoId":"v","source":{{"key":"valid.mp4","size":{}}}}})", number);
     const auto reply = http("POST", port, "/v1/jobs", body);
     EXPECT_EQ(reply.status, 400) << number;
     EXPECT_NE(reply.body["detail"].get<std::string>().find("source.size must be an integer"), std::string::npos)
         << reply.body.dump();
   }
-  const auto priority = http("POST", port, "/v1/jobs",
-                             R"({"tenantId":"a","videoId":"v","source":{"key":"valid.mp4"},"priority":1e300})");
+  const auto priority =
+      http("POST", port, "/v1/jobs", R"({"tenantId":"a","videoId":"v","source":{"key":"valid.mp4"},"priority":1e300})");
   EXPECT_EQ(priority.status, 400);
   EXPECT_NE(priority.body["detail"].get<std::string>().find("priority"), std::string::npos);
 
@@ -280,8 +283,9 @@ TEST_F(HostileInputTest, SourcesOutsideTheSourceDirectoryAreRefusedAlikeAndNothi
 TEST_F(HostileInputTest, ABucketOutsideTheAllowListIsRefused) {
   auto env = environment();
   // S3 mode; nothing listens on port 9: the API never needs to reach it.
-  env.insert(env.end(), {"ST_S3__ENDPOINT=http://127.0.0.1:9", "ST_S3__OUTPUT_BUCKET=outputs",
-                         "ST_S3__SOURCE_BUCKETS=uploads", "ST_S3__ACCESS_KEY_ID=test", "ST_S3__SECRET_ACCESS_KEY=test"});
+  env.insert(env.end(),
+             {"ST_S3__ENDPOINT=http://127.0.0.1:9", "ST_S3__OUTPUT_BUCKET=outputs", "ST_S3__SOURCE_BUCKETS=uploads",
+              "ST_S3__ACCESS_KEY_ID=test", "ST_S3__SECRET_ACCESS_KEY=test"});
   ServiceProcess service(env);
   const auto port = service.port();
   ASSERT_NE(port, 0) << service.log();
@@ -346,9 +350,8 @@ class HostileEventsTest : public HostileInputTest {
 
   void SetUp() override {
     HostileInputTest::SetUp();
-    broker_ = std::make_unique<testing::KafkaBroker>(
-        std::vector<std::string>{fmt::format("{}:1", kUploaded), fmt::format("{}:1", kDeadLetters),
-                                 "transcoding-service.video-transcoded:1"});
+    broker_ = std::make_unique<testing::KafkaBroker>(std::vector<std::string>{
+        fmt::format("{}:1", kUploaded), fmt::format("{}:1", kDeadLetters), "transcoding-service.video-transcoded:1"});
   }
 
   std::vector<std::string> kafka_environment() const {
@@ -398,7 +401,7 @@ TEST_F(HostileEventsTest, PoisonEventsAreDeadLetteredWithReasonsAndTheNextValidE
   std::vector<testing::KafkaMessage> dead;
   ASSERT_TRUE(eventually([&] { return (dead = broker_->read_all(kDeadLetters)).size() == 6; }, 30s))
       << dead.size() << service.log();
-  const std::vector<std::string> reasons = {"longer than the limit", "nested deeper", "not valid UTF-8",
+  const std::vector<std::string> reasons = {"longer than the limit", "nested deeper",       "not valid UTF-8",
                                             "/sourceVersion",        "more than the limit", "header MessageId"};
   for (std::size_t i = 0; i < reasons.size(); ++i) {
     EXPECT_NE(dead[i].headers["dead-letter-reason"].find(reasons[i]), std::string::npos)
@@ -415,8 +418,9 @@ TEST_F(HostileEventsTest, PoisonEventsAreDeadLetteredWithReasonsAndTheNextValidE
 
 TEST_F(HostileEventsTest, AnEventOfABucketOutsideTheAllowListIsDeadLettered) {
   auto env = kafka_environment();
-  env.insert(env.end(), {"ST_S3__ENDPOINT=http://127.0.0.1:9", "ST_S3__OUTPUT_BUCKET=outputs",
-                         "ST_S3__SOURCE_BUCKETS=uploads", "ST_S3__ACCESS_KEY_ID=test", "ST_S3__SECRET_ACCESS_KEY=test"});
+  env.insert(env.end(),
+             {"ST_S3__ENDPOINT=http://127.0.0.1:9", "ST_S3__OUTPUT_BUCKET=outputs", "ST_S3__SOURCE_BUCKETS=uploads",
+              "ST_S3__ACCESS_KEY_ID=test", "ST_S3__SECRET_ACCESS_KEY=test"});
   ServiceProcess service(env);
   ASSERT_NE(service.port(), 0) << service.log();
   auto other = upload("other-bucket");

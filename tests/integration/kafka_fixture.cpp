@@ -58,8 +58,8 @@ void KafkaBroker::produce(const std::string& topic, const std::vector<std::strin
     for (const auto& value : values) out << value << '\n';
   }
   // Room for the 1 MB values of the attack tests (kcat's default limit is 1,000,000 bytes).
-  std::vector<std::string> argv = {"kcat", "-P", "-b", bootstrap_, "-t", topic, "-X", "message.max.bytes=4000000",
-                                   "-l", file.string()};
+  std::vector<std::string> argv = {
+      "kcat", "-P", "-b", bootstrap_, "-t", topic, "-X", "message.max.bytes=4000000", "-l", file.string()};
   if (!key.empty()) argv.insert(argv.end(), {"-k", key});
   for (const auto& [name, value] : headers) argv.insert(argv.end(), {"-H", name + "=" + value});
   auto run = run_captured({.argv = argv}, 1 << 20);

@@ -112,7 +112,9 @@ TEST(VideoUploaded, RefusesDeepNestingLargeValuesAndInvalidUtf8) {
   EXPECT_NE(parse_video_uploaded(std::string(1000000, ' ')).error().message.find("more than the limit of 65536"),
             std::string::npos);
   auto text = valid_event().dump();
-  text.replace(text.find("acme"), 4, "ac\xFF" "e");
+  text.replace(text.find("acme"), 4,
+               "ac\xFF"
+               "e");
   EXPECT_NE(parse_video_uploaded(text).error().message.find("not valid UTF-8"), std::string::npos);
 }
 

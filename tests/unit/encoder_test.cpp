@@ -74,9 +74,16 @@ TEST(Encoder, StopsWhenTheScratchDiskRunsLow) {
   // A real ffmpeg that would run for a minute; the disk "fills" after a few checks.
   EncodeCommand command;
   command.output_dir = std::filesystem::temp_directory_path() / ("st-disk-" + std::to_string(::getpid()));
-  command.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-progress", "pipe:1",
-                  "-stats_period", "0.1", "-re", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "60",
-                  "-f", "null", "-"};
+  command.argv = {"ffmpeg",   "-hide_banner",
+                  "-nostdin", "-loglevel",
+                  "error",    "-progress",
+                  "pipe:1",   "-stats_period",
+                  "0.1",      "-re",
+                  "-f",       "lavfi",
+                  "-i",       "testsrc2=size=320x240:rate=25",
+                  "-t",       "60",
+                  "-f",       "null",
+                  "-"};
   int checks = 0;
   EncodeBudget budget{.scratch = command.output_dir,
                       .min_free_bytes = 100ULL << 20,

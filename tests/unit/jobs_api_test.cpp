@@ -31,8 +31,9 @@ TEST(JobsApi, AcceptsAValidJobWithAKey) {
 }
 
 TEST(JobsApi, RefusesLocalPathsAndKeysThatLeaveTheSourceRoot) {
-  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"path":"/etc/shadow"}})").find("source.path is not "
-                                                                                              "accepted"),
+  EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"path":"/etc/shadow"}})")
+                .find("source.path is not "
+                      "accepted"),
             std::string::npos);
   for (const auto* key : {"../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "a\\\\b", "./a"}) {
     const auto body = std::string(R"({"tenantId":"a","videoId":"v","source":{"key":")") + key + "\"}}";
@@ -74,11 +75,11 @@ TEST(JobsApi, RefusesNumbersThatDoNotFitAndStringsWhereNumbersBelong) {
 }
 
 TEST(JobsApi, ClampsPriorityToItsDocumentedRange) {
-  for (const auto& [given, expected] : {std::pair{"9223372036854775807", kMaxPriority},
-                                        {"-9223372036854775808", kMinPriority}, {"7", 7}}) {
-    auto job = parse_new_job(
-        std::string(R"({"tenantId":"a","videoId":"v","source":{"key":"k"},"priority":)") + given + "}",
-        file_store_options());
+  for (const auto& [given, expected] :
+       {std::pair{"9223372036854775807", kMaxPriority}, {"-9223372036854775808", kMinPriority}, {"7", 7}}) {
+    auto job =
+        parse_new_job(std::string(R"({"tenantId":"a","videoId":"v","source":{"key":"k"},"priority":)") + given + "}",
+                      file_store_options());
     ASSERT_TRUE(job.has_value()) << job.error().message;
     EXPECT_EQ(job->priority, expected);
   }
@@ -96,8 +97,8 @@ TEST(JobsApi, RefusesInvalidUtf8AndControlCharacters) {
 }
 
 TEST(JobsApi, RefusesOverlongStringsNamingTheField) {
-  const auto body = R"({"tenantId":"a","videoId":"v","source":{"key":"k","checksum":"sha256:)" +
-                    std::string(3000, 'a') + "\"}}";
+  const auto body =
+      R"({"tenantId":"a","videoId":"v","source":{"key":"k","checksum":"sha256:)" + std::string(3000, 'a') + "\"}}";
   EXPECT_NE(error_of(body).find("source.checksum must be at most 128 bytes long"), std::string::npos);
 }
 

@@ -82,8 +82,8 @@ TEST(Process, EnforcesTheCpuTimeLimit) {
 
 TEST(Process, EnforcesTheFileSizeLimit) {
   const auto file = std::filesystem::temp_directory_path() / ("st-fsize-" + std::to_string(::getpid()));
-  const auto result = run({"sh", "-c", "head -c 10000000 /dev/zero > " + file.string()},
-                          {.file_size_bytes = 1024 * 1024});
+  const auto result =
+      run({"sh", "-c", "head -c 10000000 /dev/zero > " + file.string()}, {.file_size_bytes = 1024 * 1024});
   EXPECT_FALSE(result.succeeded());
   EXPECT_LE(std::filesystem::file_size(file), 1024U * 1024U);
   std::filesystem::remove(file);

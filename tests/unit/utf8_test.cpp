@@ -9,18 +9,18 @@ TEST(Utf8, AcceptsWellFormedTextInEveryLength) {
   EXPECT_TRUE(is_valid_utf8(""));
   EXPECT_TRUE(is_valid_utf8("plain ascii"));
   EXPECT_TRUE(is_valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x8E\xAC"));  // é € 🎬
-  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                          // U+10FFFF
+  EXPECT_TRUE(is_valid_utf8("\xF4\x8F\xBF\xBF"));                           // U+10FFFF
 }
 
 // The cases of the Unicode standard's table 3-7 and Markus Kuhn's stress test.
 TEST(Utf8, RefusesWhatRfc3629Forbids) {
   EXPECT_FALSE(is_valid_utf8("\xFF"));
-  EXPECT_FALSE(is_valid_utf8("\x80"));                  // a lone continuation byte
-  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));              // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));          // overlong '/'
-  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));          // a UTF-16 surrogate
-  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));      // above U+10FFFF
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));              // cut short
+  EXPECT_FALSE(is_valid_utf8("\x80"));              // a lone continuation byte
+  EXPECT_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xE0\x80\xAF"));      // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // a UTF-16 surrogate
+  EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // cut short
   EXPECT_FALSE(is_valid_utf8(std::string("ok\xC3", 3)));
 }
 
