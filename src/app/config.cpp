@@ -456,13 +456,17 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
   if (file) {
     auto doc = read_config_file(*file);
     if (!doc) return tl::unexpected(doc.error());
-    for (const auto& [section, values] : doc->items()) {
+    for (const auto& section_entry : doc->items()) {
+      const auto& section = section_entry.key();
+      const auto& values = section_entry.value();
       if (!values.is_object()) {
         problems.push_back(fmt::format("{}: section '{}' must be an object", file->string(), section));
         continue;
       }
-      for (const auto& [key, value] : values.items()) {
-        const auto name = section + "." + key;
+      for (const auto& item : values.items()) {
+        const auto& key = item.key();
+        const auto& value = item.value();
+        const auto name = fmt::format("{}.{}", section, key);
         auto field = std::find_if(fields.begin(), fields.end(),
                                   [&](const Field& f) { return f.section == section && f.key == key; });
         const auto text = text_of(value);
@@ -482,7 +486,8 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     if (it == environment.end()) continue;
     if (auto error = field.set(it->second)) problems.push_back(fmt::format("{}: {}", env_name(field), *error));
   }
-  for (const auto& [name, value] : environment) {
+  for (const auto& variable : environment) {
+    const auto& name = variable.first;
     if (!name.starts_with("ST_")) continue;
     if (std::find(known_variables.begin(), known_variables.end(), name) != known_variables.end()) continue;
     // ST_WORKER_CONCURRENCY: ours but for an underscore. A lookalike is a

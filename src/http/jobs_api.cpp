@@ -276,7 +276,7 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   return job;
 }
 
-void add_jobs_routes(Router& router, JobStore& store, JobsApiOptions options) {
+void add_jobs_routes(Router& router, JobStore& store, const JobsApiOptions& options) {
   router.add("POST", "/v1/jobs", [&store, options](const HttpRequest& request) {
     auto spec = parse_new_job(request.body, options);
     if (!spec) return error_response(spec.error());

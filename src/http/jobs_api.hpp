@@ -38,7 +38,7 @@ struct JobsApiOptions {
 inline constexpr int kMinPriority = -100;
 inline constexpr int kMaxPriority = 100;
 
-void add_jobs_routes(Router& router, JobStore& store, JobsApiOptions options);
+void add_jobs_routes(Router& router, JobStore& store, const JobsApiOptions& options);
 
 // The API's view of a job.
 nlohmann::json job_to_json(const Job& job);

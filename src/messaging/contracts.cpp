@@ -107,7 +107,7 @@ void check_patterns(const json& schema, const json& value, const std::string& po
   if (const auto properties = schema.find("properties"); properties != schema.end() && value.is_object()) {
     for (const auto& [key, subschema] : properties->items()) {
       if (const auto member = value.find(key); member != value.end()) {
-        check_patterns(subschema, *member, pointer + "/" + key, problems);
+        check_patterns(subschema, *member, fmt::format("{}/{}", pointer, key), problems);
       }
     }
   }
