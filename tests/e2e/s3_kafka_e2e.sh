@@ -81,7 +81,7 @@ event = json.load(open(sys.argv[1]))
 assert event["status"] == "succeeded", event
 names = [r["name"] for r in event["renditions"]]
 assert names == ["1080p", "720p", "480p", "360p", "240p"], names
-assert event["outputPrefix"] == f"renditions/acme/e2e-1/{event['jobId']}/", event["outputPrefix"]
+assert event["outputPrefix"] == f"renditions/acme/e2e-1/{event['jobId']}/run-1/", event["outputPrefix"]
 assert event["masterPlaylistKey"] == event["outputPrefix"] + "master.m3u8"
 print(event["outputPrefix"])
 PY
@@ -92,6 +92,15 @@ for expected in master.m3u8 manifest.mpd report.json thumbnails/poster.jpg video
   grep -qx "$expected" "$work/objects.txt" || fail "s3://outputs/$prefix$expected is missing"
 done
 echo "e2e: $(wc -l < "$work/objects.txt") objects under s3://outputs/$prefix"
+# The published report tells readers about the media, not about the worker.
+aws s3 cp "s3://outputs/${prefix}report.json" "$work/report.json" > /dev/null
+python3 - "$work/report.json" "$work" <<'PY' || fail "the published report.json holds local paths or commands"
+import json, sys
+text = open(sys.argv[1]).read()
+report = json.loads(text)
+assert "commands" not in report and "path" not in report["source"], report.keys()
+assert sys.argv[2] not in text and "/tmp/" not in text and "-filter_complex" not in text
+PY
 
 # Played back from S3 over HTTP.
 node "$here/../player/play.mjs" --url "$s3/outputs/${prefix%/}" --renditions 5 --switch --seconds 3
