@@ -75,6 +75,18 @@ class HostileInputTest : public testing::PostgresTest {
         << http("GET", port, "/v1/jobs/" + id).body.dump() << service.log();
   }
 
+  // The job once it reached `status`, or as it was after 30 s.
+  static json final_state(std::uint16_t port, const std::string& id, const std::string& status) {
+    json job;
+    eventually(
+        [&] {
+          job = http("GET", port, "/v1/jobs/" + id).body;
+          return job["status"] == status;
+        },
+        30s);
+    return job;
+  }
+
   static std::string raw_exchange(std::uint16_t port, const std::string& request) {
     RawClient client(port);
     EXPECT_TRUE(client.connected());
@@ -269,15 +281,8 @@ TEST_F(HostileInputTest, SourcesOutsideTheSourceDirectoryAreRefusedAlikeAndNothi
   for (const std::string key : {"link.mp4", "up/secret.mp4", "missing.mp4", "folder.mp4", "fifo.mp4"}) {
     const auto created = http("POST", port, "/v1/jobs", job(fmt::format("out-{}", video++), key));
     ASSERT_EQ(created.status, 201) << created.body.dump();
-    const auto id = created.body["id"].get<std::string>();
-    json done;
-    ASSERT_TRUE(eventually(
-        [&] {
-          done = http("GET", port, "/v1/jobs/" + id).body;
-          return done["status"] == "failed";
-        },
-        30s))
-        << done.dump() << service.log();
+    const auto done = final_state(port, created.body["id"].get<std::string>(), "failed");
+    ASSERT_EQ(done["status"], "failed") << done.dump() << service.log();
     auto message = done["error"]["message"].get<std::string>();
     message.replace(message.find(key), key.size(), "KEY");
     worker_messages.insert(message);
@@ -333,15 +338,8 @@ TEST_F(HostileInputTest, MediaThatLiesAboutItsTimeOrSizeFailsInSecondsAndTheWork
     const auto started = std::chrono::steady_clock::now();
     const auto created = http("POST", port, "/v1/jobs", job(key, key));
     ASSERT_EQ(created.status, 201) << created.body.dump();
-    const auto id = created.body["id"].get<std::string>();
-    json done;
-    ASSERT_TRUE(eventually(
-        [&] {
-          done = http("GET", port, "/v1/jobs/" + id).body;
-          return done["status"] == "failed";
-        },
-        30s))
-        << done.dump() << service.log();
+    const auto done = final_state(port, created.body["id"].get<std::string>(), "failed");
+    ASSERT_EQ(done["status"], "failed") << done.dump() << service.log();
     EXPECT_LT(std::chrono::steady_clock::now() - started, 15s) << key;
     EXPECT_NE(done["error"]["message"].get<std::string>().find(reason), std::string::npos) << done.dump();
   }
