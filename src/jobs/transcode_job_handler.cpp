@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "packaging/output_names.hpp"
 #include "storage/naming.hpp"
 #include "storage/output_publisher.hpp"
 #include "util/files.hpp"
@@ -140,7 +141,7 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   const auto transcode_seconds = seconds_since(started);
   // The published report is for readers of the outputs; the full one (local
   // paths, command lines) stays in the job's record.
-  if (auto written = write_text_file(root / "report.json", to_public_json(*report).dump(2) + "\n"); !written) {
+  if (auto written = write_text_file(root / kReportFile, to_public_json(*report).dump(2) + "\n"); !written) {
     return tl::unexpected(written.error());
   }
   // A worker that lost its lease while encoding stops here, before anyone
@@ -182,9 +183,9 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   return nlohmann::json{
       {"store", outputs_->location()},
       {"outputPrefix", *prefix},
-      {"masterPlaylist", "master.m3u8"},
-      {"dashManifest", "manifest.mpd"},
-      {"posterKey", *prefix + "thumbnails/poster.jpg"},
+      {"masterPlaylist", kMasterPlaylistFile},
+      {"dashManifest", kDashManifestFile},
+      {"posterKey", fmt::format("{}{}", *prefix, kPosterFile)},
       {"objects", published->objects},
       {"bytes", published->bytes},
       {"durationSeconds", report->presentation.duration_seconds},

@@ -13,6 +13,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include "packaging/output_names.hpp"
 #include "util/json_bounds.hpp"
 #include "util/utf8.hpp"
 
@@ -241,8 +242,8 @@ std::string video_transcoded_json(const Job& job) {
     const auto result = json::parse(job.result_json.empty() ? "{}" : job.result_json, nullptr, false);
     const auto prefix = result.is_object() ? result.value("outputPrefix", std::string()) : std::string();
     event["outputPrefix"] = prefix;
-    event["masterPlaylistKey"] = prefix + "master.m3u8";
-    event["dashManifestKey"] = prefix + "manifest.mpd";
+    event["masterPlaylistKey"] = fmt::format("{}{}", prefix, kMasterPlaylistFile);
+    event["dashManifestKey"] = fmt::format("{}{}", prefix, kDashManifestFile);
     event["renditions"] = json::array();
     if (result.is_object()) {
       if (result.contains("durationSeconds")) event["durationSeconds"] = result["durationSeconds"];

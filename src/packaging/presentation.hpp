@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "media/rational.hpp"
+#include "packaging/output_names.hpp"
 
 namespace st {
 
@@ -36,8 +37,8 @@ struct Track {
   std::string folder;  // relative to the output root, e.g. "video/1080p"
   std::string codecs;  // RFC 6381
   std::uint32_t timescale = 0;
-  std::string init_file = "init.mp4";
-  std::string playlist_file = "playlist.m3u8";
+  std::string init_file = std::string(kInitSegmentFile);
+  std::string playlist_file = std::string(kMediaPlaylistFile);
   std::vector<MediaSegment> segments;
   BitRates bit_rates;
   std::uint64_t target_bps = 0;  // what the encoder was asked for

@@ -8,6 +8,7 @@
 #include "packaging/bmff.hpp"
 #include "packaging/dash_writer.hpp"
 #include "packaging/hls_writer.hpp"
+#include "packaging/output_names.hpp"
 #include "util/files.hpp"
 
 namespace st {
@@ -130,10 +131,10 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
       }
     }
   }
-  if (auto written = write_text_file(root / "manifest.mpd", write_dash_mpd(p)); !written) {
+  if (auto written = write_text_file(root / kDashManifestFile, write_dash_mpd(p)); !written) {
     return tl::unexpected(written.error());
   }
-  if (auto written = write_text_file(root / "master.m3u8", write_hls_multivariant_playlist(p)); !written) {
+  if (auto written = write_text_file(root / kMasterPlaylistFile, write_hls_multivariant_playlist(p)); !written) {
     return tl::unexpected(written.error());
   }
   return p;

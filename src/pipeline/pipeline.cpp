@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "packaging/output_names.hpp"
 #include "pipeline/packager.hpp"
 #include "util/files.hpp"
 
@@ -115,7 +116,7 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
   {
     observer.step_started("thumbnails");
     StepTimer timer("thumbnails", report.steps);
-    report.poster_file = "thumbnails/poster.jpg";
+    report.poster_file = std::string(kPosterFile);
     auto poster = PosterExtractor(options_.poster).extract(source, report.source, root / report.poster_file, stop);
     if (!poster) return tl::unexpected(poster.error());
     for (auto& argv : poster->commands) report.commands.push_back({"thumbnails", argv});
@@ -123,7 +124,7 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
   }
 
   report.self_peak_rss_bytes = self_peak_rss_bytes();
-  if (auto written = write_text_file(root / "report.json", to_json(report).dump(2) + "\n"); !written) {
+  if (auto written = write_text_file(root / kReportFile, to_json(report).dump(2) + "\n"); !written) {
     return tl::unexpected(written.error());
   }
   return report;

@@ -1,5 +1,7 @@
 #include "pipeline/report.hpp"
 
+#include "packaging/output_names.hpp"
+
 namespace st {
 namespace {
 
@@ -84,8 +86,8 @@ json to_json(const TranscodeReport& r) {
   return {{"tool", {{"name", "stream-transcoding"}, {"version", ST_VERSION}}},
           {"source", source_json(r.source_path, r.source)},
           {"output",
-           {{"master_playlist", "master.m3u8"},
-            {"dash_manifest", "manifest.mpd"},
+           {{"master_playlist", kMasterPlaylistFile},
+            {"dash_manifest", kDashManifestFile},
             {"poster", r.poster_file},
             {"duration_seconds", r.presentation.duration_seconds},
             {"segment_duration_seconds", r.presentation.segment_seconds}}},

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "packaging/output_names.hpp"
 #include "util/parallel.hpp"
 
 namespace st {
@@ -16,7 +17,7 @@ namespace {
 
 // 0: media and everything else, 1: media playlists, 2: the entry points.
 int stage_of(const std::string& relative) {
-  if (relative == "master.m3u8" || relative == "manifest.mpd") return 2;
+  if (relative == kMasterPlaylistFile || relative == kDashManifestFile) return 2;
   if (relative.ends_with(".m3u8")) return 1;
   return 0;
 }
