@@ -303,6 +303,25 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
         if ((flags & 0x001) != 0) c.skip(4);
         std::optional<std::uint32_t> first_flags;
         if ((flags & 0x004) != 0) first_flags = c.u32();
+        // The sample count is the file's word: bound it by the bytes there are
+        // before walking it (a 2^32 count with no per-sample fields once made
+        // the loop below run for minutes; found by tests/fuzz/bmff_fuzzer).
+        const std::size_t per_sample =
+            4 * (static_cast<std::size_t>((flags & 0x100) != 0) + static_cast<std::size_t>((flags & 0x200) != 0) +
+                 static_cast<std::size_t>((flags & 0x400) != 0) + static_cast<std::size_t>((flags & 0x800) != 0));
+        if (!c.ok() || (per_sample > 0 && count > c.remaining() / per_sample)) {
+          return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated 'trun'", path.string()));
+        }
+        if (per_sample == 0) {
+          // Every sample takes the defaults: nothing per sample to read.
+          if (count > 0 && first_sample) {
+            info.starts_with_sync_sample = (first_flags.value_or(default_flags) & kSampleIsNonSync) == 0;
+            first_sample = false;
+          }
+          info.duration += std::uint64_t{count} * default_duration;
+          info.sample_count += count;
+          continue;
+        }
         for (std::uint32_t i = 0; i < count && c.ok(); ++i) {
           const std::uint32_t duration = (flags & 0x100) != 0 ? c.u32() : default_duration;
           if ((flags & 0x200) != 0) c.skip(4);

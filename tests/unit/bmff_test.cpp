@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -174,6 +176,29 @@ TEST_F(BmffTest, RejectsATruncatedSegment) {
   const auto fragment = read_media_segment(write("seg.m4s", bytes), *init);
   ASSERT_FALSE(fragment.has_value());
   EXPECT_EQ(fragment.error().code, ErrorCode::kInvalidInput);
+}
+
+// A trun that claims 2^32 - 1 samples: with per-sample fields the bytes are
+// not there; without them every sample takes the defaults. Either way the
+// answer comes at once, not after four billion iterations (bmff_fuzzer found it).
+TEST_F(BmffTest, BoundsATrunSampleCountByTheBytesThatFollow) {
+  const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
+  ASSERT_TRUE(init.has_value());
+  const auto segment_with = [](std::uint32_t trun_flags) {
+    const Bytes tfhd = box("tfhd", full(0, 0x020000, words({7})));
+    const Bytes trun = box("trun", full(0, trun_flags, words({0xFFFFFFFF, 512, 100, 0x02000000})));
+    const Bytes moof = box("moof", cat({box("mfhd", full(0, 0, words({1}))), box("traf", cat({tfhd, trun}))}));
+    return cat({moof, box("mdat", Bytes(16, 0))});
+  };
+  const auto started = std::chrono::steady_clock::now();
+  const auto claimed = read_media_segment(write("claims.m4s", segment_with(0x000700)), *init);
+  ASSERT_FALSE(claimed.has_value());
+  EXPECT_NE(claimed.error().message.find("truncated 'trun'"), std::string::npos);
+  const auto defaults = read_media_segment(write("defaults.m4s", segment_with(0x000000)), *init);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  EXPECT_EQ(defaults->sample_count, 0xFFFFFFFFU);
+  EXPECT_EQ(defaults->duration, std::uint64_t{0xFFFFFFFF} * 512);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
 }
 
 TEST_F(BmffTest, RejectsAFileWithoutMovie) {
