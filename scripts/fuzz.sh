@@ -7,10 +7,13 @@
 #
 # New interesting inputs go to build/fuzz/corpus/ (not the repository); a crash
 # is saved to build/fuzz/crashes/ and fails the run: copy it into the seed
-# corpus once fixed.
+# corpus once fixed. The random seed is fixed (ST_FUZZ_SEED, default 1) so that
+# a run is reproducible: CI replays what was run before a change was submitted.
+# Set another seed, or more seconds, to explore further.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
+seed=${ST_FUZZ_SEED:-1}
 
 for package in clang-14 libclang-rt-14-dev libfuzzer-14-dev; do
   dpkg-query -W -f='${Status}' "$package" 2> /dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -34,7 +37,7 @@ for seeds in tests/fuzz/corpus/*/; do
   echo "fuzz: $name for $seconds s"
   # detect_leaks=0: libFuzzer's leak check flags the targets' static routers and caches.
   if ! ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    "build/fuzz/tests/fuzz/${name}_fuzzer" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 \
+    "build/fuzz/tests/fuzz/${name}_fuzzer" "$work" "$seeds" -seed="$seed" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 -artifact_prefix="$crashes/" \
     > "build/fuzz/$name.log" 2>&1; then
     echo "fuzz: $name FAILED (see build/fuzz/$name.log, input in $crashes)" >&2
