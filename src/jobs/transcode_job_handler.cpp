@@ -1,7 +1,5 @@
 #include "jobs/transcode_job_handler.hpp"
 
-#include <sys/statvfs.h>
-
 #include <chrono>
 
 #include <fmt/format.h>
@@ -89,17 +87,14 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
     return fail(ErrorCode::kInvalidInput, fmt::format("the master {}/{} has {} bytes but the upload event says {}",
                                                       store->location(), source.key, info->size, *source.size_bytes));
   }
-  struct statvfs disk {};
-  if (::statvfs(scratch.c_str(), &disk) == 0) {
-    const auto free_bytes = static_cast<double>(disk.f_bavail) * static_cast<double>(disk.f_frsize);
-    const auto needed = static_cast<double>(info->size) * options_.scratch_space_factor;
-    if (free_bytes < needed) {
-      return fail(ErrorCode::kUnavailable,
-                  fmt::format("not enough scratch space for a {:.1f} GiB master: {:.1f} GiB free in {}, {:.1f} GiB "
-                              "needed; will retry",
-                              static_cast<double>(info->size) / (1 << 30), free_bytes / (1 << 30),
-                              options_.scratch_dir.string(), needed / (1 << 30)));
-    }
+  const auto free_bytes = static_cast<double>(free_disk_bytes(scratch));
+  const auto needed = static_cast<double>(info->size) * options_.scratch_space_factor;
+  if (free_bytes < needed) {
+    return fail(ErrorCode::kUnavailable,
+                fmt::format("not enough scratch space for a {:.1f} GiB master: {:.1f} GiB free in {}, {:.1f} GiB "
+                            "needed; will retry",
+                            static_cast<double>(info->size) / (1 << 30), free_bytes / (1 << 30),
+                            options_.scratch_dir.string(), needed / (1 << 30)));
   }
   const auto extension = fs::path(source.key).extension().string();
   const auto local = scratch / ("master" + (extension.size() <= 8 ? extension : std::string()));

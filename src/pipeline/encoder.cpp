@@ -1,7 +1,5 @@
 #include "pipeline/encoder.hpp"
 
-#include <sys/statvfs.h>
-
 #include <csignal>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "media/input_policy.hpp"
+#include "util/files.hpp"
 
 namespace st {
 namespace {
@@ -161,12 +160,6 @@ ProcessLimits EncodeBudget::limits_for(double duration_seconds, ProcessLimits ba
 
 namespace {
 
-std::uint64_t statvfs_free_bytes(const std::filesystem::path& path) {
-  struct statvfs disk {};
-  if (::statvfs(path.c_str(), &disk) != 0) return std::numeric_limits<std::uint64_t>::max();
-  return static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
-}
-
 constexpr std::chrono::milliseconds kDiskCheckInterval{500};
 
 }  // namespace
@@ -180,7 +173,7 @@ Result<ProcessResult> Encoder::run(const EncodeCommand& command, const ProgressH
     return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", command.output_dir.string(), ec.message()));
   }
   const bool watch_disk = budget.min_free_bytes > 0 && !budget.scratch.empty();
-  const auto free_bytes = budget.free_bytes ? budget.free_bytes : statvfs_free_bytes;
+  const auto free_bytes = budget.free_bytes ? budget.free_bytes : free_disk_bytes;
   std::uint64_t free_when_stopped = 0;
   const auto disk_is_low = [&] {
     free_when_stopped = free_bytes(budget.scratch);

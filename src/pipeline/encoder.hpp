@@ -38,7 +38,7 @@ struct EncodeBudget {
   // disk holding `scratch` has less than this free. 0: not watched.
   std::filesystem::path scratch;
   std::uint64_t min_free_bytes = 0;
-  // Free bytes of the disk holding a path; statvfs unless a test replaces it.
+  // Free bytes of the disk holding a path; free_disk_bytes unless a test replaces it.
   std::function<std::uint64_t(const std::filesystem::path&)> free_bytes;
 
   // The process limits for a source of `duration_seconds`, within `base`

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "util/files.hpp"
 #include "util/parallel.hpp"
 #include "util/retry.hpp"
 #include "util/sha256.hpp"
@@ -24,21 +25,6 @@ namespace st {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = std::size_t{64} * 1024;
-
-// A file descriptor that closes itself.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // One libcurl handle per thread, reused so that connections are kept alive.
 class CurlHandle {
@@ -364,7 +350,7 @@ Result<ObjectInfo> S3Store::head(const std::string& key) {
 Result<ObjectInfo> S3Store::get(const std::string& key, const std::filesystem::path& destination) {
   auto info = head(key);
   if (!info) return tl::unexpected(info.error());
-  const Fd fd(::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  const UniqueFd fd(::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) {
     return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", destination.string(), std::strerror(errno)));
   }
@@ -410,7 +396,7 @@ Result<ObjectInfo> S3Store::put(const std::string& key, const std::filesystem::p
   const auto size = std::filesystem::file_size(source, error);
   if (error) return fail(ErrorCode::kIo, fmt::format("cannot read {}: {}", source.string(), error.message()));
   if (size > options_.multipart_threshold) return put_multipart(key, source, size, content_type);
-  const Fd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0)
     return fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", source.string(), std::strerror(errno)));
   auto response = send({.operation = "PutObject",
@@ -425,7 +411,7 @@ Result<ObjectInfo> S3Store::put(const std::string& key, const std::filesystem::p
 
 Result<ObjectInfo> S3Store::put_multipart(const std::string& key, const std::filesystem::path& source,
                                           std::uint64_t size, const std::string& content_type) {
-  const Fd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0)
     return fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", source.string(), std::strerror(errno)));
   auto created = send({.operation = "CreateMultipartUpload",

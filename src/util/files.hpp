@@ -40,6 +40,11 @@ Result<UniqueFd> open_beneath(const std::filesystem::path& root, std::string_vie
 // through the kernel (copy_file_range), never through a buffer of the file's size.
 Result<std::uint64_t> copy_to_file(int from, const std::filesystem::path& to);
 
+// Bytes free to an unprivileged writer on the file system holding `path`
+// (statvfs's f_bavail); the largest value when it cannot be read, so that a
+// failed reading never stops work on its own.
+std::uint64_t free_disk_bytes(const std::filesystem::path& path);
+
 Result<void> write_text_file(const std::filesystem::path& path, std::string_view content);
 Result<void> make_directories(const std::filesystem::path& path);
 Result<void> move_file(const std::filesystem::path& from, const std::filesystem::path& to);
