@@ -17,7 +17,8 @@
 
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
-#include "jobs/pg_job_store.hpp"
+#include "jobs/pg_job_catalog.hpp"
+#include "jobs/pg_job_queue.hpp"
 
 namespace {
 
@@ -60,8 +61,12 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}\n", migrated.error().message);
     return 1;
   }
-  st::ConnectionPool pool({.conninfo = url, .max_size = 30, .on_connect = st::PgJobStore::prepare_statements});
-  st::PgJobStore store(pool);
+  st::ConnectionPool pool({.conninfo = url, .max_size = 30, .on_connect = [](pqxx::connection& c) {
+                             st::PgJobQueue::prepare_statements(c);
+                             st::PgJobCatalog::prepare_statements(c);
+                           }});
+  st::PgJobCatalog catalog(pool);
+  st::PgJobQueue queue(pool);
 
   // Inserts: every job twice, from interleaved clients, as duplicated deliveries arrive.
   std::atomic<int> next{0};
@@ -73,7 +78,7 @@ int main(int argc, char** argv) {
     for (int t = 0; t < clients; ++t) {
       threads.emplace_back([&] {
         for (int i = next++; i < 2 * jobs; i = next++) {
-          auto result = store.create(job(i / 2));
+          auto result = catalog.create(job(i / 2));
           if (!result) {
             ++errors;
           } else if (result->created) {
@@ -99,9 +104,9 @@ int main(int argc, char** argv) {
       for (int w = 0; w < workers; ++w) {
         threads.emplace_back([&, w] {
           while (done.load() < per_round) {
-            auto claimed = store.claim(fmt::format("bench-{}", w), std::chrono::seconds(60));
+            auto claimed = queue.claim(fmt::format("bench-{}", w), std::chrono::seconds(60));
             if (!claimed || !*claimed) return;
-            if (store.succeed({(**claimed).id, (**claimed).fencing_token}, "{}")) ++done;
+            if (queue.succeed({(**claimed).id, (**claimed).fencing_token}, st::JobOutcome{})) ++done;
           }
         });
       }

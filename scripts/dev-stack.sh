@@ -121,6 +121,8 @@ print_env() {
   # moto accepts any keys.
   echo "export ST_S3__ENDPOINT=http://127.0.0.1:$s3_port ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads"
   echo "export ST_S3__ACCESS_KEY_ID=dev ST_S3__SECRET_ACCESS_KEY=dev"
+  # A development stack on loopback: the API without tokens (the service logs it loudly).
+  echo "export ST_AUTH__ENABLED=false ST_AUTH__DEVELOPMENT=true"
 }
 
 case "${1:-}" in

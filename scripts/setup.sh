@@ -12,7 +12,7 @@ build_packages=(
   g++ cmake ninja-build pkg-config
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev
-  libpqxx-dev libpq-dev libre2-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
+  libpqxx-dev libpq-dev libre2-dev libjwt-dev libyaml-cpp-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
   ffmpeg
 )
 test_packages=(clang-format clang-tidy chromium postgresql curl kcat clang-14 libclang-rt-14-dev libfuzzer-14-dev)
@@ -46,6 +46,12 @@ if [ "$scope" != build ]; then
   if ! python3 -c 'import moto.server' 2> /dev/null; then
     echo "setup: python3 cannot import moto (the S3 API server of the tests): install moto[server] for $(command -v python3)" >&2
     exit 1
+  fi
+  # Swagger UI, served by the binary at /docs (api.swagger_ui_dir), pinned by package-lock.json.
+  if [ ! -d web/node_modules/swagger-ui-dist ] || [ web/package-lock.json -nt web/node_modules ]; then
+    echo "setup: installing the web assets (npm ci)"
+    npm ci --prefix web --no-audit --no-fund --loglevel=error > /dev/null
+    touch web/node_modules
   fi
   # Players and the browser driver for the player tests, pinned by package-lock.json.
   if [ ! -d tests/player/node_modules/playwright-core ] || [ tests/player/package-lock.json -nt tests/player/node_modules ]; then

@@ -65,6 +65,19 @@ std::function<std::optional<std::string>(const std::string&)> bind(std::string& 
   };
 }
 
+std::function<std::optional<std::string>(const std::string&)> bind(bool& target) {
+  return [&target](const std::string& text) -> std::optional<std::string> {
+    if (text == "true" || text == "1") {
+      target = true;
+    } else if (text == "false" || text == "0") {
+      target = false;
+    } else {
+      return "must be true or false";
+    }
+    return std::nullopt;
+  };
+}
+
 // A comma-separated list ("uploads,masters"); blanks around items are dropped.
 std::function<std::optional<std::string>(const std::string&)> bind(std::vector<std::string>& target) {
   return [&target](const std::string& text) -> std::optional<std::string> {
@@ -163,6 +176,26 @@ std::vector<Field> fields_of(Config& c) {
       {"kafka", "outbox_batch", bind(c.kafka.outbox_batch)},
       {"kafka", "max_message_bytes", bind(c.kafka.max_message_bytes)},
       {"kafka", "max_retry_seconds", bind(c.kafka.max_retry_seconds)},
+      {"auth", "enabled", bind(c.auth.enabled)},
+      {"auth", "development", bind(c.auth.development)},
+      {"auth", "development_tenant", bind(c.auth.development_tenant)},
+      {"auth", "jwks_url", bind(c.auth.jwks_url)},
+      {"auth", "jwks_file", bind(c.auth.jwks_file)},
+      {"auth", "jwks_min_refresh_seconds", bind(c.auth.jwks_min_refresh_seconds)},
+      {"auth", "jwks_timeout_ms", bind(c.auth.jwks_timeout_ms)},
+      {"auth", "issuer", bind(c.auth.issuer)},
+      {"auth", "audience", bind(c.auth.audience)},
+      {"auth", "algorithms", bind(c.auth.algorithms)},
+      {"auth", "leeway_seconds", bind(c.auth.leeway_seconds)},
+      {"auth", "tenant_claim", bind(c.auth.tenant_claim)},
+      {"api", "cursor_key", bind(c.api.cursor_key)},
+      {"api", "cursor_key_file", bind(c.api.cursor_key_file)},
+      {"api", "max_page_size", bind(c.api.max_page_size)},
+      {"api", "subject_requests_per_second", bind(c.api.subject_requests_per_second)},
+      {"api", "subject_burst", bind(c.api.subject_burst)},
+      {"api", "tenant_requests_per_second", bind(c.api.tenant_requests_per_second)},
+      {"api", "tenant_burst", bind(c.api.tenant_burst)},
+      {"api", "swagger_ui_dir", bind(c.api.swagger_ui_dir)},
       {"log", "level", bind(c.log.level)},
       {"log", "format", bind(c.log.format)},
   };
@@ -293,6 +326,14 @@ void check_range(std::vector<std::string>& problems, const char* name, double va
 }
 
 void validate(const Config& c, std::vector<std::string>& problems) {
+  check_range(problems, "auth.jwks_min_refresh_seconds", c.auth.jwks_min_refresh_seconds, 1, 86400);
+  check_range(problems, "auth.jwks_timeout_ms", c.auth.jwks_timeout_ms, 100, 60000);
+  check_range(problems, "auth.leeway_seconds", c.auth.leeway_seconds, 0, 600);
+  check_range(problems, "api.max_page_size", c.api.max_page_size, 1, 1000);
+  check_range(problems, "api.subject_requests_per_second", c.api.subject_requests_per_second, 0.01, 1e6);
+  check_range(problems, "api.subject_burst", c.api.subject_burst, 1, 1000000);
+  check_range(problems, "api.tenant_requests_per_second", c.api.tenant_requests_per_second, 0.01, 1e6);
+  check_range(problems, "api.tenant_burst", c.api.tenant_burst, 1, 1000000);
   if (c.database.url.empty()) problems.emplace_back("database.url is required (ST_DATABASE__URL)");
   check_database_url(c.database.url, problems);
   check_range(problems, "database.statement_timeout_ms", c.database.statement_timeout_ms, 0, 3600000);
@@ -511,6 +552,7 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
   }
 
   read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);
+  read_secret_file("api.cursor_key_file", config.api.cursor_key_file, config.api.cursor_key, problems);
   read_secret_file("s3.secret_access_key_file", config.s3.secret_access_key_file, config.s3.secret_access_key,
                    problems);
   validate(config, problems);
@@ -528,6 +570,35 @@ std::string Config::database_conninfo() const {
   if (database.password.empty()) return database.url;
   const char separator = database.url.find('?') == std::string::npos ? '?' : '&';
   return fmt::format("{}{}password={}", database.url, separator, percent_encode(database.password));
+}
+
+Result<void> check_auth_config(const AuthConfig& auth) {
+  std::vector<std::string> problems;
+  if (!auth.enabled) {
+    if (!auth.development) {
+      problems.emplace_back(
+          "auth.enabled=false serves the API to anyone: it needs auth.development=true as well (never in production)");
+    }
+  } else {
+    if (auth.jwks_url.empty() == auth.jwks_file.empty()) {
+      problems.emplace_back("auth needs exactly one of auth.jwks_url and auth.jwks_file");
+    }
+    if (!auth.jwks_url.empty()) check_http_url("auth.jwks_url", auth.jwks_url, problems);
+    if (auth.issuer.empty()) problems.emplace_back("auth.issuer is required: the iss tokens must carry");
+    if (auth.audience.empty()) problems.emplace_back("auth.audience is required: the aud tokens must carry");
+    if (auth.algorithms.empty()) problems.emplace_back("auth.algorithms names no algorithm");
+    for (const auto& alg : auth.algorithms) {
+      if (alg != "RS256" && alg != "RS384" && alg != "RS512" && alg != "ES256" && alg != "ES384") {
+        problems.push_back(fmt::format(
+            "auth.algorithms: '{}' is not accepted (RS256, RS384, RS512, ES256 or ES384; never none or HMAC)", alg));
+      }
+    }
+    if (auth.tenant_claim.empty()) problems.emplace_back("auth.tenant_claim is empty");
+  }
+  if (problems.empty()) return {};
+  std::string message;
+  for (const auto& p : problems) message += (message.empty() ? "" : "\n") + p;
+  return fail(ErrorCode::kUsage, message);
 }
 
 std::map<std::string, std::string> process_environment() {

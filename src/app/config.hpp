@@ -105,6 +105,37 @@ struct KafkaConfig {
   int max_retry_seconds = 3600;    // an event the database keeps refusing is dead-lettered after this
 };
 
+// Who may call the management API (docs/security.md).
+struct AuthConfig {
+  bool enabled = true;
+  // The explicit flag without which enabled=false is refused: every request
+  // is then an admin of development_tenant, and the log says so loudly.
+  bool development = false;
+  std::string development_tenant = "dev";
+  std::string jwks_url;   // the identity provider's keys (https)
+  std::string jwks_file;  // or a file, for offline use
+  int jwks_min_refresh_seconds = 60;  // an unknown kid refreshes at most this often
+  int jwks_timeout_ms = 5000;
+  std::string issuer;
+  std::string audience;
+  std::vector<std::string> algorithms = {"RS256", "ES256"};
+  int leeway_seconds = 30;
+  std::string tenant_claim = "tenant_id";
+};
+
+struct ApiConfig {
+  // Signs list cursors; every pod must have the same (a Secret). Empty: a
+  // random key per process, and cursors only work on the pod that made them.
+  std::string cursor_key;
+  std::string cursor_key_file;
+  int max_page_size = 200;
+  double subject_requests_per_second = 20;  // per token subject
+  int subject_burst = 40;
+  double tenant_requests_per_second = 50;  // per tenant, unless its policy says otherwise
+  int tenant_burst = 100;
+  std::string swagger_ui_dir;  // swagger-ui-dist's files, served at /docs; empty: the build's
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "auto";  // json, text, or auto (text on a terminal, json otherwise)
@@ -118,6 +149,8 @@ struct Config {
   TranscodeConfig transcode;
   S3Config s3;
   KafkaConfig kafka;
+  AuthConfig auth;
+  ApiConfig api;
   LogConfig log;
 
   // Things worth a warning in the log that do not stop the start (an ST_
@@ -134,6 +167,9 @@ struct Config {
   // The connection string with the password (from password or password_file) added.
   [[nodiscard]] std::string database_conninfo() const;
 };
+
+// The checks of the auth section, made where the API is served (a worker needs none).
+Result<void> check_auth_config(const AuthConfig& auth);
 
 // The process environment as a map, for Config::load.
 std::map<std::string, std::string> process_environment();

@@ -3,16 +3,24 @@
 #include <unistd.h>
 
 #include <array>
+#include <random>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <pqxx/pqxx>
 
+#include "auth/jwt_verifier.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "http/api_docs.hpp"
+#include "http/cursor.hpp"
 #include "http/jobs_api.hpp"
+#include "http/middleware.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/server.hpp"
-#include "jobs/pg_job_store.hpp"
+#include "jobs/pg_job_catalog.hpp"
+#include "jobs/pg_job_queue.hpp"
+#include "jobs/pg_tenant_policies.hpp"
 #include "jobs/queue_listener.hpp"
 #include "jobs/transcode_job_handler.hpp"
 #include "jobs/worker_pool.hpp"
@@ -88,6 +96,14 @@ std::string messaging_metrics(const MessagingCounters& c) {
   return out;
 }
 
+// A random key, for a cursor_key left empty (one pod, or tests).
+std::string random_key() {
+  std::array<unsigned char, 32> bytes{};
+  std::random_device random;
+  for (auto& b : bytes) b = static_cast<unsigned char>(random());
+  return {bytes.begin(), bytes.end()};
+}
+
 SourcePolicy source_policy(const Config& config) {
   return {.uses_buckets = !config.s3.endpoint.empty(), .allowed_buckets = config.s3.source_buckets};
 }
@@ -106,7 +122,14 @@ S3Options s3_options(const S3Config& s3) {
 
 struct Service::Components {
   std::unique_ptr<ConnectionPool> pool;
-  std::unique_ptr<PgJobStore> store;
+  std::unique_ptr<PgJobQueue> queue;
+  std::unique_ptr<PgJobCatalog> catalog;
+  std::unique_ptr<PgTenantPolicies> policies;
+  std::unique_ptr<JwksCache> jwks;
+  std::unique_ptr<JwtVerifier> verifier;
+  std::unique_ptr<CursorCodec> cursors;
+  std::unique_ptr<LocalRateLimiter> limiter;
+  std::unique_ptr<TtlCache> tenant_rates;
   std::unique_ptr<ScratchSpace> scratch;
   std::unique_ptr<TranscodeJobHandler> handler;
   std::unique_ptr<WorkerPool> workers;
@@ -118,7 +141,7 @@ struct Service::Components {
   std::unique_ptr<HttpServer> http;
 };
 
-Service::Service(Config config, Role role)
+Service::Service(Config config, ServiceRole role)
     : config_(std::move(config)), role_(role), parts_(std::make_unique<Components>()) {}
 
 Service::~Service() {
@@ -137,15 +160,22 @@ Result<void> Service::start() {
       ConnectionPool::Options{.conninfo = conninfo,
                               .max_size = static_cast<std::size_t>(config_.database.pool_size),
                               .acquire_timeout = std::chrono::milliseconds(config_.database.acquire_timeout_ms),
-                              .on_connect = PgJobStore::prepare_statements,
+                              .on_connect =
+                                  [](pqxx::connection& c) {
+                                    PgJobQueue::prepare_statements(c);
+                                    PgJobCatalog::prepare_statements(c);
+                                    PgTenantPolicies::prepare_statements(c);
+                                  },
                               .statement_timeout = std::chrono::milliseconds(config_.database.statement_timeout_ms)});
   const auto& kafka = config_.kafka;
   const bool with_kafka = !kafka.bootstrap_servers.empty();
   // With Kafka, every final status is announced through the outbox.
-  p.store = std::make_unique<PgJobStore>(
-      *p.pool, with_kafka ? video_transcoded_announcer(kafka.transcoded_topic) : OutcomeAnnouncer{});
+  const auto announcer = with_kafka ? video_transcoded_announcer(kafka.transcoded_topic) : OutcomeAnnouncer{};
+  p.queue = std::make_unique<PgJobQueue>(*p.pool, announcer);
+  p.catalog = std::make_unique<PgJobCatalog>(*p.pool, announcer);
+  p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
 
-  if (role_ != Role::kApi) {
+  if (role_ != ServiceRole::kApi) {
     const auto& w = config_.worker;
     const int concurrency =
         w.concurrency > 0 ? w.concurrency : default_worker_concurrency(available_cpus(), available_memory_bytes());
@@ -190,10 +220,11 @@ Result<void> Service::start() {
                        .cpus = available_cpus(),
                        .max_memory_bytes = static_cast<std::uint64_t>(t.max_memory_mib) << 20,
                        .max_file_bytes = static_cast<std::uint64_t>(t.max_output_file_mib) << 20,
-                       .min_free_bytes = static_cast<std::uint64_t>(storage.scratch_min_free_mib) << 20}},
-        std::move(sources), std::move(outputs));
+                       .min_free_bytes = static_cast<std::uint64_t>(storage.scratch_min_free_mib) << 20},
+            .output_bucket = config_.s3.endpoint.empty() ? std::string() : config_.s3.output_bucket},
+        std::move(sources), std::move(outputs), p.policies.get());
     p.workers =
-        std::make_unique<WorkerPool>(*p.store, *p.handler,
+        std::make_unique<WorkerPool>(*p.queue, *p.handler,
                                      WorkerOptions{.owner = worker_identity(),
                                                    .concurrency = concurrency,
                                                    .lease = std::chrono::seconds(w.lease_seconds),
@@ -203,7 +234,12 @@ Result<void> Service::start() {
                                                    .retry_base = std::chrono::milliseconds(w.retry_base_ms),
                                                    .retry_cap = std::chrono::milliseconds(w.retry_cap_ms)});
     p.workers->start();
-    p.listener = std::make_unique<QueueListener>(conninfo, [workers = p.workers.get()] { workers->wake(); });
+    auto* workers = p.workers.get();
+    p.listener = std::make_unique<QueueListener>(
+        conninfo, QueueListener::Handlers{{"jobs_queued", [workers](const std::string&) { workers->wake(); }},
+                                          {"jobs_cancelled", [workers](const std::string& id) {
+                                             if (!id.empty()) workers->cancelled(id);
+                                           }}});
     p.listener->start();
     spdlog::info("{} worker(s) started as {}", concurrency, worker_identity());
   }
@@ -217,23 +253,31 @@ Result<void> Service::start() {
                                             p.counters);
     if (auto started = p.relay->start(); !started) return started;
     // Accepting uploads is the API side's job: it only inserts rows.
-    if (role_ != Role::kWorker) {
-      p.consumer = std::make_unique<UploadConsumer>(kafka, *p.store, config_.worker.max_attempts,
-                                                    source_policy(config_), p.counters);
+    if (role_ != ServiceRole::kWorker) {
+      p.consumer = std::make_unique<UploadConsumer>(
+          UploadConsumerOptions{.bootstrap_servers = kafka.bootstrap_servers,
+                                .group_id = kafka.group_id,
+                                .uploaded_topic = kafka.uploaded_topic,
+                                .dead_letter_topic = kafka.dead_letter_topic,
+                                .transcoded_topic = kafka.transcoded_topic,
+                                .partitions = kafka.partitions,
+                                .max_batch = kafka.max_batch,
+                                .session_timeout_ms = kafka.session_timeout_ms,
+                                .max_message_bytes = kafka.max_message_bytes,
+                                .retry_backoff_ms = kafka.retry_backoff_ms,
+                                .max_retry_seconds = kafka.max_retry_seconds,
+                                .max_attempts = config_.worker.max_attempts,
+                                .sources = source_policy(config_)},
+          *p.catalog, p.counters);
       if (auto started = p.consumer->start(); !started) return started;
     }
   }
 
-  if (role_ != Role::kWorker) {
-    add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
-    add_jobs_routes(p.router, *p.store,
-                    {.default_max_attempts = config_.worker.max_attempts,
-                     .sources = source_policy(config_),
-                     .max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes)});
-  } else {
-    add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
+  add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
+  if (role_ != ServiceRole::kWorker) {
+    if (auto api = add_api_routes(); !api) return api;
   }
-  p.router.add("GET", "/metrics", [counters = &p.counters](const HttpRequest&) {
+  p.router.add("GET", "/metrics", Access::kPublic, [counters = &p.counters](const HttpRequest&) {
     HttpResponse response{
         .status = 200, .content_type = "text/plain; version=0.0.4", .body = messaging_metrics(*counters)};
     return response;
@@ -256,6 +300,68 @@ Result<void> Service::start() {
   return {};
 }
 
+Result<void> Service::add_api_routes() {
+  auto& p = *parts_;
+  const auto& auth = config_.auth;
+  if (auto checked = check_auth_config(auth); !checked) return checked;
+  Authenticate authenticate;
+  std::optional<Principal> development;
+  if (auth.enabled) {
+    p.jwks = std::make_unique<JwksCache>(
+        auth.jwks_url.empty() ? jwks_from_file(auth.jwks_file)
+                              : jwks_from_url(auth.jwks_url, std::chrono::milliseconds(auth.jwks_timeout_ms)),
+        std::chrono::seconds(auth.jwks_min_refresh_seconds));
+    // A JWKS that cannot be read now is logged, not fatal: the identity
+    // provider may come up after us, and the first token retries.
+    if (auto loaded = p.jwks->refresh(); !loaded) spdlog::warn("JWKS not loaded yet: {}", loaded.error().message);
+    p.verifier = std::make_unique<JwtVerifier>(JwtVerifierOptions{.issuer = auth.issuer,
+                                                                  .audience = auth.audience,
+                                                                  .algorithms = auth.algorithms,
+                                                                  .leeway = std::chrono::seconds(auth.leeway_seconds),
+                                                                  .tenant_claim = auth.tenant_claim},
+                                               *p.jwks);
+    authenticate = [verifier = p.verifier.get()](const std::string& token) { return verifier->verify(token); };
+  } else {
+    development = Principal{.subject = "developer", .tenant = auth.development_tenant, .roles = {Role::kAdmin}};
+    for (int i = 0; i < 3; ++i) {
+      spdlog::error("AUTHENTICATION IS OFF (auth.enabled=false, auth.development=true): every request is an admin "
+                    "of tenant {}. Never run this way where anyone else can reach the port.",
+                    auth.development_tenant);
+    }
+  }
+  const auto& api = config_.api;
+  if (api.cursor_key.empty()) {
+    spdlog::warn("api.cursor_key is not set: list cursors are signed with a key of this process only");
+  }
+  p.cursors = std::make_unique<CursorCodec>(api.cursor_key.empty() ? random_key() : api.cursor_key);
+  p.limiter = std::make_unique<LocalRateLimiter>();
+  p.tenant_rates = std::make_unique<TtlCache>(
+      [policies = p.policies.get()](const std::string& tenant) -> std::optional<double> {
+        auto policy = policies->get(tenant);
+        return policy ? policy->requests_per_second : std::nullopt;
+      },
+      std::chrono::seconds(5));
+  p.router.use(std::make_shared<RequestIdMiddleware>());
+  p.router.use(std::make_shared<AuthMiddleware>(std::move(authenticate), std::move(development)));
+  p.router.use(std::make_shared<RateLimitMiddleware>(
+      *p.limiter,
+      RateLimitOptions{.per_subject = {.per_second = api.subject_requests_per_second,
+                                       .burst = static_cast<double>(api.subject_burst)},
+                       .per_tenant = {.per_second = api.tenant_requests_per_second,
+                                      .burst = static_cast<double>(api.tenant_burst)},
+                       .tenant_rate = [cache = p.tenant_rates.get()](const std::string& tenant) {
+                         return cache->get(tenant);
+                       }}));
+  const JobsApiOptions options{.default_max_attempts = config_.worker.max_attempts,
+                               .sources = source_policy(config_),
+                               .max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes),
+                               .max_page_size = api.max_page_size};
+  add_jobs_routes(p.router, {.catalog = *p.catalog, .policies = *p.policies, .cursors = *p.cursors}, options);
+  add_tenant_routes(p.router, *p.policies, options);
+  return add_api_docs_routes(p.router, api.swagger_ui_dir.empty() ? std::filesystem::path(ST_SWAGGER_UI_DIR)
+                                                                  : std::filesystem::path(api.swagger_ui_dir));
+}
+
 void Service::stop(std::chrono::milliseconds grace) {
   auto& p = *parts_;
   if (p.consumer) p.consumer.reset();  // leaves the group, committing stored offsets
@@ -271,7 +377,9 @@ void Service::stop(std::chrono::milliseconds grace) {
     p.http->stop();
     p.http.reset();
   }
-  p.store.reset();
+  p.queue.reset();
+  p.catalog.reset();
+  p.policies.reset();
   p.pool.reset();
 }
 

@@ -12,11 +12,11 @@
 
 namespace st {
 
-enum class Role { kApi, kWorker, kAll };
+enum class ServiceRole { kApi, kWorker, kAll };
 
 class Service {
  public:
-  Service(Config config, Role role);
+  Service(Config config, ServiceRole role);
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
   ~Service();
@@ -30,9 +30,12 @@ class Service {
   [[nodiscard]] std::uint16_t http_port() const;
 
  private:
+  // The management API: authentication, rate limits, jobs, tenants and docs.
+  Result<void> add_api_routes();
+
   struct Components;
   Config config_;
-  Role role_;
+  ServiceRole role_;
   std::unique_ptr<Components> parts_;
 };
 

@@ -1,120 +1,22 @@
 #include "http/jobs_api.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "http/query.hpp"
 #include "pipeline/ladder.hpp"
 #include "storage/naming.hpp"
 #include "util/json_bounds.hpp"
+#include "util/json_fields.hpp"
 #include "util/utf8.hpp"
 
 namespace st {
 namespace {
 
 using nlohmann::json;
-
-// Reads the fields of one JSON object by reference, checking each one's type
-// and range, and collects what is wrong (naming the field) instead of
-// stopping at the first problem.
-class FieldReader {
- public:
-  struct TextRule {
-    bool required = false;
-    std::size_t max_length = 256;
-  };
-
-  explicit FieldReader(const json& object) : object_(object), problems_(own_problems_) {}
-  // Reads a nested object; its problems go to `parent`'s list with `prefix` ("source.").
-  FieldReader(const json& object, std::string prefix, FieldReader& parent)
-      : object_(object), prefix_(std::move(prefix)), problems_(parent.problems_) {}
-
-  std::string text(const char* key, TextRule rule) {
-    const auto* value = find(key);
-    if (value == nullptr) {
-      if (rule.required) problem(fmt::format("{}{} is required", prefix_, key));
-      return {};
-    }
-    if (!value->is_string()) {
-      problem(fmt::format("{}{} must be a string", prefix_, key));
-      return {};
-    }
-    const auto& text = value->get_ref<const std::string&>();
-    if (text.size() > rule.max_length) {
-      problem(fmt::format("{}{} must be at most {} bytes long", prefix_, key, rule.max_length));
-      return {};
-    }
-    if (has_control_characters(text)) {
-      problem(fmt::format("{}{} must not contain control characters", prefix_, key));
-      return {};
-    }
-    if (rule.required && text.empty()) problem(fmt::format("{}{} must not be empty", prefix_, key));
-    return text;
-  }
-
-  // An integer within [low, high]; numbers that are not integers, or do not
-  // fit in 64 bits (nlohmann reads those as floating point), are refused.
-  std::optional<std::int64_t> integer(const char* key, std::int64_t low, std::int64_t high) {
-    const auto* value = find(key);
-    if (value == nullptr) return std::nullopt;
-    const auto refuse = [&] {
-      problem(fmt::format("{}{} must be an integer between {} and {}", prefix_, key, low, high));
-      return std::nullopt;
-    };
-    if (value->is_number_unsigned()) {
-      const auto number = value->get<std::uint64_t>();
-      if (number > static_cast<std::uint64_t>(high)) return refuse();
-      const auto signed_number = static_cast<std::int64_t>(number);
-      if (signed_number < low) return refuse();
-      return signed_number;
-    }
-    if (value->is_number_integer()) {
-      const auto number = value->get<std::int64_t>();
-      if (number < low || number > high) return refuse();
-      return number;
-    }
-    return refuse();
-  }
-
-  const json* object(const char* key, bool required = false) {
-    const auto* value = find(key);
-    if (value == nullptr) {
-      if (required) problem(fmt::format("{}{} is required", prefix_, key));
-      return nullptr;
-    }
-    if (!value->is_object()) {
-      problem(fmt::format("{}{} must be an object", prefix_, key));
-      return nullptr;
-    }
-    return value;
-  }
-
-  const json* array(const char* key) {
-    const auto* value = find(key);
-    if (value == nullptr) return nullptr;
-    if (!value->is_array()) {
-      problem(fmt::format("{}{} must be an array", prefix_, key));
-      return nullptr;
-    }
-    return value;
-  }
-
-  void problem(std::string text) { problems_.push_back(std::move(text)); }
-  [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
-
- private:
-  // Absent and null are the same: not given.
-  [[nodiscard]] const json* find(const char* key) const {
-    const auto it = object_.find(key);
-    return it == object_.end() || it->is_null() ? nullptr : &*it;
-  }
-
-  const json& object_;
-  std::string prefix_;
-  std::vector<std::string> own_problems_;
-  std::vector<std::string>& problems_;
-};
 
 // "sha256:<hex or base64>", as the upload contract allows.
 bool is_checksum(std::string_view text) {
@@ -128,6 +30,41 @@ bool is_checksum(std::string_view text) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
            c == '=';
   });
+}
+
+// RFC 3339 date-time: 2026-11-26T18:00:00Z, with optional fractions and a
+// numeric offset. Checked by hand (no std::regex on outside input).
+bool is_timestamp(std::string_view text) {
+  const auto digits = [&](std::size_t at, std::size_t count) {
+    if (at + count > text.size()) return false;
+    return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(at),
+                       text.begin() + static_cast<std::ptrdiff_t>(at + count),
+                       [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (text.size() < 20 || text.size() > 40) return false;
+  if (!digits(0, 4) || text[4] != '-' || !digits(5, 2) || text[7] != '-' || !digits(8, 2) ||
+      (text[10] != 'T' && text[10] != 't') || !digits(11, 2) || text[13] != ':' || !digits(14, 2) || text[16] != ':' ||
+      !digits(17, 2)) {
+    return false;
+  }
+  const auto number = [&](std::size_t at) { return (text[at] - '0') * 10 + (text[at + 1] - '0'); };
+  if (number(5) < 1 || number(5) > 12 || number(8) < 1 || number(8) > 31 || number(11) > 23 || number(14) > 59 ||
+      number(17) > 60) {
+    return false;
+  }
+  std::size_t at = 19;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    const auto start = at;
+    while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    if (at == start || at - start > 9) return false;
+  }
+  if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) return at + 1 == text.size();
+  if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    return at + 6 == text.size() && digits(at + 1, 2) && text[at + 3] == ':' && digits(at + 4, 2) &&
+           number(at + 1) <= 23 && number(at + 4) <= 59;
+  }
+  return false;
 }
 
 std::string safe_dump(const json& value) {
@@ -154,6 +91,7 @@ int status_for(const Error& error) {
 HttpResponse error_response(const Error& error) {
   const int status = status_for(error);
   static const std::map<int, std::string_view> kTitles = {{400, "Bad Request"},
+                                                          {403, "Forbidden"},
                                                           {404, "Not Found"},
                                                           {409, "Conflict"},
                                                           {500, "Internal Server Error"},
@@ -165,9 +103,9 @@ HttpResponse error_response(const Error& error) {
 
 void add_health_routes(Router& router, std::function<std::vector<DependencyCheck>()> check_dependencies) {
   router.add(
-      "GET", "/health/live", [](const HttpRequest&) { return json_response(200, R"({"status":"live"})"); },
-      Router::Blocking::kNo);
-  router.add("GET", "/health/ready", [check = std::move(check_dependencies)](const HttpRequest&) {
+      "GET", "/health/live", Access::kPublic,
+      [](const HttpRequest&) { return json_response(200, R"({"status":"live"})"); }, Router::Blocking::kNo);
+  router.add("GET", "/health/ready", Access::kPublic, [check = std::move(check_dependencies)](const HttpRequest&) {
     json checks = json::object();
     bool ready = true;
     for (const auto& c : check()) {
@@ -186,23 +124,26 @@ json job_to_json(const Job& job) {
   if (!s.source.bucket.empty()) source["bucket"] = s.source.bucket;
   if (s.source.size_bytes) source["size"] = *s.source.size_bytes;
   if (!s.source.checksum.empty()) source["checksum"] = s.source.checksum;
+  const auto optional_text = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
   json out = {{"id", job.id},
               {"tenantId", s.tenant_id},
               {"videoId", s.video_id},
               {"sourceVersion", s.source_version},
               {"source", source},
               {"profiles", s.profile_set},
-              {"outputPrefix", s.output_prefix},
               {"priority", s.priority},
               {"status", to_string(job.status)},
               {"attempt", job.attempt},
               {"maxAttempts", s.max_attempts},
-              {"progress", job.progress},
+              {"progress", std::round(job.progress_percent * 10) / 10},
+              {"outputPrefix", optional_text(s.output_prefix)},
               {"createdAt", job.created_at},
-              {"updatedAt", job.updated_at}};
+              {"updatedAt", job.updated_at},
+              {"startedAt", optional_text(job.started_at)},
+              {"finishedAt", optional_text(job.finished_at)}};
   out["error"] =
       job.error_code.empty() ? json(nullptr) : json{{"code", job.error_code}, {"message", job.error_message}};
-  out["result"] = job.result_json.empty() ? json(nullptr) : json::parse(job.result_json, nullptr, false);
+  out["outcome"] = job.outcome ? to_json(*job.outcome) : json(nullptr);
   return out;
 }
 
@@ -221,7 +162,12 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   FieldReader read(doc);
 
   NewJob job;
-  job.tenant_id = read.text("tenantId", {.required = true, .max_length = 64});
+  for (const auto& key : read.unknown_keys(
+           {"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"})) {
+    read.problem(fmt::format("{} is not a field of a job request", key.size() > 64 ? key.substr(0, 64) + "..." : key));
+  }
+  // Optional: the tenant is the caller's; a request may only repeat it.
+  job.tenant_id = read.text("tenantId", {.max_length = 64});
   job.video_id = read.text("videoId", {.required = true, .max_length = 128});
   if (!job.tenant_id.empty() && !is_safe_id(job.tenant_id)) {
     read.problem("tenantId must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
@@ -233,6 +179,9 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
 
   if (const auto* source = read.object("source", /*required=*/true)) {
     FieldReader in_source(*source, "source.", read);
+    for (const auto& key : in_source.unknown_keys({"key", "bucket", "checksum", "size", "path"})) {
+      read.problem(fmt::format("source.{} is not a field of a source", key.size() > 64 ? key.substr(0, 64) + "..." : key));
+    }
     if (source->contains("path")) {
       read.problem(
           "source.path is not accepted: name the source by key (below storage.source_dir, or in an allowed "
@@ -276,21 +225,172 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   return job;
 }
 
-void add_jobs_routes(Router& router, JobStore& store, const JobsApiOptions& options) {
-  router.add("POST", "/v1/jobs", [&store, options](const HttpRequest& request) {
+Result<ListRequest> parse_list_query(std::string_view query, int max_page_size) {
+  auto params = parse_query(query);
+  if (!params) return tl::unexpected(params.error());
+  ListRequest request;
+  request.query.limit = std::min(50, max_page_size);
+  std::vector<std::string> problems;
+  for (const auto& [name, value] : *params) {
+    if (name == "status") {
+      // Repeatable, and a comma-separated list is read the same way.
+      std::size_t start = 0;
+      while (start <= value.size()) {
+        auto end = value.find(',', start);
+        if (end == std::string::npos) end = value.size();
+        const auto one = value.substr(start, end - start);
+        if (const auto status = parse_job_status(one)) {
+          request.query.statuses.push_back(*status);
+        } else {
+          problems.emplace_back("status must be queued, running, succeeded, failed, cancelled or dead");
+          break;
+        }
+        start = end + 1;
+      }
+    } else if (name == "videoId") {
+      if (!is_safe_id(value) || value.size() > 128) problems.emplace_back("videoId is not a video id");
+      request.query.video_id = value;
+    } else if (name == "createdAfter" || name == "createdBefore") {
+      if (!is_timestamp(value)) {
+        problems.push_back(fmt::format("{} must be an RFC 3339 date-time (2026-11-26T18:00:00Z)", name));
+      }
+      (name == "createdAfter" ? request.query.created_after : request.query.created_before) = value;
+    } else if (name == "limit") {
+      int limit = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (error != std::errc() || end != value.data() + value.size() || limit < 1 || limit > max_page_size) {
+        problems.push_back(fmt::format("limit must be an integer between 1 and {}", max_page_size));
+      }
+      request.query.limit = limit;
+    } else if (name == "cursor") {
+      request.cursor = value;
+    } else {
+      problems.push_back(fmt::format("{} is not a query parameter of this listing", to_valid_utf8(name.substr(0, 64))));
+    }
+  }
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+    return fail(ErrorCode::kUsage, message);
+  }
+  return request;
+}
+
+namespace {
+
+// The scope a principal's calls have: its tenant, or every tenant for an admin.
+TenantScope scope_of(const HttpRequest& request) {
+  const auto& principal = *request.context.principal;
+  return principal.has(Role::kAdmin) ? TenantScope::all() : TenantScope::of(principal.tenant);
+}
+
+// What a cursor is bound to: the scope and the filters of its listing.
+std::string binding_of(const TenantScope& scope, const JobQuery& query) {
+  std::string statuses;
+  for (const auto status : query.statuses) statuses += fmt::format("{},", to_string(status));
+  return fmt::format("{}|{}|{}|{}|{}", scope.tenant.value_or("*"), statuses, query.video_id, query.created_after,
+                     query.created_before);
+}
+
+HttpResponse job_response(int status, const Job& job) {
+  return json_response(status, safe_dump(job_to_json(job)));
+}
+
+}  // namespace
+
+void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, const JobsApiOptions& options) {
+  auto& catalog = dependencies.catalog;
+  auto& policies = dependencies.policies;
+  const auto& cursors = dependencies.cursors;
+  router.add("POST", "/v1/jobs", Access::kOperator, [&catalog, &policies, options](const HttpRequest& request) {
     auto spec = parse_new_job(request.body, options);
     if (!spec) return error_response(spec.error());
-    auto created = store.create(*spec);
+    const auto& principal = *request.context.principal;
+    if (spec->tenant_id.empty()) {
+      spec->tenant_id = principal.tenant;
+    } else if (spec->tenant_id != principal.tenant && !principal.has(Role::kAdmin)) {
+      return problem(403, "Forbidden", "a job can only be created for the caller's own tenant");
+    }
+    auto policy = policies.get(spec->tenant_id);
+    if (!policy) return error_response(policy.error());
+    if (policy->max_queued) {
+      auto queued = catalog.queued_count(spec->tenant_id);
+      if (!queued) return error_response(queued.error());
+      if (*queued >= *policy->max_queued) {
+        auto response = problem(429, "Too Many Requests",
+                                fmt::format("tenant {} has {} queued jobs, as many as its policy's maxQueuedJobs",
+                                            spec->tenant_id, *queued));
+        response.headers["Retry-After"] = "30";
+        return response;
+      }
+    }
+    if (policy->priority) spec->priority = std::clamp(spec->priority + *policy->priority, kMinPriority, kMaxPriority);
+    auto created = catalog.create(*spec);
     if (!created) return error_response(created.error());
-    auto response = json_response(created->created ? 201 : 200, safe_dump(job_to_json(created->job)));
+    auto response = job_response(created->created ? 201 : 200, created->job);
     response.headers["Location"] = "/v1/jobs/" + created->job.id;
     return response;
   });
-  router.add("GET", "/v1/jobs/{id}", [&store](const HttpRequest& request) {
-    auto job = store.get(request.params.at("id"));
-    if (!job) return error_response(job.error());
-    return json_response(200, safe_dump(job_to_json(*job)));
+  router.add("GET", "/v1/jobs", Access::kViewer, [&catalog, &cursors, options](const HttpRequest& request) {
+    auto list = parse_list_query(request.query, options.max_page_size);
+    if (!list) return error_response(list.error());
+    const auto scope = scope_of(request);
+    const auto binding = binding_of(scope, list->query);
+    if (!list->cursor.empty()) {
+      auto after = cursors.decode(list->cursor, binding);
+      if (!after) return error_response(after.error());
+      list->query.after = std::move(*after);
+    }
+    auto page = catalog.list(scope, list->query);
+    if (!page) return error_response(page.error());
+    json jobs = json::array();
+    for (const auto& job : page->jobs) jobs.push_back(job_to_json(job));
+    json body = {{"jobs", jobs},
+                 {"nextCursor", page->next ? json(cursors.encode(*page->next, binding)) : json(nullptr)}};
+    return json_response(200, safe_dump(body));
   });
+  router.add("GET", "/v1/jobs/{id}", Access::kViewer, [&catalog](const HttpRequest& request) {
+    auto job = catalog.get(scope_of(request), request.params.at("id"));
+    if (!job) return error_response(job.error());
+    return job_response(200, *job);
+  });
+  router.add("POST", "/v1/jobs/{id}/cancel", Access::kOperator, [&catalog](const HttpRequest& request) {
+    auto job = catalog.cancel(scope_of(request), request.params.at("id"));
+    if (!job) return error_response(job.error());
+    return job_response(200, *job);
+  });
+  router.add("POST", "/v1/jobs/{id}/retry", Access::kOperator, [&catalog](const HttpRequest& request) {
+    auto job = catalog.retry(scope_of(request), request.params.at("id"));
+    if (!job) return error_response(job.error());
+    return job_response(200, *job);
+  });
+}
+
+void add_tenant_routes(Router& router, TenantPolicies& policies, const JobsApiOptions& options) {
+  const auto tenant_of = [](const HttpRequest& request) -> Result<std::string> {
+    const auto& tenant = request.params.at("tenantId");
+    if (!is_safe_id(tenant) || tenant.size() > 64) {
+      return fail(ErrorCode::kNotFound, fmt::format("no tenant has the id '{}'", tenant.substr(0, 64)));
+    }
+    return tenant;
+  };
+  router.add("GET", "/v1/tenants/{tenantId}/policy", Access::kAdmin, [&policies, tenant_of](const HttpRequest& request) {
+    auto tenant = tenant_of(request);
+    if (!tenant) return error_response(tenant.error());
+    auto policy = policies.get(*tenant);
+    if (!policy) return error_response(policy.error());
+    return json_response(200, safe_dump(to_json(*policy)));
+  });
+  router.add("PUT", "/v1/tenants/{tenantId}/policy", Access::kAdmin,
+             [&policies, tenant_of, options](const HttpRequest& request) {
+               auto tenant = tenant_of(request);
+               if (!tenant) return error_response(tenant.error());
+               auto policy = parse_tenant_policy(*tenant, request.body, options.max_body_bytes);
+               if (!policy) return error_response(policy.error());
+               auto stored = policies.put(*policy);
+               if (!stored) return error_response(stored.error());
+               return json_response(200, safe_dump(to_json(*stored)));
+             });
 }
 
 }  // namespace st

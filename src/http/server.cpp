@@ -64,8 +64,12 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-void Router::add(std::string method, const std::string& pattern, Handler handler, Blocking blocking) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), blocking});
+void Router::add(std::string method, const std::string& pattern, Access access, Handler handler, Blocking blocking) {
+  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), blocking, access});
+}
+
+void Router::use(std::shared_ptr<Middleware> middleware) {
+  middleware_.push_back(std::move(middleware));
 }
 
 const Router::Route* Router::match(std::string_view method, const std::vector<std::string>& segments,
@@ -97,15 +101,29 @@ bool Router::is_non_blocking(std::string_view method, std::string_view path) con
   return route == nullptr || route->blocking == Blocking::kNo;
 }
 
+HttpResponse Router::run(HttpRequest& request, const Route* route, bool path_matched) const {
+  request.context.access = route != nullptr ? route->access : Access::kPublic;
+  std::size_t ran = 0;
+  std::optional<HttpResponse> response;
+  for (; ran < middleware_.size() && !response; ++ran) response = middleware_[ran]->before(request);
+  if (!response) {
+    if (route != nullptr) {
+      response = route->handler(request);
+    } else if (path_matched) {
+      response = problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
+    } else {
+      response = problem(404, "Not Found", fmt::format("no resource at {}", request.path));
+    }
+  }
+  while (ran > 0) middleware_[--ran]->after(request, *response);
+  return std::move(*response);
+}
+
 HttpResponse Router::dispatch(HttpRequest request) const {
   try {
     bool path_matched = false;
     const auto* route = match(request.method, split_path(request.path), &request.params, &path_matched);
-    if (route != nullptr) return route->handler(request);
-    if (path_matched) {
-      return problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
-    }
-    return problem(404, "Not Found", fmt::format("no resource at {}", request.path));
+    return run(request, route, path_matched);
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} threw: {}", to_valid_utf8(request.method), to_valid_utf8(request.path), e.what());
     return problem(500, "Internal Server Error", "the request could not be handled");
@@ -239,6 +257,7 @@ class HttpServer::Impl {
         request.headers[name] = std::string(field.value());
       }
       request.body = std::move(message.body());
+      request.remote_address = client_;
       const bool keep_alive = message.keep_alive();
       if (server_.router_.is_non_blocking(request.method, request.path)) {
         write(server_.router_.dispatch(std::move(request)), keep_alive);

@@ -15,7 +15,9 @@
 // becomes a 500, anything else is logged and the io thread goes on.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
@@ -23,9 +25,22 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/principal.hpp"
 #include "util/error.hpp"
 
 namespace st {
+
+// Who may call a route: anyone, or a principal holding at least this role.
+enum class Access { kPublic, kViewer, kOperator, kAdmin };
+
+// What the middleware learned about a request, for the handler.
+struct RequestContext {
+  Access access = Access::kPublic;  // the matched route's
+  std::string request_id;
+  std::string trace_id;                  // from traceparent, when valid
+  std::optional<Principal> principal;    // set by authentication
+  std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
+};
 
 struct HttpRequest {
   std::string method;  // "GET"
@@ -34,6 +49,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::map<std::string, std::string> params;  // from the route pattern: {id}
+  std::string remote_address;
+  RequestContext context;
 };
 
 struct HttpResponse {
@@ -47,14 +64,29 @@ struct HttpResponse {
 HttpResponse problem(int status, std::string_view title, std::string_view detail);
 HttpResponse json_response(int status, const std::string& body);
 
-// Method + path pattern ("/v1/jobs/{id}") to handler. 404 and 405 as problems.
+// Runs around every request, in the order added: before() may end the
+// request with a response (401, 429), after() sees every response (headers,
+// the access log), in reverse order.
+class Middleware {
+ public:
+  virtual ~Middleware() = default;
+  virtual std::optional<HttpResponse> before(HttpRequest& /*request*/) { return std::nullopt; }
+  virtual void after(const HttpRequest& /*request*/, HttpResponse& /*response*/) {}
+};
+
+// Method + path pattern ("/v1/jobs/{id}") to handler, through the
+// middleware. 404 and 405 as problems.
 class Router {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // Whether a handler may wait (on the database, say): blocking handlers run
   // on the server's handler pool, non-blocking ones on its io threads.
+  // Middleware runs where the handler does: routes that need a principal
+  // (which may mean fetching a JWKS) must be blocking.
   enum class Blocking { kYes, kNo };
-  void add(std::string method, const std::string& pattern, Handler handler, Blocking blocking = Blocking::kYes);
+  void add(std::string method, const std::string& pattern, Access access, Handler handler,
+           Blocking blocking = Blocking::kYes);
+  void use(std::shared_ptr<Middleware> middleware);
   // Never throws: a handler's exception becomes a 500 problem.
   [[nodiscard]] HttpResponse dispatch(HttpRequest request) const;
   // True when the route that `method` and `path` reach (or the 404/405 that
@@ -67,10 +99,13 @@ class Router {
     std::vector<std::string> segments;
     Handler handler;
     Blocking blocking = Blocking::kYes;
+    Access access = Access::kPublic;
   };
+  [[nodiscard]] HttpResponse run(HttpRequest& request, const Route* route, bool path_matched) const;
   [[nodiscard]] const Route* match(std::string_view method, const std::vector<std::string>& segments,
                                    std::map<std::string, std::string>* params, bool* path_matched) const;
   std::vector<Route> routes_;
+  std::vector<std::shared_ptr<Middleware>> middleware_;
 };
 
 struct HttpServerOptions {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <utility>
 
 namespace st {
@@ -31,23 +30,6 @@ std::optional<JobStatus> parse_job_status(std::string_view text) {
     if (name == text) return value;
   }
   return std::nullopt;
-}
-
-bool is_legal_transition(JobStatus from, JobStatus to) {
-  using S = JobStatus;
-  switch (from) {
-    case S::kQueued:
-      return to == S::kRunning || to == S::kCancelled;
-    case S::kRunning:
-      return to == S::kSucceeded || to == S::kFailed || to == S::kQueued || to == S::kDead || to == S::kCancelled;
-    case S::kFailed:
-    case S::kDead:
-    case S::kCancelled:
-      return to == S::kQueued;  // an operator's retry
-    case S::kSucceeded:
-      return false;
-  }
-  return false;
 }
 
 bool is_terminal(JobStatus status) {

@@ -1,13 +1,4 @@
-// The Job entity and its state machine: the one place that says which status
-// changes are legal.
-//
-//   queued ──claim──> running ──succeed──> succeeded
-//     ^  │              │ ├──fail (permanent)──> failed
-//     │  │              │ ├──fail (attempts left)──> queued (after a backoff)
-//     │  │              │ ├──fail (no attempts left)──> dead
-//     │  │              │ └──lease expired / released──> queued (or dead)
-//     │  └──cancel──> cancelled <──cancel── running
-//     └────retry── failed, dead, cancelled
+// The Job entity. Its state machine is jobs/job_transitions.hpp.
 #pragma once
 
 #include <chrono>
@@ -17,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/retry.hpp"
+#include "jobs/job_outcome.hpp"
 
 namespace st {
 
@@ -26,10 +17,7 @@ enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kDead
 std::string_view to_string(JobStatus status);
 std::optional<JobStatus> parse_job_status(std::string_view text);
 
-// True when `from -> to` is a transition of the diagram above.
-bool is_legal_transition(JobStatus from, JobStatus to);
-
-// True for statuses no worker will change again.
+// True for statuses no worker will change again (an operator's retry can).
 bool is_terminal(JobStatus status);
 
 struct JobSource {
@@ -68,10 +56,10 @@ struct Job {
   int attempt = 0;
   std::int64_t fencing_token = 0;
   std::string lease_owner;
-  double progress = 0;
+  double progress_percent = 0;  // 0..100, of the encode (the longest step)
   std::string error_code;
   std::string error_message;
-  std::string result_json;  // outputs of a succeeded job
+  std::optional<JobOutcome> outcome;  // of a succeeded job
   std::string created_at;   // ISO 8601, as the database keeps it
   std::string updated_at;
   std::string started_at;   // empty until first claimed

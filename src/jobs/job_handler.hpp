@@ -16,8 +16,8 @@ class JobContext {
   virtual ~JobContext() = default;
   // Requested when the lease was lost, the job cancelled or the service stops.
   [[nodiscard]] virtual std::stop_token stop_token() const = 0;
-  // 0..1; sent to the database with the next heartbeat.
-  virtual void report_progress(double fraction) = 0;
+  // 0..100; sent to the database with the next heartbeat.
+  virtual void report_progress(double percent) = 0;
   // Renews the lease now and says whether the job is still this worker's:
   // kConflict (or kNotFound) when another attempt owns it. Called right
   // before a step that others would see (publishing outputs).
@@ -27,9 +27,9 @@ class JobContext {
 class JobHandler {
  public:
   virtual ~JobHandler() = default;
-  // The job's outcome as a JSON object (stored with the job), or why it failed:
-  // Error::is_permanent() failures are not retried.
-  virtual Result<std::string> run(const Job& job, JobContext& context) = 0;
+  // What the job produced (stored with the job and announced), or why it
+  // failed: Error::is_permanent() failures are not retried.
+  virtual Result<JobOutcome> run(const Job& job, JobContext& context) = 0;
 };
 
 }  // namespace st

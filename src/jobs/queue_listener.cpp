@@ -1,6 +1,8 @@
 #include "jobs/queue_listener.hpp"
 
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <pqxx/pqxx>
@@ -10,18 +12,19 @@ namespace {
 
 class Receiver final : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection& connection, std::function<void()>& callback)
-      : pqxx::notification_receiver(connection, "jobs_queued"), callback_(callback) {}
-  void operator()(const std::string& /*payload*/, int /*backend_pid*/) override { callback_(); }
+  using Callback = std::function<void(const std::string&)>;
+  Receiver(pqxx::connection& connection, const std::string& channel, const Callback& callback)
+      : pqxx::notification_receiver(connection, channel), callback_(callback) {}
+  void operator()(const std::string& payload, int /*backend_pid*/) override { callback_(payload); }
 
  private:
-  std::function<void()>& callback_;
+  const Callback& callback_;
 };
 
 }  // namespace
 
-QueueListener::QueueListener(std::string conninfo, std::function<void()> on_notification)
-    : conninfo_(std::move(conninfo)), on_notification_(std::move(on_notification)) {}
+QueueListener::QueueListener(std::string conninfo, Handlers handlers)
+    : conninfo_(std::move(conninfo)), handlers_(std::move(handlers)) {}
 
 QueueListener::~QueueListener() {
   thread_.request_stop();
@@ -37,10 +40,13 @@ void QueueListener::listen_loop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     try {
       pqxx::connection connection(conninfo_);
-      Receiver receiver(connection, on_notification_);
+      std::vector<std::unique_ptr<Receiver>> receivers;
+      for (const auto& [channel, handler] : handlers_) {
+        receivers.push_back(std::make_unique<Receiver>(connection, channel, handler));
+      }
       retry_in = std::chrono::milliseconds(500);
-      // Whatever was queued while we were not listening.
-      on_notification_();
+      // Whatever happened while we were not listening.
+      for (const auto& [channel, handler] : handlers_) handler("");
       while (!stop.stop_requested()) connection.await_notification(1, 0);
     } catch (const std::exception& e) {
       spdlog::warn("job notifications unavailable, workers poll meanwhile: {}", e.what());

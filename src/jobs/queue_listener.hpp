@@ -1,9 +1,12 @@
-// Wakes idle workers when a job becomes claimable, through PostgreSQL's
-// LISTEN/NOTIFY (the jobs table's trigger notifies `jobs_queued`). Workers also
-// poll, so a lost notification or a reconnect costs latency, never a job.
+// Listens to the jobs table's notifications through PostgreSQL's LISTEN/NOTIFY:
+// `jobs_queued` (a job became claimable: wake idle workers) and
+// `jobs_cancelled` (an operator cancelled a running job: its worker stops it
+// now rather than at its next heartbeat). Workers also poll and heartbeat, so
+// a lost notification or a reconnect costs latency, never a job.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -11,7 +14,12 @@ namespace st {
 
 class QueueListener {
  public:
-  QueueListener(std::string conninfo, std::function<void()> on_notification);
+  // Channel name to what to do with a notification's payload. After every
+  // (re)connection each callback is called once with an empty payload: what
+  // happened while nobody listened.
+  using Handlers = std::map<std::string, std::function<void(const std::string& payload)>>;
+
+  QueueListener(std::string conninfo, Handlers handlers);
   QueueListener(const QueueListener&) = delete;
   QueueListener& operator=(const QueueListener&) = delete;
   ~QueueListener();  // stops listening
@@ -22,7 +30,7 @@ class QueueListener {
   void listen_loop(const std::stop_token& stop);
 
   std::string conninfo_;
-  std::function<void()> on_notification_;
+  Handlers handlers_;
   std::jthread thread_;
 };
 

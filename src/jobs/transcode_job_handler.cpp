@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <nlohmann/json.hpp>
 
 #include "packaging/output_names.hpp"
 #include "storage/naming.hpp"
@@ -25,7 +24,7 @@ class ProgressToJob final : public PipelineObserver {
  public:
   explicit ProgressToJob(JobContext& context) : context_(context) {}
   void encode_progress(const EncodeProgress& /*progress*/, const ProgressEstimate& estimate) override {
-    context_.report_progress(estimate.percent / 100.0);
+    context_.report_progress(estimate.percent);
   }
 
  private:
@@ -65,6 +64,60 @@ Error without_local_paths(Error error, const fs::path& master, const fs::path& s
 
 }  // namespace
 
+Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPolicy& policy,
+                                    const std::vector<std::string>& requested_profiles) {
+  auto options = base;
+  std::vector<std::string> profiles = requested_profiles;
+  if (policy.allowed_profiles && !policy.allowed_profiles->empty()) {
+    const auto& allowed = *policy.allowed_profiles;
+    for (const auto& name : profiles) {
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        return fail(ErrorCode::kInvalidInput,
+                    fmt::format("the profile {} is not among the tenant policy's allowedProfiles", name));
+      }
+    }
+    if (profiles.empty()) profiles = allowed;
+  }
+  if (policy.top_rung) {
+    const auto top = ProfileFactory::find(*policy.top_rung);
+    if (!top) return fail(ErrorCode::kInvalidInput, fmt::format("the tenant policy's topRung {} is unknown", *policy.top_rung));
+    if (profiles.empty()) {
+      for (const auto& p : ProfileFactory::standard()) profiles.push_back(p.name);
+    }
+    std::vector<std::string> kept;
+    for (const auto& name : profiles) {
+      const auto profile = ProfileFactory::find(name);
+      if (profile && profile->long_side <= top->long_side) kept.push_back(name);
+    }
+    if (kept.empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("every requested profile is above the tenant policy's topRung {}", *policy.top_rung));
+    }
+    profiles = std::move(kept);
+  }
+  options.ladder.renditions = std::move(profiles);
+  if (policy.segment_seconds) options.encode.segment_seconds = *policy.segment_seconds;
+  if (policy.preset) options.encode.preset = *policy.preset;
+  auto& limits = options.limits;
+  if (policy.max_duration_seconds && *policy.max_duration_seconds < limits.max_duration_seconds) {
+    limits.max_duration_seconds = *policy.max_duration_seconds;
+    limits.duration_limit_by = "the tenant policy's maxDurationSeconds";
+  }
+  if (policy.max_width && *policy.max_width < limits.max_width) {
+    limits.max_width = *policy.max_width;
+    limits.size_limit_by = "the tenant policy's maxWidth";
+  }
+  if (policy.max_height && *policy.max_height < limits.max_height) {
+    limits.max_height = *policy.max_height;
+    limits.size_limit_by = "the tenant policy's maxHeight";
+  }
+  if (policy.max_frame_rate && *policy.max_frame_rate < limits.max_frame_rate) {
+    limits.max_frame_rate = *policy.max_frame_rate;
+    limits.frame_rate_limit_by = "the tenant policy's maxFrameRate";
+  }
+  return options;
+}
+
 Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch) {
   const auto& source = job.spec.source;
   // Checked again here, not only where the job was accepted: a row written
@@ -103,10 +156,18 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
   return local;
 }
 
-Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context) {
+Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context) {
   auto prefix =
       output_key_prefix(options_.output_prefix, job.spec.tenant_id, job.spec.video_id, job.id, job.fencing_token);
   if (!prefix) return tl::unexpected(prefix.error());
+  TenantPolicy policy{.tenant_id = job.spec.tenant_id};
+  if (policies_ != nullptr) {
+    auto stored = policies_->get(job.spec.tenant_id);
+    if (!stored) return tl::unexpected(stored.error());
+    policy = std::move(*stored);
+  }
+  auto planned = options_for(options_.pipeline, policy, job.spec.profile_set);
+  if (!planned) return tl::unexpected(planned.error());
 
   std::error_code error;
   fs::create_directories(options_.scratch_dir, error);
@@ -122,8 +183,7 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   if (!source) return tl::unexpected(source.error());
   const auto fetch_seconds = seconds_since(started);
 
-  auto pipeline_options = options_.pipeline;
-  pipeline_options.ladder.renditions = job.spec.profile_set;
+  auto pipeline_options = std::move(*planned);
   pipeline_options.encode.budget = options_.budget;
   pipeline_options.encode.budget.scratch = scratch->path();
   const auto root = scratch->path() / "out";
@@ -152,45 +212,41 @@ Result<std::string> TranscodeJobHandler::run(const Job& job, JobContext& context
   spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,
                static_cast<double>(published->bytes) / (1 << 20), outputs_->location(), *prefix);
 
-  // Keys relative to the output store: what the VideoTranscoded event publishes.
-  nlohmann::json renditions = nlohmann::json::array();
+  JobOutcome outcome{.bucket = options_.output_bucket,
+                     .output_prefix = *prefix,
+                     .master_playlist_key = fmt::format("{}{}", *prefix, kMasterPlaylistFile),
+                     .dash_manifest_key = fmt::format("{}{}", *prefix, kDashManifestFile),
+                     .poster_key = fmt::format("{}{}", *prefix, kPosterFile),
+                     .report_key = fmt::format("{}{}", *prefix, kReportFile),
+                     .objects = static_cast<std::int64_t>(published->objects),
+                     .bytes = static_cast<std::int64_t>(published->bytes),
+                     .duration_seconds = report->presentation.duration_seconds,
+                     .timings = {.fetch_seconds = fetch_seconds,
+                                 .transcode_seconds = transcode_seconds,
+                                 .publish_seconds = publish_seconds},
+                     .renditions = {},
+                     .audio = {},
+                     .report = to_json(*report)};
   for (const auto& v : report->presentation.video) {
-    renditions.push_back({{"name", v.id},
-                          {"width", v.width},
-                          {"height", v.height},
-                          {"frameRate", v.frame_rate.value()},
-                          {"codecs", v.codecs},
-                          {"averageBitRate", v.bit_rates.average_bps},
-                          {"peakBitRate", v.bit_rates.peak_bps},
-                          {"sizeBytes", v.total_segment_bytes()},
-                          {"playlistKey", fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file)}});
+    outcome.renditions.push_back({.name = v.id,
+                                  .width = v.width,
+                                  .height = v.height,
+                                  .frame_rate = v.frame_rate.value(),
+                                  .codecs = v.codecs,
+                                  .average_bit_rate = static_cast<std::int64_t>(v.bit_rates.average_bps),
+                                  .peak_bit_rate = static_cast<std::int64_t>(v.bit_rates.peak_bps),
+                                  .size_bytes = static_cast<std::int64_t>(v.total_segment_bytes()),
+                                  .playlist_key = fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file)});
   }
-  nlohmann::json audio = nlohmann::json::array();
   for (const auto& a : report->presentation.audio) {
-    nlohmann::json track = {{"name", a.id},
-                            {"codecs", a.codecs},
-                            {"channels", a.channels},
-                            {"averageBitRate", a.bit_rates.average_bps},
-                            {"sizeBytes", a.total_segment_bytes()}};
-    if (!a.language.empty()) track["language"] = a.language;
-    audio.push_back(track);
+    outcome.audio.push_back({.name = a.id,
+                             .codecs = a.codecs,
+                             .language = a.language,
+                             .channels = a.channels,
+                             .average_bit_rate = static_cast<std::int64_t>(a.bit_rates.average_bps),
+                             .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes())});
   }
-  return nlohmann::json{
-      {"store", outputs_->location()},
-      {"outputPrefix", *prefix},
-      {"masterPlaylist", kMasterPlaylistFile},
-      {"dashManifest", kDashManifestFile},
-      {"posterKey", fmt::format("{}{}", *prefix, kPosterFile)},
-      {"objects", published->objects},
-      {"bytes", published->bytes},
-      {"durationSeconds", report->presentation.duration_seconds},
-      // Where the job's time went; the pipeline's own steps are in report.json.
-      {"timings",
-       {{"fetchSeconds", fetch_seconds}, {"transcodeSeconds", transcode_seconds}, {"publishSeconds", publish_seconds}}},
-      {"renditions", renditions},
-      {"audio", audio},
-      {"report", to_json(*report)}}
-      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return outcome;
 }
 
 }  // namespace st

@@ -5,6 +5,8 @@
 //            of its own, after checking the source against the SourcePolicy
 //            and that the disk can hold it; size and checksum checked against
 //            the job
+//   plan     the tenant's policy (allowed profiles, top rung, segment
+//            duration, preset, input limits) over the service's defaults
 //   run      the Pipeline (probe, plan, encode, package, thumbnails, report),
 //            ffmpeg limited in wall time, CPU, memory and file size
 //   publish  once the lease is confirmed, to the output store under
@@ -22,6 +24,7 @@
 #include <memory>
 
 #include "jobs/job_handler.hpp"
+#include "jobs/tenant_policy.hpp"
 #include "pipeline/pipeline.hpp"
 #include "storage/object_store.hpp"
 #include "storage/source_policy.hpp"
@@ -39,16 +42,29 @@ struct TranscodeJobOptions {
   SourcePolicy sources;
   // ffmpeg's limits, scaled to the probed duration (see EncodeBudget).
   EncodeBudget budget;
+  // The output bucket, named in the outcome's keys; empty for a directory.
+  std::string output_bucket;
 };
+
+// The pipeline's options for one job of a tenant: `base` (the service's
+// configuration) narrowed by the tenant's policy and the job's own profiles.
+// kInvalidInput naming the policy field when the job asks for what it forbids.
+Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPolicy& policy,
+                                    const std::vector<std::string>& requested_profiles);
 
 // The store that holds a source bucket's objects.
 using SourceStores = std::function<std::shared_ptr<ObjectStore>(const std::string& bucket)>;
 
 class TranscodeJobHandler final : public JobHandler {
  public:
-  TranscodeJobHandler(TranscodeJobOptions options, SourceStores sources, std::shared_ptr<ObjectStore> outputs)
-      : options_(std::move(options)), sources_(std::move(sources)), outputs_(std::move(outputs)) {}
-  Result<std::string> run(const Job& job, JobContext& context) override;
+  // `policies` may be null: every tenant gets the service's defaults.
+  TranscodeJobHandler(TranscodeJobOptions options, SourceStores sources, std::shared_ptr<ObjectStore> outputs,
+                      TenantPolicies* policies = nullptr)
+      : options_(std::move(options)),
+        sources_(std::move(sources)),
+        outputs_(std::move(outputs)),
+        policies_(policies) {}
+  Result<JobOutcome> run(const Job& job, JobContext& context) override;
 
  private:
   Result<std::filesystem::path> fetch(const Job& job, const std::filesystem::path& scratch);
@@ -56,6 +72,7 @@ class TranscodeJobHandler final : public JobHandler {
   TranscodeJobOptions options_;
   SourceStores sources_;
   std::shared_ptr<ObjectStore> outputs_;
+  TenantPolicies* policies_;
 };
 
 }  // namespace st

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "util/log.hpp"
+#include "util/retry.hpp"
 #include "util/trace_context.hpp"
 
 namespace st {
@@ -31,10 +32,10 @@ struct WorkerPool::ActiveJob {
 
 class WorkerPool::Context final : public JobContext {
  public:
-  Context(ActiveJob& active, JobStore& store, std::chrono::seconds lease)
+  Context(ActiveJob& active, JobQueue& store, std::chrono::seconds lease)
       : active_(active), store_(store), lease_(lease) {}
   [[nodiscard]] std::stop_token stop_token() const override { return active_.stop.get_token(); }
-  void report_progress(double fraction) override { active_.progress.store(fraction); }
+  void report_progress(double percent) override { active_.progress.store(percent); }
   Result<void> confirm_lease() override {
     auto renewed = store_.heartbeat(active_.lease, lease_, active_.progress.load());
     if (!renewed && (renewed.error().code == ErrorCode::kConflict || renewed.error().code == ErrorCode::kNotFound)) {
@@ -46,12 +47,12 @@ class WorkerPool::Context final : public JobContext {
 
  private:
   ActiveJob& active_;
-  JobStore& store_;
+  JobQueue& store_;
   std::chrono::seconds lease_;
 };
 
-WorkerPool::WorkerPool(JobStore& store, JobHandler& handler, WorkerOptions options)
-    : store_(store), handler_(handler), options_(std::move(options)) {}
+WorkerPool::WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options)
+    : store_(queue), handler_(handler), options_(std::move(options)) {}
 
 WorkerPool::~WorkerPool() {
   shutdown(std::chrono::milliseconds(0));
@@ -69,6 +70,15 @@ void WorkerPool::wake() {
     ++wake_count_;
   }
   wakeup_.notify_all();
+}
+
+void WorkerPool::cancelled(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = active_.find(job_id);
+  if (it == active_.end()) return;
+  spdlog::info("job {} was cancelled: stopping it", job_id);
+  it->second->lease_lost = true;  // the cancellation moved the fencing token on
+  it->second->stop.request_stop();
 }
 
 int WorkerPool::running_jobs() const {
@@ -132,7 +142,7 @@ void WorkerPool::run_job(const Job& job) {
                job.spec.tenant_id, job.spec.video_id);
 
   Context context(*active, store_, options_.lease);
-  Result<std::string> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
+  Result<JobOutcome> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
   if (started) {
     try {
       outcome = handler_.run(job, context);
@@ -150,9 +160,9 @@ void WorkerPool::run_job(const Job& job) {
   idle_.notify_all();
 }
 
-void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const Result<std::string>& outcome) {
+void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome) {
   if (active.lease_lost) {
-    spdlog::warn("job {} stopped: its lease was lost, another worker owns it now", job.id);
+    spdlog::warn("job {} stopped: its lease is void (cancelled, or another worker owns it now)", job.id);
     return;
   }
   if (active.released) {

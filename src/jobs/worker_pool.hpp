@@ -1,6 +1,6 @@
-// Workers that claim jobs from the JobStore and run them.
+// Workers that claim jobs from the JobQueue and run them.
 //
-// `concurrency` threads each claim one job at a time (the store's claim is
+// `concurrency` threads each claim one job at a time (the queue's claim is
 // FOR UPDATE SKIP LOCKED, so any number of pools in any number of pods can share
 // one queue), run it through the JobHandler and record the outcome with the
 // job's fencing token. Idle workers sleep until wake() (LISTEN/NOTIFY) or the
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "jobs/job_handler.hpp"
-#include "jobs/job_store.hpp"
+#include "jobs/job_queue.hpp"
 
 namespace st {
 
@@ -37,7 +37,7 @@ struct WorkerOptions {
 
 class WorkerPool {
  public:
-  WorkerPool(JobStore& store, JobHandler& handler, WorkerOptions options);
+  WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options);
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   // Stops at once: running jobs are stopped and their leases released.
@@ -46,6 +46,9 @@ class WorkerPool {
   void start();
   // A job may have become claimable.
   void wake();
+  // The job was cancelled: if it runs here, stop it now (its lease is void
+  // already, so nothing it does from here on is recorded).
+  void cancelled(const std::string& job_id);
   // Graceful stop: claim nothing more, let running jobs finish within `grace`,
   // then stop them and release their leases so another worker takes them.
   void shutdown(std::chrono::milliseconds grace);
@@ -61,9 +64,9 @@ class WorkerPool {
   void run_job(const Job& job);
   void heartbeat_loop(const std::stop_token& stop);
   void reaper_loop(const std::stop_token& stop);
-  void record_outcome(const ActiveJob& active, const Job& job, const Result<std::string>& outcome);
+  void record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome);
 
-  JobStore& store_;
+  JobQueue& store_;
   JobHandler& handler_;
   WorkerOptions options_;
 

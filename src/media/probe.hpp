@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <stop_token>
+#include <string>
 #include <string_view>
 
 #include "media/media_info.hpp"
@@ -24,6 +25,10 @@ struct ProbeLimits {
   // its timestamps jump (a frame at 0 s, the next at 30 h) and an encoder
   // would fill the gap with hours of repeated frames.
   double min_bits_per_second = 500;
+  // What set each limit, for the message when a source exceeds it.
+  std::string duration_limit_by = "--max-duration raises it";
+  std::string size_limit_by = "--max-width/--max-height raise it";
+  std::string frame_rate_limit_by = "--max-frame-rate raises it";
 };
 
 // Parses `ffprobe -print_format json -show_format -show_streams` output. Pure, so

@@ -224,12 +224,13 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts) {
 }
 
 std::string video_transcoded_json(const Job& job) {
-  const bool succeeded = job.status == JobStatus::kSucceeded;
+  const bool succeeded = job.status == JobStatus::kSucceeded && job.outcome;
+  const bool cancelled = job.status == JobStatus::kCancelled;
   json event = {{"videoId", job.spec.video_id},
                 {"tenantId", job.spec.tenant_id},
                 {"jobId", job.id},
                 {"sourceVersion", job.spec.source_version},
-                {"status", succeeded ? "succeeded" : "failed"},
+                {"status", succeeded ? "succeeded" : cancelled ? "cancelled" : "failed"},
                 {"attempts", job.attempt}};
   json timings = {{"createdAt", job.created_at}};
   if (!job.started_at.empty()) timings["startedAt"] = job.started_at;
@@ -237,20 +238,18 @@ std::string video_transcoded_json(const Job& job) {
   event["timings"] = timings;
 
   if (succeeded) {
-    // The handler's result names the outputs relative to the output prefix (see
-    // TranscodeJobHandler); the event names them as full keys.
-    const auto result = json::parse(job.result_json.empty() ? "{}" : job.result_json, nullptr, false);
-    const auto prefix = result.is_object() ? result.value("outputPrefix", std::string()) : std::string();
-    event["outputPrefix"] = prefix;
-    event["masterPlaylistKey"] = fmt::format("{}{}", prefix, kMasterPlaylistFile);
-    event["dashManifestKey"] = fmt::format("{}{}", prefix, kDashManifestFile);
+    // The same names and keys as the API's job.outcome (jobs/job_outcome.hpp).
+    const auto& o = *job.outcome;
+    event["bucket"] = o.bucket;
+    event["outputPrefix"] = o.output_prefix;
+    event["masterPlaylistKey"] = o.master_playlist_key;
+    event["dashManifestKey"] = o.dash_manifest_key;
+    event["durationSeconds"] = o.duration_seconds;
     event["renditions"] = json::array();
-    if (result.is_object()) {
-      if (result.contains("durationSeconds")) event["durationSeconds"] = result["durationSeconds"];
-      if (result.contains("renditions")) event["renditions"] = result["renditions"];
-      if (result.contains("audio")) event["audio"] = result["audio"];
-      if (result.contains("posterKey")) event["thumbnails"] = {{"posterKey", result["posterKey"]}};
-    }
+    for (const auto& r : o.renditions) event["renditions"].push_back(to_json(r));
+    event["audio"] = json::array();
+    for (const auto& a : o.audio) event["audio"].push_back(to_json(a));
+    if (!o.poster_key.empty()) event["thumbnails"] = {{"posterKey", o.poster_key}};
   } else {
     const bool input_at_fault = job.status == JobStatus::kFailed;
     event["failure"] = {{"code", job.error_code.empty() ? std::string(to_string(job.status)) : job.error_code},

@@ -1,7 +1,7 @@
 // The transactional outbox, both ends.
 //
 // In: video_transcoded_announcer() makes the VideoTranscoded event of a job in a
-// final status; PgJobStore writes it to the `outbox` table in the same
+// final status; the job repositories write it to the `outbox` table in the same
 // transaction as that status, so an event exists if and only if the status does.
 //
 // Out: OutboxRelay publishes unsent rows in order with an idempotent producer and
@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "db/pool.hpp"
-#include "jobs/job_store.hpp"
+#include "jobs/outbox.hpp"
 #include "messaging/kafka_client.hpp"
 
 namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name

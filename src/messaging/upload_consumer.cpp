@@ -88,13 +88,8 @@ struct UploadConsumer::Pending {
   bool done = false;  // its job exists or it was dead-lettered: not redone when the batch is retried
 };
 
-UploadConsumer::UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, SourcePolicy sources,
-                               MessagingCounters& counters)
-    : config_(std::move(config)),
-      store_(store),
-      max_attempts_(max_attempts),
-      sources_(std::move(sources)),
-      counters_(counters) {}
+UploadConsumer::UploadConsumer(UploadConsumerOptions options, JobCatalog& catalog, MessagingCounters& counters)
+    : config_(std::move(options)), store_(catalog), counters_(counters) {}
 
 UploadConsumer::~UploadConsumer() {
   stop();
@@ -203,8 +198,8 @@ Result<NewJob> UploadConsumer::job_of(const KafkaRecord& record) const {
   if (auto headers = check_headers(record); !headers) return tl::unexpected(headers.error());
   auto event = parse_video_uploaded(record.value, {.max_bytes = static_cast<std::size_t>(config_.max_message_bytes)});
   if (!event) return tl::unexpected(event.error());
-  if (auto allowed = sources_.check(event->source); !allowed) return tl::unexpected(allowed.error());
-  auto job = to_new_job(*event, max_attempts_);
+  if (auto allowed = config_.sources.check(event->source); !allowed) return tl::unexpected(allowed.error());
+  auto job = to_new_job(*event, config_.max_attempts);
   job.origin = origin_of(record);
   return job;
 }

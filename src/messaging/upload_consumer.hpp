@@ -21,8 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/config.hpp"
-#include "jobs/job_store.hpp"
+#include "jobs/job_catalog.hpp"
 #include "messaging/dead_letter.hpp"
 #include "messaging/kafka_client.hpp"
 #include "storage/source_policy.hpp"
@@ -34,10 +33,26 @@ class RebalanceCb;
 
 namespace st {
 
+struct UploadConsumerOptions {
+  std::string bootstrap_servers;
+  std::string group_id = "stream-transcoding";
+  std::string uploaded_topic = "video-service.video-uploaded";
+  std::string dead_letter_topic = "video-service.video-uploaded.dead-letter";
+  // Created beside the others when absent (the outbox relay publishes to it).
+  std::string transcoded_topic = "transcoding-service.video-transcoded";
+  int partitions = 6;  // for topics this service creates
+  int max_batch = 500;  // events inserted in one transaction
+  int session_timeout_ms = 10000;
+  int max_message_bytes = 65536;  // larger upload events are dead-lettered unread
+  int retry_backoff_ms = 1000;    // first wait when the database refuses an event; doubles up to 30 s
+  int max_retry_seconds = 3600;   // an event the database keeps refusing is dead-lettered after this
+  int max_attempts = 3;           // of the jobs it creates
+  SourcePolicy sources;
+};
+
 class UploadConsumer {
  public:
-  UploadConsumer(KafkaConfig config, JobStore& store, int max_attempts, SourcePolicy sources,
-                 MessagingCounters& counters);
+  UploadConsumer(UploadConsumerOptions options, JobCatalog& catalog, MessagingCounters& counters);
   UploadConsumer(const UploadConsumer&) = delete;
   UploadConsumer& operator=(const UploadConsumer&) = delete;
   ~UploadConsumer();  // stop()
@@ -64,10 +79,8 @@ class UploadConsumer {
   class Rebalance;
   void close_consumer();
 
-  KafkaConfig config_;
-  JobStore& store_;
-  int max_attempts_;
-  SourcePolicy sources_;
+  UploadConsumerOptions config_;
+  JobCatalog& store_;
   MessagingCounters& counters_;
   std::unique_ptr<DeadLetterPublisher> dead_letters_;
   std::unique_ptr<Rebalance> rebalance_;  // outlives consumer_, which calls it

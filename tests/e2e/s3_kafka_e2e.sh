@@ -57,6 +57,7 @@ ST_DATABASE__URL=${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database ST_KAFKA__BOOTSTRAP_
   ST_KAFKA__GROUP_ID=e2e ST_S3__ENDPOINT=$s3 ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads ST_STORAGE__SCRATCH_DIR=$work/scratch \
   ST_STORAGE__OUTPUT_PREFIX=renditions ST_TRANSCODE__SEGMENT_SECONDS=2 ST_TRANSCODE__PRESET=veryfast \
   ST_WORKER__CONCURRENCY=1 ST_HTTP__HOST=127.0.0.1 ST_HTTP__PORT=0 ST_LOG__FORMAT=json \
+  ST_AUTH__ENABLED=false ST_AUTH__DEVELOPMENT=true \
   "$binary" serve > "$work/service.log" 2>&1 &
 pids+=($!)
 
@@ -83,6 +84,7 @@ names = [r["name"] for r in event["renditions"]]
 assert names == ["1080p", "720p", "480p", "360p", "240p"], names
 assert event["outputPrefix"] == f"renditions/acme/e2e-1/{event['jobId']}/run-1/", event["outputPrefix"]
 assert event["masterPlaylistKey"] == event["outputPrefix"] + "master.m3u8"
+assert event["bucket"] == "outputs", event["bucket"]
 print(event["outputPrefix"])
 PY
 ) || fail "unexpected event: $(cat "$work/event.json")"

@@ -1,6 +1,7 @@
-// POST /v1/jobs as it arrives on the socket: Beast's parser with the server's
-// limits, then the router and the jobs handler, on a store that accepts every
-// job (the database is not what is being fuzzed).
+// The management API's requests as they arrive on the socket: Beast's parser
+// with the server's limits, then the router, its middleware and the jobs and
+// tenant handlers, on a catalog that accepts every job (the database is not
+// what is being fuzzed).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,12 +10,13 @@
 #include <boost/beast/http.hpp>
 
 #include "http/jobs_api.hpp"
+#include "http/middleware.hpp"
 
 namespace {
 
 namespace bhttp = boost::beast::http;
 
-class AcceptingStore final : public st::JobStore {
+class AcceptingCatalog final : public st::JobCatalog {
  public:
   st::Result<st::CreatedJob> create(const st::NewJob& job) override {
     return st::CreatedJob{.job = {.id = "00000000-0000-0000-0000-000000000001", .spec = job}, .created = true};
@@ -24,26 +26,46 @@ class AcceptingStore final : public st::JobStore {
     for (const auto& job : jobs) out.push_back(*create(job));
     return out;
   }
-  st::Result<st::Job> get(const std::string& id) override { return st::fail(st::ErrorCode::kNotFound, "no job " + id); }
-  st::Result<std::optional<st::Job>> claim(const std::string&, std::chrono::seconds) override { return std::nullopt; }
-  st::Result<void> heartbeat(const st::JobLease&, std::chrono::seconds, double) override { return {}; }
-  st::Result<void> succeed(const st::JobLease&, const std::string&) override { return {}; }
-  st::Result<st::JobStatus> fail(const st::JobLease&, const st::Error&, bool, std::chrono::milliseconds) override {
-    return st::JobStatus::kFailed;
+  st::Result<st::Job> get(const st::TenantScope&, const std::string& id) override {
+    return st::fail(st::ErrorCode::kNotFound, "no job " + id);
   }
-  st::Result<void> release(const st::JobLease&) override { return {}; }
-  st::Result<std::vector<std::string>> requeue_expired() override { return std::vector<std::string>{}; }
+  st::Result<st::JobPage> list(const st::TenantScope&, const st::JobQuery& query) override {
+    st::JobPage page;
+    page.next = st::JobCursor{query.created_before, query.video_id};
+    return page;
+  }
+  st::Result<st::Job> cancel(const st::TenantScope&, const std::string& id) override {
+    return st::fail(st::ErrorCode::kNotFound, "no job " + id);
+  }
+  st::Result<st::Job> retry(const st::TenantScope&, const std::string& id) override {
+    return st::fail(st::ErrorCode::kConflict, "job " + id + " is queued");
+  }
+  st::Result<std::int64_t> queued_count(const std::string&) override { return 0; }
+};
+
+class NoPolicies final : public st::TenantPolicies {
+ public:
+  st::Result<st::TenantPolicy> get(const std::string& tenant) override { return st::TenantPolicy{.tenant_id = tenant}; }
+  st::Result<st::TenantPolicy> put(const st::TenantPolicy& policy) override { return policy; }
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static AcceptingStore store;
+  static AcceptingCatalog catalog;
+  static NoPolicies policies;
+  static const st::CursorCodec cursors("fuzz");
   static const st::Router router = [] {
     st::Router r;
+    // Every request is an admin's: the handlers behind authentication are what is fuzzed.
+    r.use(std::make_shared<st::RequestIdMiddleware>());
+    r.use(std::make_shared<st::AuthMiddleware>(
+        st::Authenticate{}, st::Principal{.subject = "fuzz", .tenant = "fuzz", .roles = {st::Role::kAdmin}}));
     st::add_health_routes(r, [] { return std::vector<st::DependencyCheck>{}; });
-    st::add_jobs_routes(r, store,
-                        {.sources = {.uses_buckets = true, .allowed_buckets = {"uploads"}}, .max_body_bytes = 1 << 16});
+    const st::JobsApiOptions options{.sources = {.uses_buckets = true, .allowed_buckets = {"uploads"}},
+                                     .max_body_bytes = 1 << 16};
+    st::add_jobs_routes(r, {.catalog = catalog, .policies = policies, .cursors = cursors}, options);
+    st::add_tenant_routes(r, policies, options);
     return r;
   }();
 

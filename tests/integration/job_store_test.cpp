@@ -8,7 +8,6 @@
 #include <pqxx/pqxx>
 
 #include "db/migrations.hpp"
-#include "jobs/pg_job_store.hpp"
 #include "jobs/worker_pool.hpp"
 #include "postgres_fixture.hpp"
 
@@ -17,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::PostgresTest;
+using testing::TestJobStore;
 
 NewJob new_job(const std::string& video, int max_attempts = 3) {
   return NewJob{.tenant_id = "tenant-a",
@@ -33,7 +33,11 @@ class FunctionHandler final : public JobHandler {
  public:
   using Body = std::function<Result<std::string>(const Job&, JobContext&)>;
   explicit FunctionHandler(Body body) : body_(std::move(body)) {}
-  Result<std::string> run(const Job& job, JobContext& context) override { return body_(job, context); }
+  Result<JobOutcome> run(const Job& job, JobContext& context) override {
+    auto result = body_(job, context);
+    if (!result) return tl::unexpected(result.error());
+    return outcome_from_json(nlohmann::json::parse(result->empty() ? std::string("{}") : *result));
+  }
 
  private:
   Body body_;
@@ -77,7 +81,8 @@ TEST_F(Migrations, ApplyFromEmptyAndAReRunChangesNothing) {
 TEST_F(Migrations, TenConcurrentMigratorsApplyEachMigrationOnce) {
   pqxx::connection c(conninfo_);
   pqxx::nontransaction(c).exec(
-      "DROP TABLE outbox; DROP TABLE jobs; DROP TYPE job_status; DROP FUNCTION jobs_notify_queued; "
+      "DROP TABLE outbox, tenant_policies, tenant_queue, jobs; DROP TYPE job_status; "
+      "DROP FUNCTION jobs_notify_queued, jobs_register_tenant, jobs_notify_cancelled; "
       "DELETE FROM schema_migrations");
   std::atomic<int> applied{0};
   std::atomic<int> failed{0};
@@ -112,7 +117,7 @@ using JobStoreTest = PostgresTest;
 
 TEST_F(JobStoreTest, TwoHundredConcurrentInsertsOfTheSameVideoMakeOneJob) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   std::atomic<int> created{0};
   std::mutex mutex;
   std::set<std::string> ids;
@@ -136,7 +141,7 @@ TEST_F(JobStoreTest, TwoHundredConcurrentInsertsOfTheSameVideoMakeOneJob) {
 
 TEST_F(JobStoreTest, ANewSourceVersionOfTheSameVideoIsANewJob) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto first = store.create(new_job("video-1"));
   auto spec = new_job("video-1");
   spec.source_version = "v2";
@@ -148,7 +153,7 @@ TEST_F(JobStoreTest, ANewSourceVersionOfTheSameVideoIsANewJob) {
 
 TEST_F(JobStoreTest, RejectsIdsThatCouldEscapeATenantsPrefix) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto spec = new_job("../other-tenant");
   const auto result = store.create(spec);
   ASSERT_FALSE(result.has_value());
@@ -157,14 +162,14 @@ TEST_F(JobStoreTest, RejectsIdsThatCouldEscapeATenantsPrefix) {
 
 TEST_F(JobStoreTest, GetReturnsNotFoundForUnknownOrMalformedIds) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   EXPECT_EQ(store.get("not-a-uuid").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store.get("00000000-0000-0000-0000-000000000000").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(JobStoreTest, ClaimsByPriorityThenAge) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto low = new_job("low");
   auto high = new_job("high");
   high.priority = 10;
@@ -183,7 +188,7 @@ TEST_F(JobStoreTest, ClaimsByPriorityThenAge) {
 
 TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   ASSERT_TRUE(store.create(new_job("video-1")));
   auto first = store.claim("worker-a", 1s);
   ASSERT_TRUE(first && *first);
@@ -215,7 +220,7 @@ OutboxMessage test_event(const Job& job) {
 
 TEST_F(JobStoreTest, CreateAllInsertsABatchInOneTransactionAndFindsDuplicatesWithinIt) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   ASSERT_TRUE(store.create(new_job("existing")));
   const auto created = store.create_all({new_job("a"), new_job("b"), new_job("a"), new_job("existing")});
   ASSERT_TRUE(created.has_value()) << created.error().message;
@@ -237,8 +242,9 @@ TEST_F(JobStoreTest, CreateAllInsertsABatchInOneTransactionAndFindsDuplicatesWit
 
 TEST_F(JobStoreTest, EveryFinalStatusWritesItsEventInTheSameTransactionAndOnlyThen) {
   auto pool = make_pool();
-  PgJobStore store(*pool, test_event);
+  TestJobStore store(*pool, test_event);
   auto job = new_job("v", /*max_attempts=*/2);
+  job.priority = 10;  // claimed again before w after its retry
   job.origin = {.message_id = "m-1", .correlation_id = "c-1", .conversation_id = "", .traceparent = ""};
   ASSERT_TRUE(store.create(job));
   ASSERT_TRUE(store.create(new_job("w")));
@@ -272,7 +278,7 @@ TEST_F(JobStoreTest, EveryFinalStatusWritesItsEventInTheSameTransactionAndOnlyTh
 
 TEST_F(JobStoreTest, AJobWhoseLeaseExpiredWithNoAttemptsLeftIsAnnouncedDead) {
   auto pool = make_pool();
-  PgJobStore store(*pool, test_event);
+  TestJobStore store(*pool, test_event);
   ASSERT_TRUE(store.create(new_job("v", /*max_attempts=*/1)));
   ASSERT_TRUE(store.claim("w1", 1s).value());
   std::this_thread::sleep_for(1500ms);
@@ -282,7 +288,7 @@ TEST_F(JobStoreTest, AJobWhoseLeaseExpiredWithNoAttemptsLeftIsAnnouncedDead) {
 
 TEST_F(WorkQueue, TenWorkersRunEachOfOneHundredJobsExactlyOnce) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(store.create(new_job("video-" + std::to_string(i))));
 
   std::mutex mutex;
@@ -309,7 +315,7 @@ TEST_F(WorkQueue, TenWorkersRunEachOfOneHundredJobsExactlyOnce) {
 
 TEST_F(WorkQueue, AJobThatFailsThreeTimesEndsDeadWithItsError) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto created = store.create(new_job("flaky", /*max_attempts=*/3));
   ASSERT_TRUE(created);
   std::atomic<int> attempts{0};
@@ -330,7 +336,7 @@ TEST_F(WorkQueue, AJobThatFailsThreeTimesEndsDeadWithItsError) {
 
 TEST_F(WorkQueue, APermanentFailureIsNotRetried) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto created = store.create(new_job("broken"));
   ASSERT_TRUE(created);
   std::atomic<int> attempts{0};
@@ -348,7 +354,7 @@ TEST_F(WorkQueue, APermanentFailureIsNotRetried) {
 
 TEST_F(WorkQueue, AJobWhoseWorkerDiedRunsAgainElsewhereAfterTheLeaseExpires) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto created = store.create(new_job("orphan"));
   ASSERT_TRUE(created);
   // A worker that claims and then vanishes without a word.
@@ -370,7 +376,7 @@ TEST_F(WorkQueue, AJobWhoseWorkerDiedRunsAgainElsewhereAfterTheLeaseExpires) {
 
 TEST_F(WorkQueue, HeartbeatsKeepALongJobLeasedAndRecordProgress) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto created = store.create(new_job("long"));
   ASSERT_TRUE(created);
   FunctionHandler handler([&](const Job&, JobContext& context) -> Result<std::string> {
@@ -388,7 +394,7 @@ TEST_F(WorkQueue, HeartbeatsKeepALongJobLeasedAndRecordProgress) {
 
 TEST_F(WorkQueue, GracefulShutdownReleasesJobsThatOutliveTheGracePeriod) {
   auto pool = make_pool();
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   auto created = store.create(new_job("endless"));
   ASSERT_TRUE(created);
   std::atomic<bool> started{false};
@@ -425,7 +431,7 @@ TEST_F(WorkQueue, ThePoolNeverOpensMoreThanItsMaximumUnderOneHundredUsers) {
 
 TEST_F(WorkQueue, ThePoolReplacesConnectionsTheServerClosed) {
   auto pool = make_pool(2);
-  PgJobStore store(*pool);
+  TestJobStore store(*pool);
   ASSERT_TRUE(store.create(new_job("a")));
   scalar(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "

@@ -10,7 +10,9 @@
 #include <pqxx/pqxx>
 
 #include "db/migrations.hpp"
-#include "jobs/pg_job_store.hpp"
+#include "jobs/pg_job_catalog.hpp"
+#include "jobs/pg_job_queue.hpp"
+#include "jobs/pg_tenant_policies.hpp"
 
 namespace st::testing {
 namespace {
@@ -57,7 +59,11 @@ std::unique_ptr<ConnectionPool> PostgresTest::make_pool(std::size_t max_size) {
   return std::make_unique<ConnectionPool>(ConnectionPool::Options{.conninfo = conninfo_,
                                                                   .max_size = max_size,
                                                                   .acquire_timeout = std::chrono::seconds(30),
-                                                                  .on_connect = PgJobStore::prepare_statements});
+                                                                  .on_connect = [](pqxx::connection& c) {
+                                                                    PgJobQueue::prepare_statements(c);
+                                                                    PgJobCatalog::prepare_statements(c);
+                                                                    PgTenantPolicies::prepare_statements(c);
+                                                                  }});
 }
 
 std::string PostgresTest::scalar(const std::string& sql) {

@@ -77,9 +77,13 @@ TEST_F(ServiceTest, ServesHealthAndRunsAJobSubmittedOverHttp) {
       << http("GET", port, "/v1/jobs/" + id).body.dump() << service.log();
   const auto job = http("GET", port, "/v1/jobs/" + id).body;
   EXPECT_EQ(job["attempt"], 1);
-  EXPECT_EQ(job["result"]["renditions"].size(), 1U);
-  EXPECT_TRUE(fs::exists(outputs_ / job["result"]["outputPrefix"].get<std::string>() / "master.m3u8"));
-  EXPECT_EQ(job["result"]["outputPrefix"], fmt::format("acme/video-1/{}/run-{}/", id, 1));
+  EXPECT_EQ(job["progress"], 100);
+  EXPECT_EQ(job["outcome"]["renditions"].size(), 1U);
+  // One vocabulary: the job's outputPrefix is the outcome's, and keys are full keys.
+  EXPECT_EQ(job["outputPrefix"], fmt::format("acme/video-1/{}/run-{}/", id, 1));
+  EXPECT_EQ(job["outcome"]["outputPrefix"], job["outputPrefix"]);
+  EXPECT_EQ(job["outcome"]["masterPlaylistKey"], fmt::format("acme/video-1/{}/run-1/master.m3u8", id));
+  EXPECT_TRUE(fs::exists(outputs_ / job["outcome"]["masterPlaylistKey"].get<std::string>()));
   // JSON log lines carry the job's identifiers.
   EXPECT_TRUE(service.wait_for_log("\"job_id\":\"" + id + "\"", 1s));
 }

@@ -184,16 +184,21 @@ Job finished_job(JobStatus status) {
 
 TEST(VideoTranscoded, ASucceededJobNamesItsOutputsByKey) {
   auto job = finished_job(JobStatus::kSucceeded);
-  job.result_json = R"({"outputPrefix": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/",
+  job.outcome = outcome_from_json(json::parse(R"({"bucket": "outputs",
+    "outputPrefix": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/",
+    "masterPlaylistKey": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/master.m3u8",
+    "dashManifestKey": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/manifest.mpd",
     "durationSeconds": 30.0, "posterKey": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/thumbnails/poster.jpg",
     "renditions": [{"name": "720p", "width": 1280, "height": 720, "frameRate": 30, "codecs": "avc1.64001f,mp4a.40.2",
                     "averageBitRate": 2900000, "peakBitRate": 3400000, "sizeBytes": 10875000}],
-    "audio": [{"name": "aac-stereo", "codecs": "mp4a.40.2", "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})";
+    "audio": [{"name": "aac-stereo", "codecs": "mp4a.40.2", "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})"))
+                   .value();
   const auto text = video_transcoded_json(job);
   ASSERT_TRUE(validate_contract("video-transcoded", text).has_value())
       << validate_contract("video-transcoded", text).error().message;
   const auto event = json::parse(text);
   EXPECT_EQ(event["status"], "succeeded");
+  EXPECT_EQ(event["bucket"], "outputs");
   EXPECT_EQ(event["masterPlaylistKey"], "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/master.m3u8");
   EXPECT_EQ(event["dashManifestKey"], "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/manifest.mpd");
   EXPECT_EQ(event["renditions"][0]["peakBitRate"], 3400000);

@@ -1,0 +1,142 @@
+#include "jobs/job_outcome.hpp"
+
+#include <fmt/format.h>
+
+namespace st {
+
+using nlohmann::json;
+
+json to_json(const VideoOutput& r) {
+  return {{"name", r.name},
+          {"width", r.width},
+          {"height", r.height},
+          {"frameRate", r.frame_rate},
+          {"codecs", r.codecs},
+          {"averageBitRate", r.average_bit_rate},
+          {"peakBitRate", r.peak_bit_rate},
+          {"sizeBytes", r.size_bytes},
+          {"playlistKey", r.playlist_key}};
+}
+
+json to_json(const AudioOutput& a) {
+  json track = {{"name", a.name},
+                {"codecs", a.codecs},
+                {"channels", a.channels},
+                {"averageBitRate", a.average_bit_rate},
+                {"sizeBytes", a.size_bytes}};
+  if (!a.language.empty()) track["language"] = a.language;
+  return track;
+}
+
+json to_json(const JobOutcome& o, bool with_report) {
+  json renditions = json::array();
+  for (const auto& r : o.renditions) renditions.push_back(to_json(r));
+  json audio = json::array();
+  for (const auto& a : o.audio) audio.push_back(to_json(a));
+  json out = {{"bucket", o.bucket},
+              {"outputPrefix", o.output_prefix},
+              {"masterPlaylistKey", o.master_playlist_key},
+              {"dashManifestKey", o.dash_manifest_key},
+              {"posterKey", o.poster_key},
+              {"reportKey", o.report_key},
+              {"objects", o.objects},
+              {"bytes", o.bytes},
+              {"durationSeconds", o.duration_seconds},
+              {"timings",
+               {{"fetchSeconds", o.timings.fetch_seconds},
+                {"transcodeSeconds", o.timings.transcode_seconds},
+                {"publishSeconds", o.timings.publish_seconds}}},
+              {"renditions", renditions},
+              {"audio", audio}};
+  if (with_report && !o.report.is_null()) out["report"] = o.report;
+  return out;
+}
+
+namespace {
+
+// Reads `value[key]` as T when present and of the right type; otherwise
+// records the problem.
+class Reader {
+ public:
+  explicit Reader(const json& value) : value_(value) {}
+
+  template <typename T>
+  T get(const char* key) {
+    const auto it = value_.find(key);
+    if (it == value_.end() || it->is_null()) return T{};
+    try {
+      return it->get<T>();
+    } catch (const json::exception&) {
+      ok_ = false;
+      bad_ = key;
+      return T{};
+    }
+  }
+  const json& at(const char* key) {
+    static const json kNull;
+    const auto it = value_.find(key);
+    return it == value_.end() ? kNull : *it;
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+  [[nodiscard]] const std::string& bad() const { return bad_; }
+
+ private:
+  const json& value_;
+  bool ok_ = true;
+  std::string bad_;
+};
+
+}  // namespace
+
+Result<JobOutcome> outcome_from_json(const json& value) {
+  if (!value.is_object()) return fail(ErrorCode::kInvalidInput, "a job outcome must be a JSON object");
+  Reader read(value);
+  JobOutcome o;
+  o.bucket = read.get<std::string>("bucket");
+  o.output_prefix = read.get<std::string>("outputPrefix");
+  o.master_playlist_key = read.get<std::string>("masterPlaylistKey");
+  o.dash_manifest_key = read.get<std::string>("dashManifestKey");
+  o.poster_key = read.get<std::string>("posterKey");
+  o.report_key = read.get<std::string>("reportKey");
+  o.objects = read.get<std::int64_t>("objects");
+  o.bytes = read.get<std::int64_t>("bytes");
+  o.duration_seconds = read.get<double>("durationSeconds");
+  if (const auto& t = read.at("timings"); t.is_object()) {
+    Reader timings(t);
+    o.timings = {.fetch_seconds = timings.get<double>("fetchSeconds"),
+                 .transcode_seconds = timings.get<double>("transcodeSeconds"),
+                 .publish_seconds = timings.get<double>("publishSeconds")};
+  }
+  if (const auto& list = read.at("renditions"); list.is_array()) {
+    for (const auto& item : list) {
+      if (!item.is_object()) continue;
+      Reader r(item);
+      o.renditions.push_back({.name = r.get<std::string>("name"),
+                              .width = r.get<int>("width"),
+                              .height = r.get<int>("height"),
+                              .frame_rate = r.get<double>("frameRate"),
+                              .codecs = r.get<std::string>("codecs"),
+                              .average_bit_rate = r.get<std::int64_t>("averageBitRate"),
+                              .peak_bit_rate = r.get<std::int64_t>("peakBitRate"),
+                              .size_bytes = r.get<std::int64_t>("sizeBytes"),
+                              .playlist_key = r.get<std::string>("playlistKey")});
+    }
+  }
+  if (const auto& list = read.at("audio"); list.is_array()) {
+    for (const auto& item : list) {
+      if (!item.is_object()) continue;
+      Reader a(item);
+      o.audio.push_back({.name = a.get<std::string>("name"),
+                         .codecs = a.get<std::string>("codecs"),
+                         .language = a.get<std::string>("language"),
+                         .channels = a.get<int>("channels"),
+                         .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
+                         .size_bytes = a.get<std::int64_t>("sizeBytes")});
+    }
+  }
+  if (const auto& report = read.at("report"); report.is_object()) o.report = report;
+  if (!read.ok()) return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's {} has the wrong type", read.bad()));
+  return o;
+}
+
+}  // namespace st

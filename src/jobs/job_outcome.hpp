@@ -1,0 +1,72 @@
+// What a finished job produced, typed: the handler builds it, the queue stores
+// it, and the API, the published report and the VideoTranscoded event all read
+// it through the one JSON mapping below (camelCase, like the platform's other
+// services). Keys are full object keys in `bucket` (or, with the embedded file
+// store, paths below its output directory).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.hpp"
+
+namespace st {
+
+struct VideoOutput {
+  std::string name;  // the rendition: "720p"
+  int width = 0;
+  int height = 0;
+  double frame_rate = 0;
+  std::string codecs;
+  std::int64_t average_bit_rate = 0;  // measured, bits per second
+  std::int64_t peak_bit_rate = 0;
+  std::int64_t size_bytes = 0;
+  std::string playlist_key;
+};
+
+struct AudioOutput {
+  std::string name;
+  std::string codecs;
+  std::string language;  // empty when the source does not say
+  int channels = 0;
+  std::int64_t average_bit_rate = 0;
+  std::int64_t size_bytes = 0;
+};
+
+// Where a job's time went, in seconds; the pipeline's own steps are in the report.
+struct JobTimings {
+  double fetch_seconds = 0;
+  double transcode_seconds = 0;
+  double publish_seconds = 0;
+};
+
+struct JobOutcome {
+  std::string bucket;         // the output bucket; empty with the embedded file store
+  std::string output_prefix;  // {prefix/}{tenantId}/{videoId}/{jobId}/run-{n}/
+  std::string master_playlist_key;
+  std::string dash_manifest_key;
+  std::string poster_key;
+  std::string report_key;
+  std::int64_t objects = 0;
+  std::int64_t bytes = 0;
+  double duration_seconds = 0;
+  JobTimings timings;
+  std::vector<VideoOutput> renditions;
+  std::vector<AudioOutput> audio;
+  // The full transcode report (local paths and command lines included): kept
+  // with the job for operators, never published.
+  nlohmann::json report;
+};
+
+// The one JSON form of an outcome. `with_report` adds the internal report.
+nlohmann::json to_json(const JobOutcome& outcome, bool with_report = false);
+// Reads what to_json() wrote (the database's copy); kInvalidInput when it is not that.
+Result<JobOutcome> outcome_from_json(const nlohmann::json& value);
+
+nlohmann::json to_json(const VideoOutput& rendition);
+nlohmann::json to_json(const AudioOutput& track);
+
+}  // namespace st

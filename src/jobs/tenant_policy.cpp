@@ -1,0 +1,112 @@
+#include "jobs/tenant_policy.hpp"
+
+#include <fmt/format.h>
+
+#include "pipeline/ladder.hpp"
+#include "util/json_bounds.hpp"
+#include "util/json_fields.hpp"
+
+namespace st {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename T>
+json optional_json(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+template <typename T>
+std::optional<T> narrow(const std::optional<std::int64_t>& value) {
+  return value ? std::optional<T>(static_cast<T>(*value)) : std::nullopt;
+}
+
+const std::vector<std::string> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                           "medium",    "slow",      "slower",   "veryslow"};
+
+}  // namespace
+
+json to_json(const TenantPolicy& p) {
+  json out = {{"tenantId", p.tenant_id},
+              {"allowedProfiles", optional_json(p.allowed_profiles)},
+              {"topRung", optional_json(p.top_rung)},
+              {"segmentSeconds", optional_json(p.segment_seconds)},
+              {"preset", optional_json(p.preset)},
+              {"maxDurationSeconds", optional_json(p.max_duration_seconds)},
+              {"maxWidth", optional_json(p.max_width)},
+              {"maxHeight", optional_json(p.max_height)},
+              {"maxFrameRate", optional_json(p.max_frame_rate)},
+              {"maxQueuedJobs", optional_json(p.max_queued)},
+              {"maxRunningJobs", optional_json(p.max_running)},
+              {"priority", optional_json(p.priority)},
+              {"requestsPerSecond", optional_json(p.requests_per_second)}};
+  out["updatedAt"] = p.updated_at.empty() ? json(nullptr) : json(p.updated_at);
+  return out;
+}
+
+Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body,
+                                         std::size_t max_bytes) {
+  if (auto bounded = check_json_bounds(body, {.max_bytes = max_bytes, .max_depth = 8}); !bounded) {
+    return fail(ErrorCode::kUsage, "the body is refused: " + bounded.error().message);
+  }
+  json doc;
+  try {
+    doc = json::parse(body);
+  } catch (const json::parse_error& e) {
+    return fail(ErrorCode::kUsage, fmt::format("the body is not valid JSON (at byte {})", e.byte));
+  }
+  if (!doc.is_object()) return fail(ErrorCode::kUsage, "the body must be a JSON object");
+  FieldReader read(doc);
+  TenantPolicy policy{.tenant_id = tenant_id};
+  const std::vector<std::string> known = {
+      "tenantId",     "allowedProfiles", "topRung",       "segmentSeconds", "preset",   "maxDurationSeconds",
+      "maxWidth",     "maxHeight",       "maxFrameRate",  "maxQueuedJobs",  "maxRunningJobs",
+      "priority",     "requestsPerSecond", "updatedAt"};
+  for (const auto& key : read.unknown_keys(known)) {
+    read.problem(fmt::format("{} is not a policy field", key.size() > 64 ? key.substr(0, 64) + "..." : key));
+  }
+  if (const auto* tenant = doc.find("tenantId") != doc.end() ? &doc["tenantId"] : nullptr;
+      tenant != nullptr && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
+    read.problem("tenantId, when given, must be the tenant of the path");
+  }
+  if (const auto* profiles = read.array("allowedProfiles")) {
+    std::vector<std::string> names;
+    if (profiles->size() > 16) read.problem("allowedProfiles may name at most 16 renditions");
+    for (const auto& p : *profiles) {
+      if (!p.is_string() || !ProfileFactory::find(p.get_ref<const std::string&>())) {
+        read.problem(fmt::format("allowedProfiles: each must be one of {}", ProfileFactory::names()));
+        break;
+      }
+      names.push_back(p.get<std::string>());
+    }
+    policy.allowed_profiles = std::move(names);
+  }
+  if (auto top = read.text("topRung", {.max_length = 16}); !top.empty()) {
+    if (!ProfileFactory::find(top)) read.problem(fmt::format("topRung must be one of {}", ProfileFactory::names()));
+    policy.top_rung = top;
+  }
+  policy.segment_seconds = narrow<int>(read.integer("segmentSeconds", 1, 30));
+  if (auto preset = read.text("preset", {.max_length = 16}); !preset.empty()) {
+    if (std::find(kPresets.begin(), kPresets.end(), preset) == kPresets.end()) {
+      read.problem("preset must be an x264 preset: ultrafast ... veryslow");
+    }
+    policy.preset = preset;
+  }
+  policy.max_duration_seconds = narrow<int>(read.integer("maxDurationSeconds", 1, 7 * 24 * 3600));
+  policy.max_width = narrow<int>(read.integer("maxWidth", 16, 16384));
+  policy.max_height = narrow<int>(read.integer("maxHeight", 16, 16384));
+  policy.max_frame_rate = read.number("maxFrameRate", 1, 1000);
+  policy.max_queued = narrow<int>(read.integer("maxQueuedJobs", 0, 1000000));
+  policy.max_running = narrow<int>(read.integer("maxRunningJobs", 0, 10000));
+  policy.priority = narrow<int>(read.integer("priority", -100, 100));
+  policy.requests_per_second = read.number("requestsPerSecond", 0.01, 100000);
+  if (!read.problems().empty()) {
+    std::string message;
+    for (const auto& p : read.problems()) message += (message.empty() ? "" : "; ") + p;
+    return fail(ErrorCode::kUsage, message);
+  }
+  return policy;
+}
+
+}  // namespace st

@@ -1,0 +1,14 @@
+// Base64url (RFC 4648 section 5) without padding, as JOSE and our cursors use it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace st {
+
+std::string base64url_encode(std::string_view bytes);
+// nullopt for a character outside the alphabet, padding, or an impossible length.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+}  // namespace st
