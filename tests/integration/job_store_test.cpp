@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include "db/migrations.hpp"
@@ -52,6 +53,14 @@ WorkerOptions fast_options(const std::string& owner, int concurrency = 1) {
                        .reaper_interval = 200ms,
                        .retry_base = 20ms,
                        .retry_cap = 100ms};
+}
+
+// The transactional outbox: an event exists exactly when a final status does.
+OutboxMessage test_event(const Job& job) {
+  return {.topic = "outcomes",
+          .key = job.spec.video_id,
+          .payload = std::string(to_string(job.status)),
+          .headers = {{"CorrelationId", "c-1"}}};
 }
 
 template <typename Predicate>
@@ -186,6 +195,97 @@ TEST_F(JobStoreTest, ClaimsByPriorityThenAge) {
   EXPECT_FALSE(none->has_value());
 }
 
+TEST_F(JobStoreTest, ATenantWithTwoHundredQueuedJobsDoesNotStarveOneThatQueuesFiveAfterIt) {
+  auto pool = make_pool();
+  TestJobStore store(*pool);
+  std::vector<NewJob> a_jobs;
+  for (int i = 0; i < 200; ++i) {
+    auto job = new_job(fmt::format("a-{}", i));
+    job.tenant_id = "tenant-a";
+    a_jobs.push_back(job);
+  }
+  ASSERT_TRUE(store.create_all(a_jobs));
+  std::vector<NewJob> b_jobs;
+  for (int i = 0; i < 5; ++i) {
+    auto job = new_job(fmt::format("b-{}", i));
+    job.tenant_id = "tenant-b";
+    b_jobs.push_back(job);
+  }
+  ASSERT_TRUE(store.create_all(b_jobs));
+
+  // Workers claim one after another (and finish at once): the order of service.
+  int a_claimed = 0;
+  int b_claimed = 0;
+  int a_claimed_when_b_done = -1;
+  for (int i = 0; i < 205; ++i) {
+    auto claimed = store.claim("w", 30s);
+    ASSERT_TRUE(claimed && *claimed) << "claim " << i;
+    ASSERT_TRUE(store.succeed({(*claimed)->id, (*claimed)->fencing_token}, "{}"));
+    if ((*claimed)->spec.tenant_id == "tenant-a") {
+      ++a_claimed;
+    } else if (++b_claimed == 5) {
+      a_claimed_when_b_done = a_claimed;
+    }
+  }
+  EXPECT_EQ(b_claimed, 5);
+  EXPECT_GE(a_claimed_when_b_done, 0);
+  EXPECT_LT(a_claimed_when_b_done, 19) << "B's five jobs must all start before A's 20th";
+}
+
+TEST_F(JobStoreTest, ATenantAtItsRunningCapIsSkippedUntilOneOfItsJobsEnds) {
+  auto pool = make_pool();
+  TestJobStore store(*pool);
+  pqxx::connection c(conninfo_);
+  pqxx::nontransaction(c).exec("INSERT INTO tenant_policies (tenant_id, max_running) VALUES ('tenant-a', 1)");
+  for (const auto* video : {"a-1", "a-2"}) ASSERT_TRUE(store.create(new_job(video)));
+  auto other = new_job("b-1");
+  other.tenant_id = "tenant-b";
+  ASSERT_TRUE(store.create(other));
+
+  auto first = store.claim("w", 30s);
+  ASSERT_TRUE(first && *first);
+  EXPECT_EQ((*first)->spec.tenant_id, "tenant-a");
+  auto second = store.claim("w", 30s);
+  ASSERT_TRUE(second && *second);
+  EXPECT_EQ((*second)->spec.tenant_id, "tenant-b");
+  auto none = store.claim("w", 30s);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->has_value()) << "tenant-a already runs its one job";
+  ASSERT_TRUE(store.succeed({(*first)->id, (*first)->fencing_token}, "{}"));
+  auto third = store.claim("w", 30s);
+  ASSERT_TRUE(third && *third);
+  EXPECT_EQ((*third)->spec.video_id, "a-2");
+}
+
+TEST_F(JobStoreTest, CancelAndRetryFollowTheTransitionTableAndVoidTheLease) {
+  auto pool = make_pool();
+  TestJobStore store(*pool, test_event);
+  auto& catalog = store.catalog();
+  const auto scope = TenantScope::of("tenant-a");
+  auto queued = store.create(new_job("queued"));
+  ASSERT_TRUE(queued);
+  auto cancelled = catalog.cancel(scope, queued->job.id);
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  EXPECT_EQ(cancelled->status, JobStatus::kCancelled);
+  EXPECT_EQ(catalog.cancel(scope, queued->job.id).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(catalog.cancel(TenantScope::of("tenant-b"), queued->job.id).error().code, ErrorCode::kNotFound);
+
+  ASSERT_TRUE(store.create(new_job("running")));
+  auto running = store.claim("w", 30s);
+  ASSERT_TRUE(running && *running);
+  const JobLease lease{(*running)->id, (*running)->fencing_token};
+  ASSERT_TRUE(catalog.cancel(scope, lease.job_id));
+  // The worker's lease is void: nothing it reports is recorded.
+  EXPECT_EQ(store.heartbeat(lease, 30s, 50).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store.succeed(lease, "{}").error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store.fail(lease, {ErrorCode::kProcess, "killed"}, false, 0ms).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE payload = 'cancelled'"), "2");
+
+  EXPECT_EQ(catalog.retry(scope, queued->job.id)->status, JobStatus::kQueued);
+  EXPECT_EQ(catalog.retry(scope, queued->job.id).error().code, ErrorCode::kConflict) << "queued is not retryable";
+  EXPECT_EQ(catalog.retry(scope, "not-a-uuid").error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
   auto pool = make_pool();
   TestJobStore store(*pool);
@@ -209,14 +309,6 @@ TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
 }
 
 using WorkQueue = PostgresTest;
-
-// The transactional outbox: an event exists exactly when a final status does.
-OutboxMessage test_event(const Job& job) {
-  return {.topic = "outcomes",
-          .key = job.spec.video_id,
-          .payload = std::string(to_string(job.status)),
-          .headers = {{"CorrelationId", "c-1"}}};
-}
 
 TEST_F(JobStoreTest, CreateAllInsertsABatchInOneTransactionAndFindsDuplicatesWithinIt) {
   auto pool = make_pool();

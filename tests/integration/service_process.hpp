@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -33,7 +34,7 @@ namespace fs = std::filesystem;
 // One `stream-transcoding serve` process; its stdout (JSON log lines) is collected.
 class ServiceProcess {
  public:
-  explicit ServiceProcess(std::vector<std::string> environment) {
+  explicit ServiceProcess(std::vector<std::string> environment, std::vector<std::string> arguments = {}) {
     environment.insert(environment.end(), {"ST_HTTP__PORT=0", "ST_HTTP__HOST=127.0.0.1", "ST_LOG__FORMAT=json"});
     // Without Kafka or S3 unless the test names them: the dev stack's (exported
     // by scripts/test.sh) are shared, and tests must not see each other's work.
@@ -47,7 +48,13 @@ class ServiceProcess {
       if (!named) environment.emplace_back(name);
     }
     auto process =
-        Process::spawn({.argv = {ST_BINARY, "serve"}, .environment = environment, .inherit_environment = true});
+        Process::spawn({.argv = [&] {
+                          std::vector<std::string> argv = {ST_BINARY, "serve"};
+                          argv.insert(argv.end(), arguments.begin(), arguments.end());
+                          return argv;
+                        }(),
+                        .environment = environment,
+                        .inherit_environment = true});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
     pid_ = process->pid();
@@ -129,31 +136,73 @@ class ServiceProcess {
 struct Reply {
   int status = 0;
   json body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string text;                            // the body as it came
 };
 
+// With ST_TEST_API_RECORD_DIR set, every reply is appended (one JSON line)
+// to a file of this process there: tests/api/validate_responses.mjs checks
+// each against docs/openapi.yaml after the suite.
+inline void record_reply(const std::string& method, const std::string& path, const Reply& reply) {
+  const char* directory = std::getenv("ST_TEST_API_RECORD_DIR");
+  if (directory == nullptr || *directory == '\0') return;
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  fs::create_directories(directory);
+  std::ofstream out(fs::path(directory) / fmt::format("replies-{}.ndjson", ::getpid()), std::ios::app);
+  const auto type = reply.headers.find("content-type");
+  out << json{{"method", method},
+              {"path", path},
+              {"status", reply.status},
+              {"contentType", type == reply.headers.end() ? "" : type->second},
+              {"body", reply.text}}
+             .dump(-1, ' ', false, json::error_handler_t::replace)
+      << "\n";
+}
+
 inline Reply http(const std::string& method, std::uint16_t port, const std::string& path,
-                  const std::string& body = "") {
-  std::vector<std::string> argv = {
-      "curl", "-s", "-m", "10", "-X", method, "-w", "\n%{http_code}", fmt::format("http://127.0.0.1:{}{}", port, path)};
-  // From a file: one argument may not exceed 128 KiB on Linux, and the 413 test sends 2 MiB.
-  const auto body_file =
+                  const std::string& body = "", const std::vector<std::string>& headers = {}) {
+  const auto scratch =
       fs::temp_directory_path() /
-      fmt::format("st-body-{}-{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
+      fmt::format("st-http-{}-{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  const auto body_file = scratch.string() + ".body";
+  const auto reply_file = scratch.string() + ".reply";
+  const auto header_file = scratch.string() + ".headers";
+  // The status on stdout; the reply's body and headers in files (a body may
+  // be far longer than a line of run_captured).
+  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-X", method, "-D", header_file, "-o", reply_file,
+                                   "-w", "%{http_code}", fmt::format("http://127.0.0.1:{}{}", port, path)};
+  for (const auto& header : headers) argv.insert(argv.end(), {"-H", header});
+  // From a file: one argument may not exceed 128 KiB on Linux, and the 413 test sends 2 MiB.
   if (!body.empty()) {
     std::ofstream(body_file, std::ios::binary) << body;
-    argv.insert(argv.end(),
-                {"-H", "Content-Type: application/json", "--data-binary", fmt::format("@{}", body_file.string())});
+    argv.insert(argv.end(), {"-H", "Content-Type: application/json", "--data-binary", "@" + body_file});
   }
   // curl's exit status is not checked: an upload cut short by a 413 still has a response.
-  auto run = run_captured({.argv = argv}, 1 << 20);
+  auto run = run_captured({.argv = argv}, 1 << 16);
   fs::remove(body_file);
   if (!run) return {};
-  auto text = run->stdout_text;
-  while (!text.empty() && text.back() == '\n') text.pop_back();
-  const auto nl = text.rfind('\n');
   Reply reply;
-  reply.status = std::stoi(text.substr(nl + 1));
-  reply.body = json::parse(text.substr(0, nl), nullptr, false);
+  reply.status = std::atoi(run->stdout_text.c_str());
+  {
+    std::ifstream in(reply_file, std::ios::binary);
+    reply.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  fs::remove(reply_file);
+  reply.body = json::parse(reply.text, nullptr, false);
+  std::ifstream header_stream(header_file);
+  for (std::string line; std::getline(header_stream, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto name = line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    reply.headers[name] = value;
+  }
+  fs::remove(header_file);
+  if (reply.status != 0) record_reply(method, path, reply);
   return reply;
 }
 

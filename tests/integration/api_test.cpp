@@ -1,0 +1,456 @@
+// The management API as its callers meet it: `serve` as a real process, a
+// real PostgreSQL, tokens minted by jose against a JWKS on loopback, curl as
+// the client. Identity and roles, tenant isolation, listing, cancel, retry,
+// tenant policy, rate limits and the API's documents.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "jwt_issuer.hpp"
+#include "kafka_fixture.hpp"
+#include "media_fixtures.hpp"
+#include "postgres_fixture.hpp"
+#include "service_process.hpp"
+
+namespace st {
+namespace {
+
+using testing::bearer;
+using testing::eventually;
+using testing::http;
+using testing::JwtIssuer;
+using testing::Reply;
+using testing::ServiceProcess;
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class ApiTest : public testing::PostgresTest {
+ protected:
+  // `serve` with authentication against the issuer; `extra` overrides.
+  std::unique_ptr<ServiceProcess> start(std::vector<std::string> extra = {}, std::vector<std::string> arguments = {}) {
+    outputs_ = testing::fresh_dir("api-out-" + database_);
+    scratch_ = testing::fresh_dir("api-scratch-" + database_);
+    std::vector<std::string> environment = {
+        "ST_DATABASE__URL=" + conninfo_,
+        "ST_AUTH__ENABLED=true",
+        "ST_AUTH__DEVELOPMENT=false",
+        "ST_AUTH__JWKS_URL=" + issuer_.jwks_url(),
+        std::string("ST_AUTH__ISSUER=") + testing::kIssuer,
+        std::string("ST_AUTH__AUDIENCE=") + testing::kAudience,
+        "ST_AUTH__JWKS_MIN_REFRESH_SECONDS=1",
+        "ST_STORAGE__OUTPUT_DIR=" + outputs_.string(),
+        "ST_STORAGE__SCRATCH_DIR=" + scratch_.string(),
+        "ST_STORAGE__SOURCE_DIR=" + testing::source("short_2s").parent_path().string(),
+        "ST_TRANSCODE__PRESET=ultrafast",
+        "ST_WORKER__CONCURRENCY=1",
+        "ST_WORKER__POLL_MS=200",
+        "ST_WORKER__HEARTBEAT_SECONDS=1",
+        "ST_WORKER__LEASE_SECONDS=5"};
+    for (const auto& setting : extra) {
+      const auto name = setting.substr(0, setting.find('=') + 1);
+      std::erase_if(environment, [&](const std::string& e) { return e.starts_with(name); });
+      environment.push_back(setting);
+    }
+    auto service = std::make_unique<ServiceProcess>(environment, arguments);
+    port_ = service->port();
+    EXPECT_NE(port_, 0) << service->log();
+    return service;
+  }
+
+  Reply call(const std::string& method, const std::string& path, const std::string& token,
+             const std::string& body = "") {
+    return http(method, port_, path, body, {bearer(token)});
+  }
+
+  std::string create_job(const std::string& token, const std::string& video, const std::string& source = "short_2s",
+                         const json& profiles = json::array({"360p"})) {
+    const auto reply = call("POST", "/v1/jobs", token,
+                            json{{"videoId", video},
+                                 {"source", {{"key", testing::source(source).filename().string()}}},
+                                 {"profiles", profiles}}
+                                .dump());
+    EXPECT_EQ(reply.status, 201) << reply.text;
+    return reply.body.value("id", "");
+  }
+
+  JwtIssuer issuer_;
+  std::uint16_t port_ = 0;
+  fs::path outputs_;
+  fs::path scratch_;
+};
+
+TEST_F(ApiTest, EachRoleGetsWhatItMayAndNoMore) {
+  auto service = start({}, {"--role", "api"});
+  const auto viewer = issuer_.token("acme", {"viewer"});
+  const auto op = issuer_.token("acme", {"operator"});
+  const auto admin = issuer_.token("ops", {"admin"});
+
+  const auto listed = call("GET", "/v1/jobs", viewer);
+  EXPECT_EQ(listed.status, 200) << listed.text << "\ntoken: " << viewer;
+  const auto refused = call("POST", "/v1/jobs", viewer, R"({"videoId":"v","source":{"key":"short_2s.mp4"}})");
+  EXPECT_EQ(refused.status, 403) << refused.text;
+  const auto id = create_job(op, "video-1");
+  EXPECT_EQ(call("GET", "/v1/jobs/" + id, viewer).status, 200);
+  EXPECT_EQ(call("GET", "/v1/tenants/acme/policy", op).status, 403);
+  EXPECT_EQ(call("PUT", "/v1/tenants/acme/policy", viewer, "{}").status, 403);
+  EXPECT_EQ(call("GET", "/v1/tenants/acme/policy", admin).status, 200);
+  // An admin sees every tenant's jobs.
+  EXPECT_EQ(call("GET", "/v1/jobs/" + id, admin).status, 200);
+  // A token with no role reads nothing.
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.token("acme", {})).status, 403);
+  // Health, metrics and the documents need no token.
+  EXPECT_EQ(http("GET", port_, "/health/live").status, 200);
+  EXPECT_EQ(http("GET", port_, "/metrics").status, 200);
+  EXPECT_EQ(http("GET", port_, "/openapi.json").status, 200);
+}
+
+TEST_F(ApiTest, EveryBadTokenIsRefusedWith401AndAChallenge) {
+  auto service = start({}, {"--role", "api"});
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  const json good_claims = {{"tenant_id", "acme"}, {"roles", {"viewer"}}};
+  const auto claims = [&](json extra) {
+    auto c = good_claims;
+    c.update(extra);
+    return c;
+  };
+  const std::vector<std::pair<std::string, std::string>> forged = {
+      {"alg none", issuer_.mint({{"alg", "none"}, {"claims", good_claims}})},
+      {"HS256 keyed with the RSA public key", issuer_.mint({{"alg", "HS256-public"}, {"claims", good_claims}})},
+      {"expired", issuer_.mint({{"claims", claims({{"exp", now - 120}})}})},
+      {"not yet valid", issuer_.mint({{"claims", claims({{"nbf", now + 3600}})}})},
+      {"issued in the future", issuer_.mint({{"claims", claims({{"iat", now + 3600}})}})},
+      {"wrong audience", issuer_.mint({{"claims", claims({{"aud", "another-service"}})}})},
+      {"wrong issuer", issuer_.mint({{"claims", claims({{"iss", "https://evil.test"}})}})},
+      {"unknown kid", issuer_.mint({{"kid", "no-such-key"}, {"claims", good_claims}})},
+      {"no expiry", issuer_.mint({{"claims", claims({{"exp", nullptr}})}})},
+      {"no tenant", issuer_.mint({{"claims", claims({{"tenant_id", nullptr}})}})},
+      {"a tenant that is not an id", issuer_.mint({{"claims", claims({{"tenant_id", "../other"}})}})},
+      {"ES256 header on the RSA key", issuer_.mint({{"alg", "ES256"}, {"kid", "rsa-1"}, {"claims", good_claims}})},
+      {"garbage", "not.a.token"},
+      {"huge", std::string(9000, 'a') + "." + std::string(10, 'b') + "." + std::string(10, 'c')},
+  };
+  for (const auto& [what, token] : forged) {
+    ASSERT_FALSE(token.empty()) << what;
+    const auto reply = call("GET", "/v1/jobs", token);
+    EXPECT_EQ(reply.status, 401) << what << ": " << reply.text;
+    EXPECT_NE(reply.headers.at("www-authenticate").find("error=\"invalid_token\""), std::string::npos) << what;
+  }
+  // A signature from the right key over a changed payload.
+  auto token = issuer_.token("acme", {"viewer"});
+  const auto first = token.find('.');
+  const auto second = token.find('.', first + 1);
+  const auto payload = issuer_.token("acme", {"admin"});
+  const auto tampered = token.substr(0, first) + payload.substr(payload.find('.'), payload.find('.', payload.find('.') + 1) - payload.find('.')) + token.substr(second);
+  EXPECT_EQ(call("GET", "/v1/jobs", tampered).status, 401);
+
+  const auto missing = http("GET", port_, "/v1/jobs");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.headers.at("www-authenticate"), R"(Bearer realm="stream-transcoding")");
+  EXPECT_EQ(http("GET", port_, "/v1/jobs", "", {"Authorization: Basic dXNlcjpwYXNz"}).status, 401);
+  // The genuine tokens of both accepted algorithms pass.
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.token("acme", {"viewer"})).status, 200);
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.mint({{"alg", "ES256"}, {"kid", "ec-1"}, {"claims", good_claims}})).status,
+            200);
+}
+
+TEST_F(ApiTest, AFloodOfUnknownKeyIdsCostsOneJwksFetch) {
+  auto service = start({"ST_AUTH__JWKS_MIN_REFRESH_SECONDS=60"}, {"--role", "api"});
+  const json claims = {{"tenant_id", "acme"}, {"roles", {"viewer"}}};
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.mint({{"claims", claims}})).status, 200);
+  const auto before = issuer_.jwks_fetches();
+  for (int i = 0; i < 40; ++i) {
+    const auto token = issuer_.mint({{"kid", fmt::format("made-up-{}", i)}, {"claims", claims}});
+    EXPECT_EQ(call("GET", "/v1/jobs", token).status, 401);
+  }
+  EXPECT_LE(issuer_.jwks_fetches() - before, 1) << "each unknown kid fetched the JWKS again";
+}
+
+TEST_F(ApiTest, ARotatedKeyIsAcceptedOnceTheJwksHasIt) {
+  auto service = start({}, {"--role", "api"});
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.token("acme", {"viewer"})).status, 200);
+  const auto kid = issuer_.rotate();
+  ASSERT_EQ(kid, "rsa-2");
+  const json claims = {{"tenant_id", "acme"}, {"roles", {"viewer"}}};
+  // Within the refresh throttle (1 s here) the new key arrives.
+  EXPECT_TRUE(eventually([&] { return call("GET", "/v1/jobs", issuer_.mint({{"kid", kid}, {"claims", claims}})).status == 200; },
+                         5s));
+}
+
+TEST_F(ApiTest, ATenantNeitherSeesNorTouchesAnotherTenantsJobs) {
+  auto service = start({}, {"--role", "api"});
+  const auto a = issuer_.token("tenant-a", {"operator"});
+  const auto b = issuer_.token("tenant-b", {"operator"});
+  const auto id = create_job(a, "video-a");
+  const auto unknown = "00000000-0000-0000-0000-000000000000";
+  for (const auto& path : {"/v1/jobs/" + id, std::string("/v1/jobs/") + unknown}) {
+    const auto got = call("GET", path, b);
+    EXPECT_EQ(got.status, 404) << got.text;
+    EXPECT_EQ(call("POST", path + "/cancel", b).status, 404);
+    EXPECT_EQ(call("POST", path + "/retry", b).status, 404);
+  }
+  // The same 404 body whether the job exists elsewhere or nowhere, but for the id.
+  const auto elsewhere = call("GET", "/v1/jobs/" + id, b).body["detail"].get<std::string>();
+  const auto nowhere = call("GET", std::string("/v1/jobs/") + unknown, b).body["detail"].get<std::string>();
+  EXPECT_EQ(elsewhere.substr(0, elsewhere.find('\'')), nowhere.substr(0, nowhere.find('\'')));
+  EXPECT_TRUE(call("GET", "/v1/jobs", b).body["jobs"].empty());
+  EXPECT_EQ(call("GET", "/v1/jobs", a).body["jobs"].size(), 1U);
+  // B cannot create for A, and a body cannot set what the service decides.
+  const auto for_a = call("POST", "/v1/jobs", b,
+                          R"({"tenantId":"tenant-a","videoId":"x","source":{"key":"short_2s.mp4"}})");
+  EXPECT_EQ(for_a.status, 403) << for_a.text;
+  for (const auto* field : {R"("status":"succeeded")", R"("outputPrefix":"tenant-a/")", R"("id":"x")"}) {
+    const auto reply = call("POST", "/v1/jobs", b,
+                            fmt::format(R"({{"videoId":"y","source":{{"key":"short_2s.mp4"}},{}}})", field));
+    EXPECT_EQ(reply.status, 400) << field << ": " << reply.text;
+  }
+  // Nor can a query.
+  EXPECT_EQ(call("GET", "/v1/jobs?tenantId=tenant-a", b).status, 400);
+  EXPECT_EQ(scalar("SELECT count(*) FROM jobs WHERE tenant_id = 'tenant-b'"), "0");
+}
+
+TEST_F(ApiTest, PagesOf37SeeEveryJobOnceWhile200MoreAreInserted) {
+  auto service = start({}, {"--role", "api"});
+  pqxx::connection db(conninfo_);
+  pqxx::nontransaction(db).exec(
+      "INSERT INTO jobs (tenant_id, video_id, source_key, created_at)"
+      " SELECT 'acme', 'v' || i, 'k', now() - make_interval(secs => i % 50) FROM generate_series(1, 1000) i");
+  std::set<std::string> originals;
+  for (const auto& row : pqxx::nontransaction(db).exec("SELECT id::text FROM jobs")) originals.insert(row[0].c_str());
+  ASSERT_EQ(originals.size(), 1000U);
+
+  std::atomic<bool> listing{true};
+  std::jthread inserter([&] {
+    pqxx::connection c(conninfo_);
+    for (int i = 0; i < 200 && listing; ++i) {
+      pqxx::nontransaction(c).exec_params(
+          "INSERT INTO jobs (tenant_id, video_id, source_key) VALUES ('acme', $1, 'k')", fmt::format("new-{}", i));
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  const auto token = issuer_.token("acme", {"viewer"}, "lister");
+  std::map<std::string, int> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    const auto reply = call("GET", "/v1/jobs?limit=37" + (cursor.empty() ? "" : "&cursor=" + cursor), token);
+    ASSERT_EQ(reply.status, 200) << reply.text;
+    EXPECT_LE(reply.body["jobs"].size(), 37U);
+    for (const auto& job : reply.body["jobs"]) ++seen[job["id"].get<std::string>()];
+    cursor = reply.body["nextCursor"].is_string() ? reply.body["nextCursor"].get<std::string>() : "";
+    ASSERT_LT(++pages, 100);
+  } while (!cursor.empty());
+  listing = false;
+  for (const auto& id : originals) EXPECT_EQ(seen[id], 1) << id;
+  for (const auto& [id, count] : seen) EXPECT_EQ(count, 1) << id;
+
+  // A cursor belongs to its listing: not to another filter, another tenant, or anyone's edits.
+  const auto first = call("GET", "/v1/jobs?limit=5", token).body["nextCursor"].get<std::string>();
+  EXPECT_EQ(call("GET", "/v1/jobs?limit=5&status=failed&cursor=" + first, token).status, 400);
+  EXPECT_EQ(call("GET", "/v1/jobs?limit=5&cursor=" + first, issuer_.token("other", {"viewer"})).status, 400);
+  auto forged = first;
+  forged[2] = forged[2] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(call("GET", "/v1/jobs?limit=5&cursor=" + forged, token).status, 400);
+  // Filters, and bad ones named.
+  const auto by_video = call("GET", "/v1/jobs?videoId=v7", token);
+  ASSERT_EQ(by_video.body["jobs"].size(), 1U) << by_video.text;
+  EXPECT_EQ(by_video.body["jobs"][0]["videoId"], "v7");
+  EXPECT_EQ(call("GET", "/v1/jobs?status=queued&status=running&limit=200", token).body["jobs"].size(), 200U);
+  for (const auto* bad : {"limit=0", "limit=201", "limit=abc", "status=done", "createdAfter=yesterday", "colour=red",
+                          "videoId=..%2F"}) {
+    const auto reply = call("GET", std::string("/v1/jobs?") + bad, token);
+    EXPECT_EQ(reply.status, 400) << bad << ": " << reply.text;
+  }
+  const auto window = call("GET", "/v1/jobs?createdAfter=2000-01-01T00:00:00Z&createdBefore=2000-01-02T00:00:00Z", token);
+  EXPECT_EQ(window.status, 200);
+  EXPECT_TRUE(window.body["jobs"].empty());
+}
+
+TEST_F(ApiTest, CancellingARunning1080pJobStopsFfmpegWithinTwoSecondsAndAnnouncesItOnce) {
+  const std::string topic = "transcoding-service.video-transcoded";
+  testing::KafkaBroker broker;
+  auto service = start({"ST_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrap()});
+  const auto op = issuer_.token("acme", {"operator"});
+  const auto id = create_job(op, "long-video", "long_1080p", json::array({"1080p", "720p", "360p"}));
+  const auto in_ffmpeg = [&] {
+    auto run = run_captured({.argv = {"pgrep", "-f", "job-" + id}}, 1 << 16);
+    return run && !run->stdout_text.empty();
+  };
+  ASSERT_TRUE(eventually([&] { return in_ffmpeg() && call("GET", "/v1/jobs/" + id, op).body["status"] == "running"; },
+                         60s))
+      << call("GET", "/v1/jobs/" + id, op).text << service->log();
+  std::this_thread::sleep_for(500ms);  // well into the encode
+
+  const auto cancelled = call("POST", "/v1/jobs/" + id + "/cancel", op);
+  const auto asked = std::chrono::steady_clock::now();
+  ASSERT_EQ(cancelled.status, 200) << cancelled.text;
+  EXPECT_EQ(cancelled.body["status"], "cancelled");
+  EXPECT_TRUE(eventually([&] { return !in_ffmpeg(); }, 2s)) << "ffmpeg still runs 2 s after the cancel";
+  EXPECT_LE(std::chrono::steady_clock::now() - asked, 2500ms);
+  const auto scratch_of_job = [&] {
+    for (const auto& entry : fs::recursive_directory_iterator(scratch_)) {
+      if (entry.path().filename().string().starts_with("job-" + id)) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(eventually([&] { return !scratch_of_job(); }, 2s)) << "the job's scratch was left behind";
+  // The worker records nothing over the cancellation, and publishes nothing.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(call("GET", "/v1/jobs/" + id, op).body["status"], "cancelled");
+  EXPECT_FALSE(fs::exists(outputs_ / "acme" / "long-video"));
+  // One VideoTranscoded event, saying cancelled, published.
+  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM outbox WHERE job_id = '{}'", id)), "1");
+  EXPECT_EQ(scalar(fmt::format("SELECT payload::json->>'status' FROM outbox WHERE job_id = '{}'", id)), "cancelled");
+  EXPECT_TRUE(eventually(
+      [&] { return scalar(fmt::format("SELECT count(*) FROM outbox WHERE job_id = '{}' AND sent_at IS NOT NULL", id)) == "1"; },
+      20s));
+  const auto events = broker.read_all(topic);
+  ASSERT_EQ(events.size(), 1U);
+  const auto event = json::parse(events[0].value);
+  EXPECT_EQ(event["jobId"], id);
+  EXPECT_EQ(event["status"], "cancelled");
+  EXPECT_EQ(event["failure"]["code"], "cancelled");
+  EXPECT_EQ(call("POST", "/v1/jobs/" + id + "/cancel", op).status, 409);
+}
+
+TEST_F(ApiTest, ADeadJobRetriedRunsAgainAndSucceeds) {
+  auto service = start();
+  const auto op = issuer_.token("acme", {"operator"});
+  const auto id = create_job(op, "video-dead");
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, op).body["status"] == "succeeded"; }, 60s));
+  EXPECT_EQ(call("POST", "/v1/jobs/" + id + "/retry", op).status, 409) << "a succeeded job is final";
+  // As a job looks after its last attempt failed for reasons outside the input.
+  pqxx::connection db(conninfo_);
+  pqxx::nontransaction(db).exec_params(
+      "UPDATE jobs SET status = 'dead', attempt = max_attempts, error_code = 'unavailable',"
+      " error_message = 'storage down', result = NULL WHERE id = $1::uuid",
+      id);
+  const auto retried = call("POST", "/v1/jobs/" + id + "/retry", op);
+  ASSERT_EQ(retried.status, 200) << retried.text;
+  EXPECT_EQ(retried.body["status"], "queued");
+  EXPECT_EQ(retried.body["attempt"], 0);
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, op).body["status"] == "succeeded"; }, 60s))
+      << call("GET", "/v1/jobs/" + id, op).text;
+  const auto job = call("GET", "/v1/jobs/" + id, op).body;
+  EXPECT_EQ(job["attempt"], 1);
+  EXPECT_EQ(job["progress"], 100);
+  // A run of its own: the new outputs are beside the first run's, not over them.
+  EXPECT_NE(job["outputPrefix"].get<std::string>().find("/run-"), std::string::npos);
+  EXPECT_TRUE(fs::exists(outputs_ / job["outcome"]["masterPlaylistKey"].get<std::string>()));
+  // The caller who only knows the video finds it.
+  const auto found = call("GET", "/v1/jobs?videoId=video-dead", op);
+  ASSERT_EQ(found.body["jobs"].size(), 1U);
+  EXPECT_EQ(found.body["jobs"][0]["id"], id);
+}
+
+TEST_F(ApiTest, ATenantPolicyShapesItsJobsAndRefusesWhatItForbidsNamingTheLimit) {
+  auto service = start();
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto op = issuer_.token("acme", {"operator"});
+  const auto put = call("PUT", "/v1/tenants/acme/policy", admin,
+                        R"({"topRung":"360p","maxDurationSeconds":60,"maxRunningJobs":2,"segmentSeconds":2})");
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(put.body["topRung"], "360p");
+  EXPECT_EQ(call("GET", "/v1/tenants/acme/policy", admin).body["maxRunningJobs"], 2);
+  for (const auto* bad : {R"({"topRung":"9000p"})", R"({"maxRunningJobs":-1})", R"({"colour":"red"})",
+                          R"({"tenantId":"other"})", R"({"segmentSeconds":"2"})", R"([1])"}) {
+    EXPECT_EQ(call("PUT", "/v1/tenants/acme/policy", admin, bad).status, 400) << bad;
+  }
+  // Every rendition at most the top rung.
+  const auto id = create_job(op, "capped", "short_2s", json::array());
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, op).body["status"] == "succeeded"; }, 60s))
+      << call("GET", "/v1/jobs/" + id, op).text;
+  const auto job = call("GET", "/v1/jobs/" + id, op).body;
+  ASSERT_FALSE(job["outcome"]["renditions"].empty());
+  for (const auto& r : job["outcome"]["renditions"]) EXPECT_LE(r["height"].get<int>(), 360) << r.dump();
+
+  // A source beyond a limit fails with a reason that names it.
+  ASSERT_EQ(call("PUT", "/v1/tenants/acme/policy", admin, R"({"maxDurationSeconds":1})").status, 200);
+  const auto too_long = create_job(op, "too-long", "short_2s");
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + too_long, op).body["status"] == "failed"; }, 60s));
+  const auto failed = call("GET", "/v1/jobs/" + too_long, op).body;
+  EXPECT_NE(failed["error"]["message"].get<std::string>().find("maxDurationSeconds"), std::string::npos)
+      << failed.dump();
+}
+
+TEST_F(ApiTest, TheEleventhRequestOfATenBySecondPolicyGets429WithRetryAfter) {
+  auto service = start({}, {"--role", "api"});
+  ASSERT_EQ(call("PUT", "/v1/tenants/busy/policy", issuer_.token("ops", {"admin"}), R"({"requestsPerSecond":10})").status,
+            200);
+  // Eleven requests on one kept-alive connection, a few milliseconds in all.
+  const auto token = issuer_.token("busy", {"viewer"});
+  const auto headers = fs::temp_directory_path() / fmt::format("st-rate-{}", database_);
+  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-D", headers.string(), "-w", "%{http_code}\n",
+                                   "-H", bearer(token)};
+  for (int i = 0; i < 11; ++i) {
+    argv.insert(argv.end(), {"-o", "/dev/null", fmt::format("http://127.0.0.1:{}/v1/jobs?limit=1", port_)});
+  }
+  auto run = run_captured({.argv = argv}, 1 << 16);
+  ASSERT_TRUE(run.has_value());
+  std::vector<int> statuses;
+  std::istringstream lines(run->stdout_text);
+  for (std::string line; std::getline(lines, line);) statuses.push_back(std::atoi(line.c_str()));
+  ASSERT_EQ(statuses.size(), 11U) << run->stdout_text;
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(statuses[i], 200) << "request " << i + 1;
+  EXPECT_EQ(statuses[10], 429);
+  std::ifstream in(headers);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  fs::remove(headers);
+  const auto last = all.rfind("HTTP/1.1");
+  const auto final_headers = all.substr(last);
+  EXPECT_NE(final_headers.find("Retry-After: 1"), std::string::npos) << final_headers;
+  EXPECT_NE(final_headers.find("RateLimit-Limit: 10"), std::string::npos) << final_headers;
+  EXPECT_NE(final_headers.find("RateLimit-Remaining: 0"), std::string::npos) << final_headers;
+  // Another tenant is not slowed by it.
+  EXPECT_EQ(call("GET", "/v1/jobs", issuer_.token("calm", {"viewer"})).status, 200);
+  // And the bucket refills.
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(call("GET", "/v1/jobs", token).status, 200);
+}
+
+TEST_F(ApiTest, ServesItsOpenApiDocumentAndSwaggerUi) {
+  auto service = start({}, {"--role", "api"});
+  const auto document = http("GET", port_, "/openapi.json");
+  ASSERT_EQ(document.status, 200);
+  EXPECT_EQ(document.body["openapi"], "3.1.0");
+  EXPECT_TRUE(document.body["paths"].contains("/v1/jobs/{id}/cancel"));
+  // What the binary serves is a valid OpenAPI 3.1 document by redocly's rules.
+  const auto file = fs::temp_directory_path() / fmt::format("st-openapi-{}.json", database_);
+  std::ofstream(file) << document.text;
+  auto lint = run_captured({.argv = {"node", ST_REDOCLY, "lint", "--config", ST_REDOCLY_CONFIG, file.string()}},
+                           1 << 20);
+  fs::remove(file);
+  ASSERT_TRUE(lint.has_value());
+  EXPECT_EQ(lint->result.exit_code, 0) << lint->stdout_text << lint->result.stderr_tail;
+
+  const auto page = http("GET", port_, "/docs");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.text.find("swagger-ui-bundle.js"), std::string::npos);
+  const auto bundle = http("GET", port_, "/docs/swagger-ui-bundle.js");
+  EXPECT_EQ(bundle.status, 200);
+  EXPECT_GT(bundle.text.size(), 100000U);
+  EXPECT_EQ(http("GET", port_, "/docs/package.json").status, 404);
+  EXPECT_EQ(http("GET", port_, "/docs/..%2F..%2Fpackage.json").status, 404);
+}
+
+TEST_F(ApiTest, EveryAnswerCarriesARequestIdAndEchoesASafeOne) {
+  auto service = start({}, {"--role", "api"});
+  const auto token = issuer_.token("acme", {"viewer"});
+  const auto echoed = http("GET", port_, "/v1/jobs", "", {bearer(token), "X-Request-Id: req-123.abc"});
+  EXPECT_EQ(echoed.headers.at("x-request-id"), "req-123.abc");
+  const auto replaced = http("GET", port_, "/v1/jobs", "", {bearer(token), "X-Request-Id: <script>"});
+  EXPECT_NE(replaced.headers.at("x-request-id"), "<script>");
+  EXPECT_EQ(replaced.headers.at("x-request-id").size(), 32U);
+  EXPECT_FALSE(http("GET", port_, "/v1/jobs").headers.at("x-request-id").empty()) << "even on a 401";
+}
+
+}  // namespace
+}  // namespace st
