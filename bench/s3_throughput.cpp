@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       }
       up[c].push_back(mib / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       start = std::chrono::steady_clock::now();
-      if (auto got = s3.get(key, back); !got) {
+      if (auto got = s3.get(key, back, {}); !got) {
         std::fprintf(stderr, "%s\n", got.error().message.c_str());
         return 1;
       }

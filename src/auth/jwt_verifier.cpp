@@ -14,10 +14,6 @@
 
 namespace st {
 
-bool Principal::has(Role role) const {
-  return std::any_of(roles.begin(), roles.end(), [role](Role held) { return held >= role; });
-}
-
 namespace {
 
 using nlohmann::json;

@@ -118,7 +118,8 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   return options;
 }
 
-Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch) {
+Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch,
+                                           const std::stop_token& stop) {
   const auto& source = job.spec.source;
   // Checked again here, not only where the job was accepted: a row written
   // before a configuration change (or by hand) gets no further.
@@ -151,7 +152,7 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
   }
   const auto extension = fs::path(source.key).extension().string();
   const auto local = scratch / ("master" + (extension.size() <= 8 ? extension : std::string()));
-  if (auto got = store->get(source.key, local); !got) return tl::unexpected(got.error());
+  if (auto got = store->get(source.key, local, stop); !got) return tl::unexpected(got.error());
   if (auto checked = check_checksum(local, source.checksum); !checked) return tl::unexpected(checked.error());
   return local;
 }
@@ -179,7 +180,7 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
     return std::chrono::duration<double>(Clock::now() - start).count();
   };
   auto started = Clock::now();
-  auto source = fetch(job, scratch->path());
+  auto source = fetch(job, scratch->path(), context.stop_token());
   if (!source) return tl::unexpected(source.error());
   const auto fetch_seconds = seconds_since(started);
 
@@ -206,7 +207,7 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   if (auto ours = context.confirm_lease(); !ours) return tl::unexpected(ours.error());
 
   started = Clock::now();
-  auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix);
+  auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix, context.stop_token());
   if (!published) return tl::unexpected(published.error());
   const auto publish_seconds = seconds_since(started);
   spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,

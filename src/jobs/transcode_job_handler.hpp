@@ -67,7 +67,8 @@ class TranscodeJobHandler final : public JobHandler {
   Result<JobOutcome> run(const Job& job, JobContext& context) override;
 
  private:
-  Result<std::filesystem::path> fetch(const Job& job, const std::filesystem::path& scratch);
+  Result<std::filesystem::path> fetch(const Job& job, const std::filesystem::path& scratch,
+                                      const std::stop_token& stop);
 
   TranscodeJobOptions options_;
   SourceStores sources_;

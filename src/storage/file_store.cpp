@@ -29,7 +29,9 @@ Result<ObjectInfo> FileStore::head(const std::string& key) {
   return ObjectInfo{.key = key, .size = static_cast<std::uint64_t>(status.st_size)};
 }
 
-Result<ObjectInfo> FileStore::get(const std::string& key, const fs::path& destination) {
+Result<ObjectInfo> FileStore::get(const std::string& key, const fs::path& destination, const std::stop_token& stop) {
+  // One local copy (copy_file_range) is not worth interrupting.
+  if (stop.stop_requested()) return fail(ErrorCode::kCancelled, fmt::format("the copy of {} was stopped", key));
   auto file = open(key);
   if (!file) return tl::unexpected(file.error());
   auto copied = copy_to_file(file->get(), destination);

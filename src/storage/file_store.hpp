@@ -17,7 +17,8 @@ class FileStore final : public ObjectStore {
  public:
   explicit FileStore(std::filesystem::path root) : root_(std::move(root)) {}
 
-  Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination) override;
+  Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination,
+                         const std::stop_token& stop) override;
   Result<ObjectInfo> put(const std::string& key, const std::filesystem::path& source,
                          const std::string& content_type) override;
   Result<ObjectInfo> head(const std::string& key) override;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,9 @@ class ObjectStore {
 
   // Writes the object to `destination` (replaced if it exists). kNotFound when
   // there is no such object.
-  virtual Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination) = 0;
+  // Stops between parts once `stop` is requested (kCancelled).
+  virtual Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination,
+                                 const std::stop_token& stop) = 0;
   virtual Result<ObjectInfo> put(const std::string& key, const std::filesystem::path& source,
                                  const std::string& content_type) = 0;
   virtual Result<ObjectInfo> head(const std::string& key) = 0;

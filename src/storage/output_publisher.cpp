@@ -36,7 +36,8 @@ std::string OutputPublisher::content_type_of(const fs::path& file) {
   return "application/octet-stream";
 }
 
-Result<PublishedOutput> OutputPublisher::publish(const fs::path& folder, const std::string& key_prefix) {
+Result<PublishedOutput> OutputPublisher::publish(const fs::path& folder, const std::string& key_prefix,
+                                                 const std::stop_token& stop) {
   std::array<std::vector<std::string>, 3> stages;
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(folder, error); !error && it != fs::recursive_directory_iterator();
@@ -53,6 +54,7 @@ Result<PublishedOutput> OutputPublisher::publish(const fs::path& folder, const s
   for (auto& files : stages) {
     std::sort(files.begin(), files.end());
     auto uploaded = parallel_for(files.size(), concurrency_, [&](std::size_t i) -> Result<void> {
+      if (stop.stop_requested()) return fail(ErrorCode::kCancelled, "publishing was stopped");
       const auto path = folder / files[i];
       auto put = store_.put(key_prefix + files[i], path, content_type_of(path));
       if (!put) return tl::unexpected(put.error());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <stop_token>
 #include <string>
 
 #include "storage/object_store.hpp"
@@ -20,8 +21,10 @@ class OutputPublisher {
  public:
   OutputPublisher(ObjectStore& store, int concurrency) : store_(store), concurrency_(concurrency) {}
 
-  // Uploads every file below `folder` to `key_prefix` + its relative path.
-  Result<PublishedOutput> publish(const std::filesystem::path& folder, const std::string& key_prefix);
+  // Uploads every file below `folder` to `key_prefix` + its relative path;
+  // once `stop` is requested no further upload starts (kCancelled).
+  Result<PublishedOutput> publish(const std::filesystem::path& folder, const std::string& key_prefix,
+                                  const std::stop_token& stop = {});
 
   // The Content-Type a player expects for an output file.
   static std::string content_type_of(const std::filesystem::path& file);

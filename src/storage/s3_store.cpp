@@ -347,7 +347,8 @@ Result<ObjectInfo> S3Store::head(const std::string& key) {
   return info;
 }
 
-Result<ObjectInfo> S3Store::get(const std::string& key, const std::filesystem::path& destination) {
+Result<ObjectInfo> S3Store::get(const std::string& key, const std::filesystem::path& destination,
+                                const std::stop_token& stop) {
   auto info = head(key);
   if (!info) return tl::unexpected(info.error());
   const UniqueFd fd(::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
@@ -360,6 +361,7 @@ Result<ObjectInfo> S3Store::get(const std::string& key, const std::filesystem::p
   const auto part = std::max<std::uint64_t>(options_.part_size, 1);
   const auto parts = std::max<std::uint64_t>((info->size + part - 1) / part, 1);
   auto fetched = parallel_for(parts, options_.concurrency, [&](std::size_t i) -> Result<void> {
+    if (stop.stop_requested()) return fail(ErrorCode::kCancelled, fmt::format("the download of {} was stopped", key));
     const auto first = i * part;
     if (info->size == 0) {
       return send({.operation = "GetObject", .method = "GET", .key = key, .response_fd = fd.get()}).map([](auto&&) {});

@@ -56,7 +56,8 @@ class S3Store final : public ObjectStore {
   S3Store(const S3Store&) = delete;
   S3Store& operator=(const S3Store&) = delete;
 
-  Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination) override;
+  Result<ObjectInfo> get(const std::string& key, const std::filesystem::path& destination,
+                         const std::stop_token& stop) override;
   Result<ObjectInfo> put(const std::string& key, const std::filesystem::path& source,
                          const std::string& content_type) override;
   Result<ObjectInfo> head(const std::string& key) override;

@@ -88,7 +88,7 @@ TEST_F(S3StoreTest, RoundTripsASmallFileWithAnIdenticalChecksum) {
   ASSERT_TRUE(head.has_value()) << head.error().message;
   EXPECT_EQ(head->size, 300U * 1024);
   const auto back = dir_ / "back.bin";
-  ASSERT_TRUE(s3->get("acme/v1/small.bin", back).has_value());
+  ASSERT_TRUE(s3->get("acme/v1/small.bin", back, {}).has_value());
   EXPECT_EQ(sha256_of(back), sha256_of(source));
 
   // Keys with spaces and unicode are encoded once, as S3 expects.
@@ -119,10 +119,25 @@ TEST_F(S3StoreTest, RoundTripsA200MiBFileInParallelParts) {
   EXPECT_EQ(uploads->stdout_text.find("UploadId"), std::string::npos) << uploads->stdout_text;
 
   const auto back = dir_ / "back.bin";
-  const auto got = s3->get("acme/v1/large.bin", back);
+  const auto got = s3->get("acme/v1/large.bin", back, {});
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_EQ(fs::file_size(back), 200ULL << 20);
   EXPECT_EQ(sha256_of(back), sha256_of(source));
+
+  // A cancelled job's download stops between parts and leaves no partial file.
+  std::stop_source stop;
+  stop.request_stop();
+  const auto stopped = s3->get("acme/v1/large.bin", dir_ / "stopped.bin", stop.get_token());
+  ASSERT_FALSE(stopped.has_value());
+  EXPECT_EQ(stopped.error().code, ErrorCode::kCancelled);
+  EXPECT_FALSE(fs::exists(dir_ / "stopped.bin"));
+  // And a cancelled job's publishing starts no upload.
+  fs::create_directories(dir_ / "outputs");
+  std::ofstream(dir_ / "outputs" / "master.m3u8") << "#EXTM3U\n";
+  const auto published = OutputPublisher(*s3, 4).publish(dir_ / "outputs", "acme/v1/stopped/", stop.get_token());
+  ASSERT_FALSE(published.has_value());
+  EXPECT_EQ(published.error().code, ErrorCode::kCancelled);
+  EXPECT_EQ(s3->head("acme/v1/stopped/master.m3u8").error().code, ErrorCode::kNotFound);
 }
 
 TEST_F(S3StoreTest, ADownloadCutMidTransferIsRetriedAndComplete) {
@@ -133,7 +148,7 @@ TEST_F(S3StoreTest, ADownloadCutMidTransferIsRetriedAndComplete) {
   testing::CuttingProxy proxy(moto_->port(), /*cuts=*/3, /*cut_after_bytes=*/200 * 1024);
   auto s3 = store({.part_size = 1 << 20, .concurrency = 2}, fmt::format("http://127.0.0.1:{}", proxy.port()));
   const auto back = dir_ / "back.bin";
-  const auto got = s3->get("acme/v1/cut.bin", back);
+  const auto got = s3->get("acme/v1/cut.bin", back, {});
   ASSERT_TRUE(got.has_value()) << got.error().message;
   EXPECT_GE(proxy.cut(), 1);
   EXPECT_EQ(sha256_of(back), sha256_of(source));
@@ -143,7 +158,7 @@ TEST_F(S3StoreTest, ClientErrorsFailAtOnceWithS3sCode) {
   auto s3 = store({.max_attempts = 5});
   ASSERT_TRUE(s3->create_bucket());
   const auto started = std::chrono::steady_clock::now();
-  const auto missing = s3->get("acme/v1/nothing.mp4", dir_ / "x");
+  const auto missing = s3->get("acme/v1/nothing.mp4", dir_ / "x", {});
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
   EXPECT_FALSE(fs::exists(dir_ / "x"));
@@ -199,8 +214,8 @@ TEST_F(S3StoreTest, WebIdentityCredentialsComeFromStsAndAreRenewedBeforeTheyExpi
 class RecordingStore final : public ObjectStore {
  public:
   explicit RecordingStore(ObjectStore& inner) : inner_(inner) {}
-  Result<ObjectInfo> get(const std::string& key, const fs::path& destination) override {
-    return inner_.get(key, destination);
+  Result<ObjectInfo> get(const std::string& key, const fs::path& destination, const std::stop_token& stop) override {
+    return inner_.get(key, destination, stop);
   }
   Result<ObjectInfo> put(const std::string& key, const fs::path& source, const std::string& content_type) override {
     {
@@ -295,11 +310,11 @@ TEST(FileStoreTest, StoresListsAndRefusesKeysThatLeaveItsRoot) {
   EXPECT_EQ(store.head("acme/v1/a.bin")->size, 1000U);
   EXPECT_EQ(store.head("acme/v1/none").error().code, ErrorCode::kNotFound);
   EXPECT_EQ(store.list("acme/v1/")->size(), 1U);
-  ASSERT_TRUE(store.get("acme/v2/b.bin", dir / "out.bin").has_value());
+  ASSERT_TRUE(store.get("acme/v2/b.bin", dir / "out.bin", {}).has_value());
   EXPECT_EQ(sha256_of(dir / "out.bin"), sha256_of(source));
   // Refused like a missing object: the answer says nothing about what lies outside.
-  EXPECT_EQ(store.get("../in.bin", dir / "x").error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(store.get("../in.bin", dir / "x").error().message,
+  EXPECT_EQ(store.get("../in.bin", dir / "x", {}).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store.get("../in.bin", dir / "x", {}).error().message,
             fmt::format("no object '../in.bin' in file://{}", (dir / "root").string()));
   EXPECT_FALSE(store.put("acme/../../escape", source, "video/mp4").has_value());
   EXPECT_EQ(store.remove_prefix("acme/").value(), 2U);
