@@ -112,8 +112,8 @@ struct AuthConfig {
   // is then an admin of development_tenant, and the log says so loudly.
   bool development = false;
   std::string development_tenant = "dev";
-  std::string jwks_url;   // the identity provider's keys (https)
-  std::string jwks_file;  // or a file, for offline use
+  std::string jwks_url;               // the identity provider's keys (https)
+  std::string jwks_file;              // or a file, for offline use
   int jwks_min_refresh_seconds = 60;  // an unknown kid refreshes at most this often
   int jwks_timeout_ms = 5000;
   std::string issuer;

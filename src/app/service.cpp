@@ -254,21 +254,21 @@ Result<void> Service::start() {
     if (auto started = p.relay->start(); !started) return started;
     // Accepting uploads is the API side's job: it only inserts rows.
     if (role_ != ServiceRole::kWorker) {
-      p.consumer = std::make_unique<UploadConsumer>(
-          UploadConsumerOptions{.bootstrap_servers = kafka.bootstrap_servers,
-                                .group_id = kafka.group_id,
-                                .uploaded_topic = kafka.uploaded_topic,
-                                .dead_letter_topic = kafka.dead_letter_topic,
-                                .transcoded_topic = kafka.transcoded_topic,
-                                .partitions = kafka.partitions,
-                                .max_batch = kafka.max_batch,
-                                .session_timeout_ms = kafka.session_timeout_ms,
-                                .max_message_bytes = kafka.max_message_bytes,
-                                .retry_backoff_ms = kafka.retry_backoff_ms,
-                                .max_retry_seconds = kafka.max_retry_seconds,
-                                .max_attempts = config_.worker.max_attempts,
-                                .sources = source_policy(config_)},
-          *p.catalog, p.counters);
+      p.consumer =
+          std::make_unique<UploadConsumer>(UploadConsumerOptions{.bootstrap_servers = kafka.bootstrap_servers,
+                                                                 .group_id = kafka.group_id,
+                                                                 .uploaded_topic = kafka.uploaded_topic,
+                                                                 .dead_letter_topic = kafka.dead_letter_topic,
+                                                                 .transcoded_topic = kafka.transcoded_topic,
+                                                                 .partitions = kafka.partitions,
+                                                                 .max_batch = kafka.max_batch,
+                                                                 .session_timeout_ms = kafka.session_timeout_ms,
+                                                                 .max_message_bytes = kafka.max_message_bytes,
+                                                                 .retry_backoff_ms = kafka.retry_backoff_ms,
+                                                                 .max_retry_seconds = kafka.max_retry_seconds,
+                                                                 .max_attempts = config_.worker.max_attempts,
+                                                                 .sources = source_policy(config_)},
+                                           *p.catalog, p.counters);
       if (auto started = p.consumer->start(); !started) return started;
     }
   }
@@ -324,9 +324,10 @@ Result<void> Service::add_api_routes() {
   } else {
     development = Principal{.subject = "developer", .tenant = auth.development_tenant, .roles = {Role::kAdmin}};
     for (int i = 0; i < 3; ++i) {
-      spdlog::error("AUTHENTICATION IS OFF (auth.enabled=false, auth.development=true): every request is an admin "
-                    "of tenant {}. Never run this way where anyone else can reach the port.",
-                    auth.development_tenant);
+      spdlog::error(
+          "AUTHENTICATION IS OFF (auth.enabled=false, auth.development=true): every request is an admin "
+          "of tenant {}. Never run this way where anyone else can reach the port.",
+          auth.development_tenant);
     }
   }
   const auto& api = config_.api;
@@ -345,13 +346,11 @@ Result<void> Service::add_api_routes() {
   p.router.use(std::make_shared<AuthMiddleware>(std::move(authenticate), std::move(development)));
   p.router.use(std::make_shared<RateLimitMiddleware>(
       *p.limiter,
-      RateLimitOptions{.per_subject = {.per_second = api.subject_requests_per_second,
-                                       .burst = static_cast<double>(api.subject_burst)},
-                       .per_tenant = {.per_second = api.tenant_requests_per_second,
-                                      .burst = static_cast<double>(api.tenant_burst)},
-                       .tenant_rate = [cache = p.tenant_rates.get()](const std::string& tenant) {
-                         return cache->get(tenant);
-                       }}));
+      RateLimitOptions{
+          .per_subject = {.per_second = api.subject_requests_per_second,
+                          .burst = static_cast<double>(api.subject_burst)},
+          .per_tenant = {.per_second = api.tenant_requests_per_second, .burst = static_cast<double>(api.tenant_burst)},
+          .tenant_rate = [cache = p.tenant_rates.get()](const std::string& tenant) { return cache->get(tenant); }}));
   const JobsApiOptions options{.default_max_attempts = config_.worker.max_attempts,
                                .sources = source_policy(config_),
                                .max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes),

@@ -4,13 +4,13 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "util/base64.hpp"
 #include "util/json_bounds.hpp"
@@ -68,11 +68,12 @@ Result<std::string> key_from_params(const char* type, OSSL_PARAM_BLD* build) {
 Result<std::string> rsa_pem(const json& jwk) {
   const auto n = base64url_decode(member(jwk, "n").value_or(""));
   const auto e = base64url_decode(member(jwk, "e").value_or(""));
-  if (!n || !e || n->empty() || e->empty() || e->size() > 8) return fail(ErrorCode::kInvalidInput, "n or e is not base64url");
-  std::unique_ptr<BIGNUM, BnFree> bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
-                                                  static_cast<int>(n->size()), nullptr));
-  std::unique_ptr<BIGNUM, BnFree> bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
-                                                  static_cast<int>(e->size()), nullptr));
+  if (!n || !e || n->empty() || e->empty() || e->size() > 8)
+    return fail(ErrorCode::kInvalidInput, "n or e is not base64url");
+  std::unique_ptr<BIGNUM, BnFree> bn_n(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
+  std::unique_ptr<BIGNUM, BnFree> bn_e(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
   if (!bn_n || !bn_e) return fail(ErrorCode::kInternal, "out of memory");
   if (BN_num_bits(bn_n.get()) < 2048) return fail(ErrorCode::kInvalidInput, "an RSA key shorter than 2048 bits");
   std::unique_ptr<OSSL_PARAM_BLD, ParamBuildFree> build(OSSL_PARAM_BLD_new());
@@ -183,7 +184,8 @@ JwksSource jwks_from_url(std::string url, std::chrono::milliseconds timeout) {
     curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
     const auto code = curl_easy_perform(curl.get());
     if (code != CURLE_OK) {
-      return fail(ErrorCode::kUnavailable, fmt::format("cannot fetch the JWKS from {}: {}", url, curl_easy_strerror(code)));
+      return fail(ErrorCode::kUnavailable,
+                  fmt::format("cannot fetch the JWKS from {}: {}", url, curl_easy_strerror(code)));
     }
     long status = 0;
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -200,7 +202,8 @@ JwksSource jwks_from_file(std::string path) {
     in.read(body.data(), static_cast<std::streamsize>(body.size()));
     body.resize(static_cast<std::size_t>(in.gcount()));
     if (body.size() > kMaxJwksBytes) {
-      return fail(ErrorCode::kInvalidInput, fmt::format("the JWKS file {} is larger than {} bytes", path, kMaxJwksBytes));
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("the JWKS file {} is larger than {} bytes", path, kMaxJwksBytes));
     }
     return body;
   };

@@ -34,7 +34,7 @@ struct ParsedJwks {
   std::vector<std::string> skipped;  // why each unusable key was left out
 };
 
-inline constexpr std::size_t kMaxJwksBytes = 256 * 1024;
+inline constexpr std::size_t kMaxJwksBytes = std::size_t{256} * 1024;
 
 // kInvalidInput when the document is not a JWKS.
 Result<ParsedJwks> parse_jwks(const std::string& document);

@@ -42,7 +42,8 @@ Result<json> decode_part(std::string_view part, const char* what) {
     return refuse(fmt::format("the token's {} is refused: {}", what, bounded.error().message));
   }
   auto value = json::parse(*bytes, nullptr, false);
-  if (value.is_discarded() || !value.is_object()) return refuse(fmt::format("the token's {} is not a JSON object", what));
+  if (value.is_discarded() || !value.is_object())
+    return refuse(fmt::format("the token's {} is not a JSON object", what));
   return value;
 }
 
@@ -90,7 +91,8 @@ Result<Principal> JwtVerifier::verify(const std::string& token) const {
   const auto key = keys_.find(kid_it->get<std::string>());
   if (!key) return refuse("the token's key (kid) is not in the JWKS");
   const auto needs = *needs_of(alg);
-  if (key->kty != needs.kty || (!needs.crv.empty() && key->crv != needs.crv) || (!key->alg.empty() && key->alg != alg)) {
+  if (key->kty != needs.kty || (!needs.crv.empty() && key->crv != needs.crv) ||
+      (!key->alg.empty() && key->alg != alg)) {
     return refuse(fmt::format("the key '{}' cannot verify {}", key->kid.substr(0, 64), alg));
   }
 
@@ -108,11 +110,10 @@ Result<Principal> JwtVerifier::verify(const std::string& token) const {
     return refuse("the token's issuer (iss) is not accepted");
   }
   const auto aud = claims->value("aud", json());
-  const bool audience_ok =
-      (aud.is_string() && aud.get<std::string>() == options_.audience) ||
-      (aud.is_array() && std::any_of(aud.begin(), aud.end(), [&](const json& a) {
-         return a.is_string() && a.get<std::string>() == options_.audience;
-       }));
+  const bool audience_ok = (aud.is_string() && aud.get<std::string>() == options_.audience) ||
+                           (aud.is_array() && std::any_of(aud.begin(), aud.end(), [&](const json& a) {
+                              return a.is_string() && a.get<std::string>() == options_.audience;
+                            }));
   if (!audience_ok) return refuse("the token is not meant for this service (aud)");
   bool malformed = false;
   const auto exp = numeric_date(*claims, "exp", &malformed);

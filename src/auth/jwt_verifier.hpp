@@ -34,7 +34,7 @@ struct JwtVerifierOptions {
   };
 };
 
-inline constexpr std::size_t kMaxTokenBytes = 8 * 1024;
+inline constexpr std::size_t kMaxTokenBytes = std::size_t{8} * 1024;
 
 class JwtVerifier {
  public:

@@ -45,8 +45,8 @@ int run_serve(const ServeArgs& args, const SignalWatcher& signals) {
   configure_logging(config->log.level, config->log.format);
   for (const auto& warning : config->warnings) spdlog::warn("configuration: {}", warning);
   const ServiceRole role = args.role == "api"      ? ServiceRole::kApi
-                          : args.role == "worker" ? ServiceRole::kWorker
-                                                  : ServiceRole::kAll;
+                           : args.role == "worker" ? ServiceRole::kWorker
+                                                   : ServiceRole::kAll;
   const auto grace = std::chrono::seconds(config->worker.shutdown_grace_seconds);
 
   Service service(*config, role);

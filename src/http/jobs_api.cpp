@@ -90,12 +90,9 @@ int status_for(const Error& error) {
 
 HttpResponse error_response(const Error& error) {
   const int status = status_for(error);
-  static const std::map<int, std::string_view> kTitles = {{400, "Bad Request"},
-                                                          {403, "Forbidden"},
-                                                          {404, "Not Found"},
-                                                          {409, "Conflict"},
-                                                          {500, "Internal Server Error"},
-                                                          {503, "Service Unavailable"}};
+  static const std::map<int, std::string_view> kTitles = {
+      {400, "Bad Request"},           {403, "Forbidden"},          {404, "Not Found"}, {409, "Conflict"},
+      {500, "Internal Server Error"}, {503, "Service Unavailable"}};
   return problem(status, kTitles.at(status), error.message);
 }
 
@@ -162,8 +159,8 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   FieldReader read(doc);
 
   NewJob job;
-  for (const auto& key : read.unknown_keys(
-           {"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"})) {
+  for (const auto& key :
+       read.unknown_keys({"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"})) {
     read.problem(fmt::format("{} is not a field of a job request", key.size() > 64 ? key.substr(0, 64) + "..." : key));
   }
   // Optional: the tenant is the caller's; a request may only repeat it.
@@ -180,7 +177,8 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   if (const auto* source = read.object("source", /*required=*/true)) {
     FieldReader in_source(*source, "source.", read);
     for (const auto& key : in_source.unknown_keys({"key", "bucket", "checksum", "size", "path"})) {
-      read.problem(fmt::format("source.{} is not a field of a source", key.size() > 64 ? key.substr(0, 64) + "..." : key));
+      read.problem(
+          fmt::format("source.{} is not a field of a source", key.size() > 64 ? key.substr(0, 64) + "..." : key));
     }
     if (source->contains("path")) {
       read.problem(
@@ -374,13 +372,14 @@ void add_tenant_routes(Router& router, TenantPolicies& policies, const JobsApiOp
     }
     return tenant;
   };
-  router.add("GET", "/v1/tenants/{tenantId}/policy", Access::kAdmin, [&policies, tenant_of](const HttpRequest& request) {
-    auto tenant = tenant_of(request);
-    if (!tenant) return error_response(tenant.error());
-    auto policy = policies.get(*tenant);
-    if (!policy) return error_response(policy.error());
-    return json_response(200, safe_dump(to_json(*policy)));
-  });
+  router.add("GET", "/v1/tenants/{tenantId}/policy", Access::kAdmin,
+             [&policies, tenant_of](const HttpRequest& request) {
+               auto tenant = tenant_of(request);
+               if (!tenant) return error_response(tenant.error());
+               auto policy = policies.get(*tenant);
+               if (!policy) return error_response(policy.error());
+               return json_response(200, safe_dump(to_json(*policy)));
+             });
   router.add("PUT", "/v1/tenants/{tenantId}/policy", Access::kAdmin,
              [&policies, tenant_of, options](const HttpRequest& request) {
                auto tenant = tenant_of(request);

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/server.hpp"
 #include "http/cursor.hpp"
+#include "http/server.hpp"
 #include "jobs/job_catalog.hpp"
 #include "jobs/tenant_policy.hpp"
 #include "storage/source_policy.hpp"

@@ -84,14 +84,13 @@ std::optional<HttpResponse> RequestIdMiddleware::before(HttpRequest& request) {
 void RequestIdMiddleware::after(const HttpRequest& request, HttpResponse& response) {
   response.headers["X-Request-Id"] = request.context.request_id;
   const auto& principal = request.context.principal;
-  const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                 request.context.received)
-                           .count();
+  const auto elapsed =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request.context.received).count();
   // Probes and scrapes are not worth a line each.
   if (request.context.access == Access::kPublic && response.status < 400) return;
   spdlog::info("http {} {} {} {:.1f} ms request_id={} subject={} tenant={} trace_id={}",
-               to_valid_utf8(request.method.substr(0, 16)), to_valid_utf8(request.path.substr(0, 256)),
-               response.status, elapsed, request.context.request_id, principal ? principal->subject : "-",
+               to_valid_utf8(request.method.substr(0, 16)), to_valid_utf8(request.path.substr(0, 256)), response.status,
+               elapsed, request.context.request_id, principal ? principal->subject : "-",
                principal ? principal->tenant : "-", request.context.trace_id.empty() ? "-" : request.context.trace_id);
 }
 
@@ -134,10 +133,10 @@ std::optional<HttpResponse> RateLimitMiddleware::before(HttpRequest& request) {
       limiter_.take(fmt::format("subject:{}/{}", principal->tenant, principal->subject), options_.per_subject);
   const auto by_tenant = by_subject.allowed ? limiter_.take("tenant:" + principal->tenant, tenant_limit) : by_subject;
   // The headers describe the tighter of the two.
-  const auto& tighter = !by_subject.allowed              ? by_subject
-                        : !by_tenant.allowed             ? by_tenant
+  const auto& tighter = !by_subject.allowed                          ? by_subject
+                        : !by_tenant.allowed                         ? by_tenant
                         : by_tenant.remaining < by_subject.remaining ? by_tenant
-                                                                    : by_subject;
+                                                                     : by_subject;
   if (tighter.allowed) return std::nullopt;
   auto response = problem(429, "Too Many Requests",
                           fmt::format("the request rate of {} is above its limit; retry later",

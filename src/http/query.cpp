@@ -46,12 +46,15 @@ Result<QueryParams> parse_query(std::string_view query, std::size_t max_params, 
     const auto pair = query.substr(start, end - start);
     start = end + 1;
     if (pair.empty()) continue;
-    if (params.size() == max_params) return fail(ErrorCode::kUsage, fmt::format("more than {} query parameters", max_params));
-    if (pair.size() > max_length) return fail(ErrorCode::kUsage, fmt::format("a query parameter is longer than {} bytes", max_length));
+    if (params.size() == max_params)
+      return fail(ErrorCode::kUsage, fmt::format("more than {} query parameters", max_params));
+    if (pair.size() > max_length)
+      return fail(ErrorCode::kUsage, fmt::format("a query parameter is longer than {} bytes", max_length));
     const auto equals = pair.find('=');
     auto name = decode(pair.substr(0, equals));
     if (!name) return tl::unexpected(name.error());
-    auto value = equals == std::string_view::npos ? Result<std::string>(std::string()) : decode(pair.substr(equals + 1));
+    auto value =
+        equals == std::string_view::npos ? Result<std::string>(std::string()) : decode(pair.substr(equals + 1));
     if (!value) return tl::unexpected(value.error());
     params.emplace_back(std::move(*name), std::move(*value));
   }

@@ -49,7 +49,8 @@ void LocalRateLimiter::forget_full(Clock::time_point now, const RateLimit& limit
   // Still full of busy keys: drop the oldest half rather than grow.
   if (buckets_.size() >= max_keys_) {
     std::size_t dropped = 0;
-    for (auto it = buckets_.begin(); it != buckets_.end() && dropped < max_keys_ / 2; ++dropped) it = buckets_.erase(it);
+    for (auto it = buckets_.begin(); it != buckets_.end() && dropped < max_keys_ / 2; ++dropped)
+      it = buckets_.erase(it);
   }
 }
 

@@ -19,8 +19,8 @@ struct RateLimit {
 
 struct RateDecision {
   bool allowed = true;
-  std::int64_t limit = 0;      // the bucket's size
-  std::int64_t remaining = 0;  // whole requests left now
+  std::int64_t limit = 0;          // the bucket's size
+  std::int64_t remaining = 0;      // whole requests left now
   double retry_after_seconds = 0;  // when refused: until one token is back
   double reset_seconds = 0;        // until the bucket is full again
 };

@@ -110,7 +110,8 @@ HttpResponse Router::run(HttpRequest& request, const Route* route, bool path_mat
     if (route != nullptr) {
       response = route->handler(request);
     } else if (path_matched) {
-      response = problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
+      response =
+          problem(405, "Method Not Allowed", fmt::format("{} is not allowed on {}", request.method, request.path));
     } else {
       response = problem(404, "Not Found", fmt::format("no resource at {}", request.path));
     }

@@ -17,10 +17,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +37,8 @@ enum class Access { kPublic, kViewer, kOperator, kAdmin };
 struct RequestContext {
   Access access = Access::kPublic;  // the matched route's
   std::string request_id;
-  std::string trace_id;                  // from traceparent, when valid
-  std::optional<Principal> principal;    // set by authentication
+  std::string trace_id;                // from traceparent, when valid
+  std::optional<Principal> principal;  // set by authentication
   std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
 };
 

@@ -60,7 +60,7 @@ struct Job {
   std::string error_code;
   std::string error_message;
   std::optional<JobOutcome> outcome;  // of a succeeded job
-  std::string created_at;   // ISO 8601, as the database keeps it
+  std::string created_at;             // ISO 8601, as the database keeps it
   std::string updated_at;
   std::string started_at;   // empty until first claimed
   std::string finished_at;  // empty until final

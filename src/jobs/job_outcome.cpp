@@ -135,7 +135,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
     }
   }
   if (const auto& report = read.at("report"); report.is_object()) o.report = report;
-  if (!read.ok()) return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's {} has the wrong type", read.bad()));
+  if (!read.ok())
+    return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's {} has the wrong type", read.bad()));
   return o;
 }
 

@@ -33,8 +33,8 @@ struct JobTransition {
   std::string_view name;
   std::vector<JobStatus> from;
   std::vector<JobStatus> to;
-  bool fenced;          // acts for a lease, checked by its fencing token
-  bool raises_token;    // the current lease, if any, is void afterwards
+  bool fenced;        // acts for a lease, checked by its fencing token
+  bool raises_token;  // the current lease, if any, is void afterwards
 };
 
 // Every transition, in the order of the diagram above.

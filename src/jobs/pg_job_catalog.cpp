@@ -63,13 +63,13 @@ void PgJobCatalog::prepare_statements(pqxx::connection& c) {
   c.prepare("catalog_by_sources", fmt::format("SELECT {} FROM jobs WHERE (tenant_id, video_id, source_version) IN"
                                               " (SELECT tenant_id, video_id, source_version FROM {})",
                                               kJobColumns, kBatchRows));
-  c.prepare("catalog_by_source",
-            fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND video_id = $2 AND source_version = $3",
-                        kJobColumns));
+  c.prepare(
+      "catalog_by_source",
+      fmt::format("SELECT {} FROM jobs WHERE tenant_id = $1 AND video_id = $2 AND source_version = $3", kJobColumns));
   // $2 NULL: every tenant (an admin's scope).
-  c.prepare("catalog_get",
-            fmt::format("SELECT {} FROM jobs WHERE id = $1::uuid AND ($2::text IS NULL OR tenant_id = $2)",
-                        kJobColumns));
+  c.prepare(
+      "catalog_get",
+      fmt::format("SELECT {} FROM jobs WHERE id = $1::uuid AND ($2::text IS NULL OR tenant_id = $2)", kJobColumns));
   // The fencing token moves on: the worker of a running job can no longer
   // write, and stops at its next heartbeat if NOTIFY jobs_cancelled missed it.
   c.prepare("catalog_cancel",

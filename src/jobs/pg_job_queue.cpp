@@ -36,24 +36,23 @@ void PgJobQueue::prepare_statements(pqxx::connection& c) {
   // below their running cap, the tenant served longest ago first. SKIP LOCKED:
   // concurrent claimers each take a different row instead of queueing on one.
   c.prepare("queue_claim",
-            fmt::format(
-                "WITH picked AS ("
-                " SELECT j.id FROM tenant_queue t"
-                " LEFT JOIN tenant_policies p ON p.tenant_id = t.tenant_id"
-                " CROSS JOIN LATERAL (SELECT id FROM jobs WHERE tenant_id = t.tenant_id AND status IN ({0})"
-                "  AND next_attempt_at <= now() ORDER BY priority DESC, queued_at, id LIMIT 1"
-                "  FOR UPDATE SKIP LOCKED) j"
-                " WHERE p.max_running IS NULL OR p.max_running > (SELECT count(*) FROM jobs r"
-                "  WHERE r.tenant_id = t.tenant_id AND r.status = 'running')"
-                " ORDER BY coalesce(p.priority, 0) DESC, t.last_claimed_at NULLS FIRST, t.tenant_id LIMIT 1),"
-                " claimed AS (UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_owner = $1,"
-                " lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,"
-                " started_at = coalesce(started_at, now()), updated_at = now()"
-                " FROM picked WHERE jobs.id = picked.id RETURNING jobs.*),"
-                " served AS (UPDATE tenant_queue SET last_claimed_at = clock_timestamp()"
-                " WHERE tenant_id IN (SELECT tenant_id FROM claimed))"
-                " SELECT {1} FROM claimed",
-                sql_from(JobEvent::kClaim), kJobColumns));
+            fmt::format("WITH picked AS ("
+                        " SELECT j.id FROM tenant_queue t"
+                        " LEFT JOIN tenant_policies p ON p.tenant_id = t.tenant_id"
+                        " CROSS JOIN LATERAL (SELECT id FROM jobs WHERE tenant_id = t.tenant_id AND status IN ({0})"
+                        "  AND next_attempt_at <= now() ORDER BY priority DESC, queued_at, id LIMIT 1"
+                        "  FOR UPDATE SKIP LOCKED) j"
+                        " WHERE p.max_running IS NULL OR p.max_running > (SELECT count(*) FROM jobs r"
+                        "  WHERE r.tenant_id = t.tenant_id AND r.status = 'running')"
+                        " ORDER BY coalesce(p.priority, 0) DESC, t.last_claimed_at NULLS FIRST, t.tenant_id LIMIT 1),"
+                        " claimed AS (UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_owner = $1,"
+                        " lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,"
+                        " started_at = coalesce(started_at, now()), updated_at = now()"
+                        " FROM picked WHERE jobs.id = picked.id RETURNING jobs.*),"
+                        " served AS (UPDATE tenant_queue SET last_claimed_at = clock_timestamp()"
+                        " WHERE tenant_id IN (SELECT tenant_id FROM claimed))"
+                        " SELECT {1} FROM claimed",
+                        sql_from(JobEvent::kClaim), kJobColumns));
   c.prepare("queue_heartbeat",
             "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3), progress = $4, updated_at = now()"
             " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running'");
@@ -101,8 +100,9 @@ Result<std::optional<Job>> PgJobQueue::claim(const std::string& owner, std::chro
 Result<void> PgJobQueue::heartbeat(const JobLease& lease, std::chrono::seconds extension, double progress_percent) {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<void> {
     pqxx::work tx(c);
-    const auto updated = tx.exec_prepared("queue_heartbeat", lease.job_id, lease.fencing_token,
-                                          static_cast<double>(extension.count()), std::clamp(progress_percent, 0.0, 100.0));
+    const auto updated =
+        tx.exec_prepared("queue_heartbeat", lease.job_id, lease.fencing_token, static_cast<double>(extension.count()),
+                         std::clamp(progress_percent, 0.0, 100.0));
     if (updated.affected_rows() == 0) return tl::unexpected(lost_lease(tx, lease));
     tx.commit();
     return {};
@@ -110,7 +110,8 @@ Result<void> PgJobQueue::heartbeat(const JobLease& lease, std::chrono::seconds e
 }
 
 Result<void> PgJobQueue::succeed(const JobLease& lease, const JobOutcome& outcome) {
-  const auto result = to_json(outcome, /*with_report=*/true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const auto result =
+      to_json(outcome, /*with_report=*/true).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<void> {
     pqxx::work tx(c);
     const auto updated =

@@ -78,10 +78,9 @@ Result<TenantPolicy> PgTenantPolicies::put(const TenantPolicy& p) {
   if (p.allowed_profiles) profiles = nlohmann::json(*p.allowed_profiles).dump();
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<TenantPolicy> {
     pqxx::work tx(c);
-    const auto rows =
-        tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
-                         p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate, p.max_queued,
-                         p.max_running, p.priority, p.requests_per_second);
+    const auto rows = tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
+                                       p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate,
+                                       p.max_queued, p.max_running, p.priority, p.requests_per_second);
     tx.commit();
     return policy_from_row(rows[0]);
   });

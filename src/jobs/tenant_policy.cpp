@@ -22,7 +22,7 @@ std::optional<T> narrow(const std::optional<std::int64_t>& value) {
   return value ? std::optional<T>(static_cast<T>(*value)) : std::nullopt;
 }
 
-const std::vector<std::string> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+const std::vector<std::string> kPresets = {"ultrafast", "superfast", "veryfast", "faster",  "fast",
                                            "medium",    "slow",      "slower",   "veryslow"};
 
 }  // namespace
@@ -45,8 +45,7 @@ json to_json(const TenantPolicy& p) {
   return out;
 }
 
-Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body,
-                                         std::size_t max_bytes) {
+Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body, std::size_t max_bytes) {
   if (auto bounded = check_json_bounds(body, {.max_bytes = max_bytes, .max_depth = 8}); !bounded) {
     return fail(ErrorCode::kUsage, "the body is refused: " + bounded.error().message);
   }
@@ -60,9 +59,8 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   FieldReader read(doc);
   TenantPolicy policy{.tenant_id = tenant_id};
   const std::vector<std::string> known = {
-      "tenantId",     "allowedProfiles", "topRung",       "segmentSeconds", "preset",   "maxDurationSeconds",
-      "maxWidth",     "maxHeight",       "maxFrameRate",  "maxQueuedJobs",  "maxRunningJobs",
-      "priority",     "requestsPerSecond", "updatedAt"};
+      "tenantId",  "allowedProfiles", "topRung",       "segmentSeconds", "preset",   "maxDurationSeconds", "maxWidth",
+      "maxHeight", "maxFrameRate",    "maxQueuedJobs", "maxRunningJobs", "priority", "requestsPerSecond",  "updatedAt"};
   for (const auto& key : read.unknown_keys(known)) {
     read.problem(fmt::format("{} is not a policy field", key.size() > 64 ? key.substr(0, 64) + "..." : key));
   }
@@ -93,7 +91,7 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
     }
     policy.preset = preset;
   }
-  policy.max_duration_seconds = narrow<int>(read.integer("maxDurationSeconds", 1, 7 * 24 * 3600));
+  policy.max_duration_seconds = narrow<int>(read.integer("maxDurationSeconds", 1, std::int64_t{7} * 24 * 3600));
   policy.max_width = narrow<int>(read.integer("maxWidth", 16, 16384));
   policy.max_height = narrow<int>(read.integer("maxHeight", 16, 16384));
   policy.max_frame_rate = read.number("maxFrameRate", 1, 1000);

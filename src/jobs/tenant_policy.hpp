@@ -35,8 +35,7 @@ struct TenantPolicy {
 // camelCase JSON, unset fields as null.
 nlohmann::json to_json(const TenantPolicy& policy);
 // A PUT body: every field type- and range-checked; kUsage naming each problem.
-Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body,
-                                         std::size_t max_bytes);
+Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body, std::size_t max_bytes);
 
 class TenantPolicies {
  public:

@@ -80,7 +80,8 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   }
   if (policy.top_rung) {
     const auto top = ProfileFactory::find(*policy.top_rung);
-    if (!top) return fail(ErrorCode::kInvalidInput, fmt::format("the tenant policy's topRung {} is unknown", *policy.top_rung));
+    if (!top)
+      return fail(ErrorCode::kInvalidInput, fmt::format("the tenant policy's topRung {} is unknown", *policy.top_rung));
     if (profiles.empty()) {
       for (const auto& p : ProfileFactory::standard()) profiles.push_back(p.name);
     }
@@ -118,8 +119,7 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   return options;
 }
 
-Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch,
-                                           const std::stop_token& stop) {
+Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scratch, const std::stop_token& stop) {
   const auto& source = job.spec.source;
   // Checked again here, not only where the job was accepted: a row written
   // before a configuration change (or by hand) gets no further.

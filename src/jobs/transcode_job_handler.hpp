@@ -60,10 +60,7 @@ class TranscodeJobHandler final : public JobHandler {
   // `policies` may be null: every tenant gets the service's defaults.
   TranscodeJobHandler(TranscodeJobOptions options, SourceStores sources, std::shared_ptr<ObjectStore> outputs,
                       TenantPolicies* policies = nullptr)
-      : options_(std::move(options)),
-        sources_(std::move(sources)),
-        outputs_(std::move(outputs)),
-        policies_(policies) {}
+      : options_(std::move(options)), sources_(std::move(sources)), outputs_(std::move(outputs)), policies_(policies) {}
   Result<JobOutcome> run(const Job& job, JobContext& context) override;
 
  private:

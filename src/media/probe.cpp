@@ -219,9 +219,9 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
 Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits) {
   const auto& v = info.video;
   if (info.duration_seconds > limits.max_duration_seconds) {
-    return fail(ErrorCode::kLimitExceeded, fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s ({})",
-                                                       info.duration_seconds, limits.max_duration_seconds,
-                                                       limits.duration_limit_by));
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("the input lasts {:.0f} s, more than the limit of {:.0f} s ({})", info.duration_seconds,
+                            limits.max_duration_seconds, limits.duration_limit_by));
   }
   if (info.size_bytes > 0 && info.duration_seconds > 0) {
     const double bits_per_second = static_cast<double>(info.size_bytes) * 8 / info.duration_seconds;
@@ -233,9 +233,9 @@ Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits) {
     }
   }
   if (v.width > limits.max_width || v.height > limits.max_height) {
-    return fail(ErrorCode::kLimitExceeded, fmt::format("the video is {}x{}, larger than the limit of {}x{} ({})", v.width,
-                                                       v.height, limits.max_width, limits.max_height,
-                                                       limits.size_limit_by));
+    return fail(ErrorCode::kLimitExceeded,
+                fmt::format("the video is {}x{}, larger than the limit of {}x{} ({})", v.width, v.height,
+                            limits.max_width, limits.max_height, limits.size_limit_by));
   }
   if (v.frame_rate.value() > limits.max_frame_rate) {
     return fail(ErrorCode::kLimitExceeded,

@@ -41,7 +41,7 @@ Result<void> check_limits(const MediaInfo& info, const ProbeLimits& limits);
 class Prober {
  public:
   explicit Prober(ProbeLimits limits, std::string ffprobe = "ffprobe")
-      : limits_(limits), ffprobe_(std::move(ffprobe)) {}
+      : limits_(std::move(limits)), ffprobe_(std::move(ffprobe)) {}
 
   Result<MediaInfo> probe(const std::filesystem::path& source, const std::stop_token& stop = {}) const;
 

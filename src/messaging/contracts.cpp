@@ -230,7 +230,9 @@ std::string video_transcoded_json(const Job& job) {
                 {"tenantId", job.spec.tenant_id},
                 {"jobId", job.id},
                 {"sourceVersion", job.spec.source_version},
-                {"status", succeeded ? "succeeded" : cancelled ? "cancelled" : "failed"},
+                {"status", succeeded   ? "succeeded"
+                           : cancelled ? "cancelled"
+                                       : "failed"},
                 {"attempts", job.attempt}};
   json timings = {{"createdAt", job.created_at}};
   if (!job.started_at.empty()) timings["startedAt"] = job.started_at;

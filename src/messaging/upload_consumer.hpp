@@ -40,7 +40,7 @@ struct UploadConsumerOptions {
   std::string dead_letter_topic = "video-service.video-uploaded.dead-letter";
   // Created beside the others when absent (the outbox relay publishes to it).
   std::string transcoded_topic = "transcoding-service.video-transcoded";
-  int partitions = 6;  // for topics this service creates
+  int partitions = 6;   // for topics this service creates
   int max_batch = 500;  // events inserted in one transaction
   int session_timeout_ms = 10000;
   int max_message_bytes = 65536;  // larger upload events are dead-lettered unread

@@ -20,11 +20,10 @@ constexpr const char* kKeys = R"({"keys":[
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static st::JwksCache keys([]() -> st::Result<std::string> { return std::string(kKeys); }, std::chrono::hours(1));
-  static const st::JwtVerifier verifier(
-      st::JwtVerifierOptions{.issuer = "https://issuer.test", .audience = "stream-transcoding", .now = [] {
-                               return std::int64_t{1800000000};
-                             }},
-      keys);
+  static const st::JwtVerifier verifier(st::JwtVerifierOptions{.issuer = "https://issuer.test",
+                                                               .audience = "stream-transcoding",
+                                                               .now = [] { return std::int64_t{1800000000}; }},
+                                        keys);
   const std::string token(reinterpret_cast<const char*>(data), size);
   (void)verifier.verify(token);
   return 0;

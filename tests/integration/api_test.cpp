@@ -113,9 +113,8 @@ TEST_F(ApiTest, EachRoleGetsWhatItMayAndNoMore) {
 
 TEST_F(ApiTest, EveryBadTokenIsRefusedWith401AndAChallenge) {
   auto service = start({}, {"--role", "api"});
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   const json good_claims = {{"tenant_id", "acme"}, {"roles", {"viewer"}}};
   const auto claims = [&](json extra) {
     auto c = good_claims;
@@ -149,7 +148,10 @@ TEST_F(ApiTest, EveryBadTokenIsRefusedWith401AndAChallenge) {
   const auto first = token.find('.');
   const auto second = token.find('.', first + 1);
   const auto payload = issuer_.token("acme", {"admin"});
-  const auto tampered = token.substr(0, first) + payload.substr(payload.find('.'), payload.find('.', payload.find('.') + 1) - payload.find('.')) + token.substr(second);
+  const auto tampered =
+      token.substr(0, first) +
+      payload.substr(payload.find('.'), payload.find('.', payload.find('.') + 1) - payload.find('.')) +
+      token.substr(second);
   EXPECT_EQ(call("GET", "/v1/jobs", tampered).status, 401);
 
   const auto missing = http("GET", port_, "/v1/jobs");
@@ -181,8 +183,11 @@ TEST_F(ApiTest, ARotatedKeyIsAcceptedOnceTheJwksHasIt) {
   ASSERT_EQ(kid, "rsa-2");
   const json claims = {{"tenant_id", "acme"}, {"roles", {"viewer"}}};
   // Within the refresh throttle (1 s here) the new key arrives.
-  EXPECT_TRUE(eventually([&] { return call("GET", "/v1/jobs", issuer_.mint({{"kid", kid}, {"claims", claims}})).status == 200; },
-                         5s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return call("GET", "/v1/jobs", issuer_.mint({{"kid", kid}, {"claims", claims}})).status == 200;
+      },
+      5s));
 }
 
 TEST_F(ApiTest, ATenantNeitherSeesNorTouchesAnotherTenantsJobs) {
@@ -204,12 +209,12 @@ TEST_F(ApiTest, ATenantNeitherSeesNorTouchesAnotherTenantsJobs) {
   EXPECT_TRUE(call("GET", "/v1/jobs", b).body["jobs"].empty());
   EXPECT_EQ(call("GET", "/v1/jobs", a).body["jobs"].size(), 1U);
   // B cannot create for A, and a body cannot set what the service decides.
-  const auto for_a = call("POST", "/v1/jobs", b,
-                          R"({"tenantId":"tenant-a","videoId":"x","source":{"key":"short_2s.mp4"}})");
+  const auto for_a =
+      call("POST", "/v1/jobs", b, R"({"tenantId":"tenant-a","videoId":"x","source":{"key":"short_2s.mp4"}})");
   EXPECT_EQ(for_a.status, 403) << for_a.text;
   for (const auto* field : {R"("status":"succeeded")", R"("outputPrefix":"tenant-a/")", R"("id":"x")"}) {
-    const auto reply = call("POST", "/v1/jobs", b,
-                            fmt::format(R"({{"videoId":"y","source":{{"key":"short_2s.mp4"}},{}}})", field));
+    const auto reply =
+        call("POST", "/v1/jobs", b, fmt::format(R"({{"videoId":"y","source":{{"key":"short_2s.mp4"}},{}}})", field));
     EXPECT_EQ(reply.status, 400) << field << ": " << reply.text;
   }
   // Nor can a query.
@@ -231,8 +236,8 @@ TEST_F(ApiTest, PagesOf37SeeEveryJobOnceWhile200MoreAreInserted) {
   std::jthread inserter([&] {
     pqxx::connection c(conninfo_);
     for (int i = 0; i < 200 && listing; ++i) {
-      pqxx::nontransaction(c).exec_params(
-          "INSERT INTO jobs (tenant_id, video_id, source_key) VALUES ('acme', $1, 'k')", fmt::format("new-{}", i));
+      pqxx::nontransaction(c).exec_params("INSERT INTO jobs (tenant_id, video_id, source_key) VALUES ('acme', $1, 'k')",
+                                          fmt::format("new-{}", i));
       std::this_thread::sleep_for(2ms);
     }
   });
@@ -264,12 +269,13 @@ TEST_F(ApiTest, PagesOf37SeeEveryJobOnceWhile200MoreAreInserted) {
   ASSERT_EQ(by_video.body["jobs"].size(), 1U) << by_video.text;
   EXPECT_EQ(by_video.body["jobs"][0]["videoId"], "v7");
   EXPECT_EQ(call("GET", "/v1/jobs?status=queued&status=running&limit=200", token).body["jobs"].size(), 200U);
-  for (const auto* bad : {"limit=0", "limit=201", "limit=abc", "status=done", "createdAfter=yesterday", "colour=red",
-                          "videoId=..%2F"}) {
+  for (const auto* bad :
+       {"limit=0", "limit=201", "limit=abc", "status=done", "createdAfter=yesterday", "colour=red", "videoId=..%2F"}) {
     const auto reply = call("GET", std::string("/v1/jobs?") + bad, token);
     EXPECT_EQ(reply.status, 400) << bad << ": " << reply.text;
   }
-  const auto window = call("GET", "/v1/jobs?createdAfter=2000-01-01T00:00:00Z&createdBefore=2000-01-02T00:00:00Z", token);
+  const auto window =
+      call("GET", "/v1/jobs?createdAfter=2000-01-01T00:00:00Z&createdBefore=2000-01-02T00:00:00Z", token);
   EXPECT_EQ(window.status, 200);
   EXPECT_TRUE(window.body["jobs"].empty());
 }
@@ -284,8 +290,8 @@ TEST_F(ApiTest, CancellingARunning1080pJobStopsFfmpegWithinTwoSecondsAndAnnounce
     auto run = run_captured({.argv = {"pgrep", "-f", "job-" + id}}, 1 << 16);
     return run && !run->stdout_text.empty();
   };
-  ASSERT_TRUE(eventually([&] { return in_ffmpeg() && call("GET", "/v1/jobs/" + id, op).body["status"] == "running"; },
-                         60s))
+  ASSERT_TRUE(
+      eventually([&] { return in_ffmpeg() && call("GET", "/v1/jobs/" + id, op).body["status"] == "running"; }, 60s))
       << call("GET", "/v1/jobs/" + id, op).text << service->log();
   std::this_thread::sleep_for(500ms);  // well into the encode
 
@@ -310,7 +316,10 @@ TEST_F(ApiTest, CancellingARunning1080pJobStopsFfmpegWithinTwoSecondsAndAnnounce
   EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM outbox WHERE job_id = '{}'", id)), "1");
   EXPECT_EQ(scalar(fmt::format("SELECT payload::json->>'status' FROM outbox WHERE job_id = '{}'", id)), "cancelled");
   EXPECT_TRUE(eventually(
-      [&] { return scalar(fmt::format("SELECT count(*) FROM outbox WHERE job_id = '{}' AND sent_at IS NOT NULL", id)) == "1"; },
+      [&] {
+        return scalar(fmt::format("SELECT count(*) FROM outbox WHERE job_id = '{}' AND sent_at IS NOT NULL", id)) ==
+               "1";
+      },
       20s));
   const auto events = broker.read_all(topic);
   ASSERT_EQ(events.size(), 1U);
@@ -383,13 +392,14 @@ TEST_F(ApiTest, ATenantPolicyShapesItsJobsAndRefusesWhatItForbidsNamingTheLimit)
 
 TEST_F(ApiTest, TheEleventhRequestOfATenBySecondPolicyGets429WithRetryAfter) {
   auto service = start({}, {"--role", "api"});
-  ASSERT_EQ(call("PUT", "/v1/tenants/busy/policy", issuer_.token("ops", {"admin"}), R"({"requestsPerSecond":10})").status,
-            200);
+  ASSERT_EQ(
+      call("PUT", "/v1/tenants/busy/policy", issuer_.token("ops", {"admin"}), R"({"requestsPerSecond":10})").status,
+      200);
   // Eleven requests on one kept-alive connection, a few milliseconds in all.
   const auto token = issuer_.token("busy", {"viewer"});
   const auto headers = fs::temp_directory_path() / fmt::format("st-rate-{}", database_);
-  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-D", headers.string(), "-w", "%{http_code}\n",
-                                   "-H", bearer(token)};
+  std::vector<std::string> argv = {"curl",           "-s", "-m",         "10", "-D", headers.string(), "-w",
+                                   "%{http_code}\n", "-H", bearer(token)};
   for (int i = 0; i < 11; ++i) {
     argv.insert(argv.end(), {"-o", "/dev/null", fmt::format("http://127.0.0.1:{}/v1/jobs?limit=1", port_)});
   }
@@ -425,8 +435,8 @@ TEST_F(ApiTest, ServesItsOpenApiDocumentAndSwaggerUi) {
   // What the binary serves is a valid OpenAPI 3.1 document by redocly's rules.
   const auto file = fs::temp_directory_path() / fmt::format("st-openapi-{}.json", database_);
   std::ofstream(file) << document.text;
-  auto lint = run_captured({.argv = {"node", ST_REDOCLY, "lint", "--config", ST_REDOCLY_CONFIG, file.string()}},
-                           1 << 20);
+  auto lint =
+      run_captured({.argv = {"node", ST_REDOCLY, "lint", "--config", ST_REDOCLY_CONFIG, file.string()}}, 1 << 20);
   fs::remove(file);
   ASSERT_TRUE(lint.has_value());
   EXPECT_EQ(lint->result.exit_code, 0) << lint->stdout_text << lint->result.stderr_tail;

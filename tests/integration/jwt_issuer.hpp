@@ -66,9 +66,9 @@ class JwtIssuer {
   }
   // Replaces the RSA key; returns the new key's kid.
   [[nodiscard]] std::string rotate() const {
-    auto run = run_captured({.argv = {"curl", "-s", "-m", "10", "-X", "POST",
-                                      fmt::format("http://127.0.0.1:{}/rotate", port_.load())}},
-                            1 << 16);
+    auto run = run_captured(
+        {.argv = {"curl", "-s", "-m", "10", "-X", "POST", fmt::format("http://127.0.0.1:{}/rotate", port_.load())}},
+        1 << 16);
     return run ? nlohmann::json::parse(run->stdout_text, nullptr, false).value("kid", "") : "";
   }
 

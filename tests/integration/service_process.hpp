@@ -39,22 +39,22 @@ class ServiceProcess {
     // Without Kafka or S3 unless the test names them: the dev stack's (exported
     // by scripts/test.sh) are shared, and tests must not see each other's work.
     // Without authentication unless the test sets it up (tests/integration/api_test.cpp does).
-    for (const auto* name : {"ST_KAFKA__BOOTSTRAP_SERVERS=", "ST_S3__ENDPOINT=", "ST_AUTH__ENABLED=false",
-                             "ST_AUTH__DEVELOPMENT=true"}) {
+    for (const auto* name :
+         {"ST_KAFKA__BOOTSTRAP_SERVERS=", "ST_S3__ENDPOINT=", "ST_AUTH__ENABLED=false", "ST_AUTH__DEVELOPMENT=true"}) {
       const std::string_view variable(name);
       const auto prefix = variable.substr(0, variable.find('=') + 1);
       const bool named = std::any_of(environment.begin(), environment.end(),
                                      [prefix](const std::string& e) { return e.starts_with(prefix); });
       if (!named) environment.emplace_back(name);
     }
-    auto process =
-        Process::spawn({.argv = [&] {
-                          std::vector<std::string> argv = {ST_BINARY, "serve"};
-                          argv.insert(argv.end(), arguments.begin(), arguments.end());
-                          return argv;
-                        }(),
-                        .environment = environment,
-                        .inherit_environment = true});
+    auto process = Process::spawn({.argv =
+                                       [&] {
+                                         std::vector<std::string> argv = {ST_BINARY, "serve"};
+                                         argv.insert(argv.end(), arguments.begin(), arguments.end());
+                                         return argv;
+                                       }(),
+                                   .environment = environment,
+                                   .inherit_environment = true});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
     pid_ = process->pid();
@@ -160,8 +160,8 @@ inline void record_reply(const std::string& method, const std::string& path, con
       << "\n";
 }
 
-inline Reply http(const std::string& method, std::uint16_t port, const std::string& path,
-                  const std::string& body = "", const std::vector<std::string>& headers = {}) {
+inline Reply http(const std::string& method, std::uint16_t port, const std::string& path, const std::string& body = "",
+                  const std::vector<std::string>& headers = {}) {
   const auto scratch =
       fs::temp_directory_path() /
       fmt::format("st-http-{}-{}", ::getpid(), std::hash<std::thread::id>{}(std::this_thread::get_id()));
@@ -170,8 +170,19 @@ inline Reply http(const std::string& method, std::uint16_t port, const std::stri
   const auto header_file = scratch.string() + ".headers";
   // The status on stdout; the reply's body and headers in files (a body may
   // be far longer than a line of run_captured).
-  std::vector<std::string> argv = {"curl", "-s", "-m", "10", "-X", method, "-D", header_file, "-o", reply_file,
-                                   "-w", "%{http_code}", fmt::format("http://127.0.0.1:{}{}", port, path)};
+  std::vector<std::string> argv = {"curl",
+                                   "-s",
+                                   "-m",
+                                   "10",
+                                   "-X",
+                                   method,
+                                   "-D",
+                                   header_file,
+                                   "-o",
+                                   reply_file,
+                                   "-w",
+                                   "%{http_code}",
+                                   fmt::format("http://127.0.0.1:{}{}", port, path)};
   for (const auto& header : headers) argv.insert(argv.end(), {"-H", header});
   // From a file: one argument may not exceed 128 KiB on Linux, and the 413 test sends 2 MiB.
   if (!body.empty()) {

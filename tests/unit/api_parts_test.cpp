@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 TEST(Base64Url, EncodesAndDecodesTheRfc4648Vectors) {
   // RFC 4648 section 10, without padding (section 5's alphabet is the same for these).
   const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
       {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64url_encode(plain), encoded);
@@ -73,17 +73,18 @@ TEST(Query, DecodesPairsInOrderAndRefusesWhatIsNotAQuery) {
 }
 
 TEST(ListQuery, ReadsFiltersAndNamesEachBadParameter) {
-  const auto list = parse_list_query("status=queued,running&status=dead&videoId=v-1&limit=37&"
-                                     "createdAfter=2026-11-26T10:00:00.5%2B01:00&createdBefore=2026-11-27T00:00:00Z",
-                                     200);
+  const auto list = parse_list_query(
+      "status=queued,running&status=dead&videoId=v-1&limit=37&"
+      "createdAfter=2026-11-26T10:00:00.5%2B01:00&createdBefore=2026-11-27T00:00:00Z",
+      200);
   ASSERT_TRUE(list.has_value()) << list.error().message;
   EXPECT_EQ(list->query.statuses.size(), 3U);
   EXPECT_EQ(list->query.video_id, "v-1");
   EXPECT_EQ(list->query.limit, 37);
   EXPECT_EQ(list->query.created_after, "2026-11-26T10:00:00.5+01:00");
-  for (const auto* bad : {"limit=0", "limit=201", "limit=3x", "status=done", "createdAfter=2026-13-01T00:00:00Z",
-                          "createdAfter=2026-11-26", "createdBefore=2026-11-26T10:00:00", "tenantId=acme",
-                          "videoId=../x"}) {
+  for (const auto* bad :
+       {"limit=0", "limit=201", "limit=3x", "status=done", "createdAfter=2026-13-01T00:00:00Z",
+        "createdAfter=2026-11-26", "createdBefore=2026-11-26T10:00:00", "tenantId=acme", "videoId=../x"}) {
     const auto refused = parse_list_query(bad, 200);
     EXPECT_FALSE(refused.has_value()) << bad;
   }
@@ -134,7 +135,8 @@ TEST(Jwks, ReadsTheRfc7517ExampleAndKeepsOnlySigningKeys) {
 }
 
 TEST(Jwks, RefusesWhatIsNotAKeySetAndSkipsKeysItCannotUse) {
-  for (const auto* bad : {"", "[]", R"({"keys":{}})", "{", R"({"keys":[)"}) EXPECT_FALSE(parse_jwks(bad).has_value()) << bad;
+  for (const auto* bad : {"", "[]", R"({"keys":{}})", "{", R"({"keys":[)"})
+    EXPECT_FALSE(parse_jwks(bad).has_value()) << bad;
   EXPECT_FALSE(parse_jwks(std::string(300000, ' ')).has_value()) << "larger than the bound";
   const auto odd = parse_jwks(R"({"keys":[
     {"kty":"oct","k":"c2VjcmV0","kid":"hmac"},

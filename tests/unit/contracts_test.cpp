@@ -192,7 +192,7 @@ TEST(VideoTranscoded, ASucceededJobNamesItsOutputsByKey) {
     "renditions": [{"name": "720p", "width": 1280, "height": 720, "frameRate": 30, "codecs": "avc1.64001f,mp4a.40.2",
                     "averageBitRate": 2900000, "peakBitRate": 3400000, "sizeBytes": 10875000}],
     "audio": [{"name": "aac-stereo", "codecs": "mp4a.40.2", "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})"))
-                   .value();
+                    .value();
   const auto text = video_transcoded_json(job);
   ASSERT_TRUE(validate_contract("video-transcoded", text).has_value())
       << validate_contract("video-transcoded", text).error().message;
