@@ -8,11 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "messaging/batch_producer.hpp"
 #include "messaging/kafka_client.hpp"
-
-namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
-class Producer;
-}
 
 namespace st {
 
@@ -27,7 +24,7 @@ class DeadLetterPublisher {
   static Result<std::unique_ptr<DeadLetterPublisher>> create(const std::string& bootstrap_servers, std::string topic);
   DeadLetterPublisher(const DeadLetterPublisher&) = delete;
   DeadLetterPublisher& operator=(const DeadLetterPublisher&) = delete;
-  ~DeadLetterPublisher();
+  ~DeadLetterPublisher() = default;
 
   // Publishes each record with its reason headers and waits for the broker's
   // acknowledgement of all: only then may the consumer store their offsets.
@@ -35,10 +32,9 @@ class DeadLetterPublisher {
   Result<void> publish(const std::vector<DeadLetter>& letters);
 
  private:
-  class Reports;
-  DeadLetterPublisher(std::unique_ptr<Reports> reports, std::unique_ptr<RdKafka::Producer> producer, std::string topic);
-  std::unique_ptr<Reports> reports_;  // outlives producer_, which calls it
-  std::unique_ptr<RdKafka::Producer> producer_;
+  DeadLetterPublisher(std::unique_ptr<BatchProducer> producer, std::string topic)
+      : producer_(std::move(producer)), topic_(std::move(topic)) {}
+  std::unique_ptr<BatchProducer> producer_;
   std::string topic_;
 };
 

@@ -1,7 +1,6 @@
 #include "messaging/outbox_relay.hpp"
 
 #include <fmt/format.h>
-#include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -41,47 +40,19 @@ OutcomeAnnouncer video_transcoded_announcer(std::string topic) {
   };
 }
 
-// Delivery reports of the round in progress, by the row index passed as opaque.
-class OutboxRelay::Reports final : public RdKafka::DeliveryReportCb {
- public:
-  void dr_cb(RdKafka::Message& message) override {
-    const auto index = reinterpret_cast<std::uintptr_t>(message.msg_opaque());
-    if (index >= outcomes.size()) return;  // a report of an earlier round, after it gave up waiting
-    outcomes[index] = message.err() == RdKafka::ERR_NO_ERROR ? 1 : -1;
-    if (message.err() != RdKafka::ERR_NO_ERROR) last_error = message.errstr();
-    ++reported;
-  }
-  void reset(std::size_t count) {
-    outcomes.assign(count, 0);
-    reported = 0;
-    last_error.clear();
-  }
-  std::vector<int> outcomes;  // 0 pending, 1 delivered, -1 failed; used on the relay thread only (poll)
-  std::size_t reported = 0;
-  std::string last_error;
-};
-
 OutboxRelay::OutboxRelay(ConnectionPool& pool, OutboxRelayOptions options, MessagingCounters& counters)
-    : pool_(pool), options_(std::move(options)), counters_(counters), reports_(std::make_unique<Reports>()) {}
+    : pool_(pool), options_(std::move(options)), counters_(counters) {}
 
 OutboxRelay::~OutboxRelay() {
   stop();
 }
 
 Result<void> OutboxRelay::start() {
-  auto conf = make_kafka_conf({
-      {"bootstrap.servers", options_.bootstrap_servers},
-      {"client.id", "stream-transcoding-outbox"},
-      // Retries inside librdkafka never duplicate or reorder a message.
-      {"enable.idempotence", "true"},
-      {"message.timeout.ms", std::to_string(options_.delivery_timeout.count())},
-      {"linger.ms", "5"},
-  });
-  if (!conf) return tl::unexpected(conf.error());
-  std::string error;
-  (*conf)->set("dr_cb", reports_.get(), error);
-  producer_.reset(RdKafka::Producer::create(conf->get(), error));
-  if (!producer_) return fail(ErrorCode::kUnavailable, fmt::format("cannot create the outbox producer: {}", error));
+  auto producer = BatchProducer::create(options_.bootstrap_servers,
+                                        {{"client.id", "stream-transcoding-outbox"}, {"linger.ms", "5"}},
+                                        options_.delivery_timeout);
+  if (!producer) return tl::unexpected(producer.error());
+  producer_ = std::move(*producer);
   thread_ = std::jthread([this](const std::stop_token& stop) { loop(stop); });
   return {};
 }
@@ -92,10 +63,7 @@ void OutboxRelay::stop() {
     wakeup_.notify_all();
     thread_.join();
   }
-  if (producer_) {
-    producer_->flush(1000);
-    producer_.reset();
-  }
+  producer_.reset();
 }
 
 void OutboxRelay::loop(const std::stop_token& stop) {
@@ -131,35 +99,22 @@ Result<int> OutboxRelay::publish_round() {
                       r[4].as<std::string>(), r[5].as<std::string>()});
     }
 
-    reports_->reset(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& row = rows[i];
-      auto* headers = RdKafka::Headers::create();
-      headers->add("MessageId", row.message_id);
+    std::vector<OutgoingMessage> messages;
+    messages.reserve(rows.size());
+    for (auto& row : rows) {
+      OutgoingMessage message{.topic = row.topic, .key = row.key, .value = std::move(row.payload)};
+      message.headers.emplace_back("MessageId", row.message_id);
       const auto stored = nlohmann::json::parse(row.headers_json);
       for (auto it = stored.begin(); it != stored.end(); ++it) {
-        headers->add(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+        message.headers.emplace_back(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
       }
-      const auto err = producer_->produce(
-          row.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-          const_cast<char*>(row.payload.data()), row.payload.size(), row.key.data(), row.key.size(), 0, headers,
-          reinterpret_cast<void*>(i));  // NOLINT(performance-no-int-to-ptr): an index, never dereferenced
-      if (err != RdKafka::ERR_NO_ERROR) {
-        delete headers;  // ownership passes to librdkafka only on success
-        reports_->outcomes[i] = -1;
-        ++reports_->reported;
-        reports_->last_error = RdKafka::err2str(err);
-      }
+      messages.push_back(std::move(message));
     }
-    // Every message gets a report within the delivery timeout, delivered or not.
-    const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout + std::chrono::seconds(2);
-    while (reports_->reported < rows.size() && std::chrono::steady_clock::now() < deadline) producer_->poll(50);
+    const auto delivery = producer_->send(messages);
 
     std::vector<std::int64_t> sent;
     std::vector<std::int64_t> failed;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      (reports_->outcomes[i] == 1 ? sent : failed).push_back(rows[i].seq);
-    }
+    for (std::size_t i = 0; i < rows.size(); ++i) (delivery.delivered[i] ? sent : failed).push_back(rows[i].seq);
     auto as_array = [](const std::vector<std::int64_t>& seqs) { return fmt::format("{{{}}}", fmt::join(seqs, ",")); };
     if (!sent.empty()) {
       tx.exec_params("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
@@ -167,8 +122,7 @@ Result<int> OutboxRelay::publish_round() {
     }
     if (!failed.empty()) {
       tx.exec_params("UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE seq = ANY($1::bigint[])",
-                     as_array(failed),
-                     reports_->last_error.empty() ? std::string("not acknowledged in time") : reports_->last_error);
+                     as_array(failed), delivery.last_error);
     }
     tx.commit();
     counters_.published += static_cast<std::int64_t>(sent.size());
@@ -176,7 +130,7 @@ Result<int> OutboxRelay::publish_round() {
     counters_.outbox_pending -= static_cast<std::int64_t>(sent.size());
     if (!failed.empty()) {
       return fail(ErrorCode::kUnavailable, fmt::format("{} of {} event(s) not published, will retry: {}", failed.size(),
-                                                       rows.size(), reports_->last_error));
+                                                       rows.size(), delivery.last_error));
     }
     return static_cast<int>(sent.size());
   } catch (const pqxx::broken_connection& e) {

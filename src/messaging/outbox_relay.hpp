@@ -22,6 +22,7 @@
 
 #include "db/pool.hpp"
 #include "jobs/outbox.hpp"
+#include "messaging/batch_producer.hpp"
 #include "messaging/kafka_client.hpp"
 
 namespace RdKafka {  // NOLINT(readability-identifier-naming): librdkafka's own name
@@ -58,7 +59,6 @@ class OutboxRelay {
   void stop();
 
  private:
-  class Reports;
   // Publishes one batch of unsent rows; the number published, or why none could be.
   Result<int> publish_round();
   void loop(const std::stop_token& stop);
@@ -66,8 +66,7 @@ class OutboxRelay {
   ConnectionPool& pool_;
   OutboxRelayOptions options_;
   MessagingCounters& counters_;
-  std::unique_ptr<Reports> reports_;  // outlives producer_, which calls it
-  std::unique_ptr<RdKafka::Producer> producer_;
+  std::unique_ptr<BatchProducer> producer_;
   std::mutex mutex_;
   std::condition_variable_any wakeup_;  // waited on between rounds; stop() interrupts it
   std::jthread thread_;
