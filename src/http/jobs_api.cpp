@@ -322,7 +322,6 @@ void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, co
         return response;
       }
     }
-    if (policy->priority) spec->priority = std::clamp(spec->priority + *policy->priority, kMinPriority, kMaxPriority);
     auto created = catalog.create(*spec);
     if (!created) return error_response(created.error());
     auto response = job_response(created->created ? 201 : 200, created->job);
