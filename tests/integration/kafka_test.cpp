@@ -135,6 +135,16 @@ TEST_F(KafkaTest, AnUploadEventBecomesAJobAndExactlyOneOutcomeEvent) {
   EXPECT_NE(event.headers.at("traceparent"), kTraceParent);  // a span of its own
   // The job's log lines carry the trace.
   EXPECT_TRUE(service.wait_for_log("4bf92f3577b34da6a3ce929d0e0e4736", 1s));
+  // The producer of the upload finds its job by video, and the API says what the event said.
+  const auto listed = testing::http("GET", service.port(), "/v1/jobs?videoId=video-1");
+  ASSERT_EQ(listed.status, 200) << listed.text;
+  ASSERT_EQ(listed.body["jobs"].size(), 1U);
+  const auto& job = listed.body["jobs"][0];
+  EXPECT_EQ(job["id"], job_id);
+  EXPECT_EQ(job["outputPrefix"], payload["outputPrefix"]);
+  EXPECT_EQ(job["outcome"]["masterPlaylistKey"], payload["masterPlaylistKey"]);
+  EXPECT_EQ(job["outcome"]["bucket"], payload["bucket"]);
+  EXPECT_EQ(job["progress"], 100);
 }
 
 TEST_F(KafkaTest, TheSameEventDeliveredFiveTimesMakesOneJobAndOneOutcomeEvent) {
