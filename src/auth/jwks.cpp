@@ -110,6 +110,8 @@ Result<std::string> ec_pem(const json& jwk, const std::string& crv) {
   return key_from_params("EC", build.get());
 }
 
+constexpr std::chrono::seconds kRetryAfterFailure{5};
+
 std::size_t write_bounded(char* data, std::size_t size, std::size_t count, void* user) {
   auto* body = static_cast<std::string*>(user);
   const auto bytes = size * count;
@@ -220,10 +222,12 @@ Result<void> JwksCache::refresh() {
 Result<void> JwksCache::refresh_locked() {
   last_attempt_ = std::chrono::steady_clock::now();
   ++refreshes_;
+  last_failed_ = true;
   auto document = source_();
   if (!document) return tl::unexpected(document.error());
   auto parsed = parse_jwks(*document);
   if (!parsed) return tl::unexpected(parsed.error());
+  last_failed_ = false;
   for (const auto& why : parsed->skipped) spdlog::warn("JWKS: {} (skipped)", why);
   std::map<std::string, PublicKey> keys;
   for (auto& key : parsed->keys) keys.emplace(key.kid, std::move(key));
@@ -235,7 +239,10 @@ std::optional<PublicKey> JwksCache::find(const std::string& kid) {
   std::lock_guard lock(mutex_);
   if (const auto it = keys_.find(kid); it != keys_.end()) return it->second;
   const auto now = std::chrono::steady_clock::now();
-  if (last_attempt_ && now - *last_attempt_ < min_refresh_) return std::nullopt;
+  // After a failed fetch (the identity provider was down when we started)
+  // the next try comes sooner, still bounded.
+  const auto interval = last_failed_ ? std::min<std::chrono::seconds>(min_refresh_, kRetryAfterFailure) : min_refresh_;
+  if (last_attempt_ && now - *last_attempt_ < interval) return std::nullopt;
   // Held while fetching: concurrent requests with unknown kids wait for this
   // one fetch instead of starting their own.
   if (auto refreshed = refresh_locked(); !refreshed) {

@@ -47,8 +47,8 @@ JwksSource jwks_from_url(std::string url, std::chrono::milliseconds timeout);
 JwksSource jwks_from_file(std::string path);
 
 // The keys by kid. An unknown kid refreshes the set, at most once per
-// `min_refresh` (a flood of made-up kids costs one fetch, not one each).
-// Thread-safe.
+// `min_refresh` (a flood of made-up kids costs one fetch, not one each), or
+// once per 5 s while the last fetch failed. Thread-safe.
 class JwksCache {
  public:
   JwksCache(JwksSource source, std::chrono::seconds min_refresh);
@@ -68,6 +68,7 @@ class JwksCache {
   mutable std::mutex mutex_;
   std::map<std::string, PublicKey> keys_;
   std::optional<std::chrono::steady_clock::time_point> last_attempt_;
+  bool last_failed_ = false;
   int refreshes_ = 0;
 };
 

@@ -162,6 +162,22 @@ TEST(JwksCache, RefreshesForAnUnknownKidAtMostOncePerInterval) {
   EXPECT_EQ(fetches, 1);
 }
 
+TEST(JwksCache, AfterAFailedFetchTriesAgainSoonerButStillBounded) {
+  int fetches = 0;
+  bool up = false;
+  JwksCache cache(
+      [&]() -> Result<std::string> {
+        ++fetches;
+        if (!up) return fail(ErrorCode::kUnavailable, "the identity provider is down");
+        return std::string(kRfc7517Keys);
+      },
+      std::chrono::seconds(3600));
+  EXPECT_FALSE(cache.refresh().has_value());
+  up = true;
+  for (int i = 0; i < 50; ++i) EXPECT_FALSE(cache.find("2011-04-29").has_value()) << "within the retry interval";
+  EXPECT_EQ(fetches, 1);
+}
+
 TEST(TenantPolicy, ParsesAPutBodyAndNamesEveryProblem) {
   const auto policy = parse_tenant_policy(
       "acme", R"({"allowedProfiles":["720p","360p"],"topRung":"720p","maxRunningJobs":2,"requestsPerSecond":10.5})",
