@@ -49,8 +49,11 @@ void PgJobQueue::prepare_statements(pqxx::connection& c) {
                         " lease_expires_at = now() + make_interval(secs => $2), fencing_token = fencing_token + 1,"
                         " started_at = coalesce(started_at, now()), updated_at = now()"
                         " FROM picked WHERE jobs.id = picked.id RETURNING jobs.*),"
+                        // A claimer updating the same tenant's row at this moment records
+                        // the same time: skip that row rather than queue behind its lock.
                         " served AS (UPDATE tenant_queue SET last_claimed_at = clock_timestamp()"
-                        " WHERE tenant_id IN (SELECT tenant_id FROM claimed))"
+                        " WHERE tenant_id IN (SELECT q.tenant_id FROM tenant_queue q"
+                        " JOIN claimed c ON c.tenant_id = q.tenant_id FOR UPDATE OF q SKIP LOCKED))"
                         " SELECT {1} FROM claimed",
                         sql_from(JobEvent::kClaim), kJobColumns));
   c.prepare("queue_heartbeat",
