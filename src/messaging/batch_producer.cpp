@@ -37,11 +37,10 @@ class BatchProducer::Reports final : public RdKafka::DeliveryReportCb {
 Result<std::unique_ptr<BatchProducer>> BatchProducer::create(const std::string& bootstrap_servers,
                                                              KafkaSettings settings,
                                                              std::chrono::milliseconds delivery_timeout) {
-  settings.insert(settings.begin(),
-                  {{"bootstrap.servers", bootstrap_servers},
-                   // Retries inside librdkafka never duplicate or reorder a message.
-                   {"enable.idempotence", "true"},
-                   {"message.timeout.ms", std::to_string(delivery_timeout.count())}});
+  settings.insert(settings.begin(), {{"bootstrap.servers", bootstrap_servers},
+                                     // Retries inside librdkafka never duplicate or reorder a message.
+                                     {"enable.idempotence", "true"},
+                                     {"message.timeout.ms", std::to_string(delivery_timeout.count())}});
   auto conf = make_kafka_conf(settings);
   if (!conf) return tl::unexpected(conf.error());
   auto reports = std::make_unique<Reports>();

@@ -106,7 +106,8 @@ Result<int> OutboxRelay::publish_round() {
       message.headers.emplace_back("MessageId", row.message_id);
       const auto stored = nlohmann::json::parse(row.headers_json);
       for (auto it = stored.begin(); it != stored.end(); ++it) {
-        message.headers.emplace_back(it.key(), it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+        message.headers.emplace_back(it.key(),
+                                     it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
       }
       messages.push_back(std::move(message));
     }
