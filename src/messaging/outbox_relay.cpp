@@ -6,6 +6,7 @@
 
 #include <pqxx/pqxx>
 
+#include "db/transaction.hpp"
 #include "messaging/contracts.hpp"
 #include "util/trace_context.hpp"
 
@@ -80,11 +81,9 @@ void OutboxRelay::loop(const std::stop_token& stop) {
 }
 
 Result<int> OutboxRelay::publish_round() {
-  auto lease = pool_.acquire();
-  if (!lease) return tl::unexpected(lease.error());
-  std::vector<Row> rows;
-  try {
-    pqxx::work tx(**lease);
+  return with_connection(pool_, [&](pqxx::connection& connection) -> Result<int> {
+    std::vector<Row> rows;
+    pqxx::work tx(connection);
     // Rows stay locked by this transaction until they are marked: one relay
     // round at a time in the whole cluster, so events go out in `seq` order.
     if (!tx.exec1(fmt::format("SELECT pg_try_advisory_xact_lock({})", kRelayLock))[0].as<bool>()) return 0;
@@ -134,13 +133,7 @@ Result<int> OutboxRelay::publish_round() {
                                                        rows.size(), delivery.last_error));
     }
     return static_cast<int>(sent.size());
-  } catch (const pqxx::broken_connection& e) {
-    lease->discard();
-    return fail(ErrorCode::kUnavailable, fmt::format("lost the database connection: {}", e.what()));
-  } catch (const std::exception& e) {
-    lease->discard();
-    return fail(ErrorCode::kInternal, fmt::format("database error: {}", e.what()));
-  }
+  });
 }
 
 }  // namespace st
