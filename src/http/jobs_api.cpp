@@ -9,7 +9,6 @@
 #include "http/query.hpp"
 #include "pipeline/ladder.hpp"
 #include "storage/naming.hpp"
-#include "util/json_bounds.hpp"
 #include "util/json_fields.hpp"
 #include "util/utf8.hpp"
 
@@ -145,24 +144,14 @@ json job_to_json(const Job& job) {
 }
 
 Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& options) {
-  if (auto bounded = check_json_bounds(body, {.max_bytes = options.max_body_bytes, .max_depth = 32}); !bounded) {
-    return fail(ErrorCode::kUsage, "the body is refused: " + bounded.error().message);
-  }
-  json doc;
-  try {
-    doc = json::parse(body);
-  } catch (const json::parse_error& e) {
-    // nlohmann also refuses ill-formed UTF-8 in strings here.
-    return fail(ErrorCode::kUsage, fmt::format("the body is not valid JSON (at byte {})", e.byte));
-  }
-  if (!doc.is_object()) return fail(ErrorCode::kUsage, "the body must be a JSON object");
+  auto parsed = parse_json_object(body, {.max_bytes = options.max_body_bytes, .max_depth = 32});
+  if (!parsed) return tl::unexpected(parsed.error());
+  const auto& doc = *parsed;
   FieldReader read(doc);
 
   NewJob job;
-  for (const auto& key :
-       read.unknown_keys({"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"})) {
-    read.problem(fmt::format("{} is not a field of a job request", key.size() > 64 ? key.substr(0, 64) + "..." : key));
-  }
+  read.refuse_unknown_keys({"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"},
+                           "a field of a job request");
   // Optional: the tenant is the caller's; a request may only repeat it.
   job.tenant_id = read.text("tenantId", {.max_length = 64});
   job.video_id = read.text("videoId", {.required = true, .max_length = 128});
@@ -176,10 +165,7 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
 
   if (const auto* source = read.object("source", /*required=*/true)) {
     FieldReader in_source(*source, "source.", read);
-    for (const auto& key : in_source.unknown_keys({"key", "bucket", "checksum", "size", "path"})) {
-      read.problem(
-          fmt::format("source.{} is not a field of a source", key.size() > 64 ? key.substr(0, 64) + "..." : key));
-    }
+    in_source.refuse_unknown_keys({"key", "bucket", "checksum", "size", "path"}, "a field of a source");
     if (source->contains("path")) {
       read.problem(
           "source.path is not accepted: name the source by key (below storage.source_dir, or in an allowed "
@@ -215,11 +201,7 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   job.priority = static_cast<int>(std::clamp<std::int64_t>(priority.value_or(0), kMinPriority, kMaxPriority));
   job.max_attempts = static_cast<int>(read.integer("maxAttempts", 1, 100).value_or(options.default_max_attempts));
 
-  if (!read.problems().empty()) {
-    std::string message;
-    for (const auto& p : read.problems()) message += (message.empty() ? "" : "; ") + p;
-    return fail(ErrorCode::kUsage, message);
-  }
+  if (auto valid = read.verdict(); !valid) return tl::unexpected(valid.error());
   return job;
 }
 
@@ -266,11 +248,7 @@ Result<ListRequest> parse_list_query(std::string_view query, int max_page_size) 
       problems.push_back(fmt::format("{} is not a query parameter of this listing", to_valid_utf8(name.substr(0, 64))));
     }
   }
-  if (!problems.empty()) {
-    std::string message;
-    for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
-    return fail(ErrorCode::kUsage, message);
-  }
+  if (auto valid = FieldReader::verdict_of(problems); !valid) return tl::unexpected(valid.error());
   return request;
 }
 

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/ladder.hpp"
-#include "util/json_bounds.hpp"
 #include "util/json_fields.hpp"
 
 namespace st {
@@ -46,26 +45,17 @@ json to_json(const TenantPolicy& p) {
 }
 
 Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std::string& body, std::size_t max_bytes) {
-  if (auto bounded = check_json_bounds(body, {.max_bytes = max_bytes, .max_depth = 8}); !bounded) {
-    return fail(ErrorCode::kUsage, "the body is refused: " + bounded.error().message);
-  }
-  json doc;
-  try {
-    doc = json::parse(body);
-  } catch (const json::parse_error& e) {
-    return fail(ErrorCode::kUsage, fmt::format("the body is not valid JSON (at byte {})", e.byte));
-  }
-  if (!doc.is_object()) return fail(ErrorCode::kUsage, "the body must be a JSON object");
+  auto parsed = parse_json_object(body, {.max_bytes = max_bytes, .max_depth = 8});
+  if (!parsed) return tl::unexpected(parsed.error());
+  const auto& doc = *parsed;
   FieldReader read(doc);
   TenantPolicy policy{.tenant_id = tenant_id};
   const std::vector<std::string> known = {
       "tenantId",  "allowedProfiles", "topRung",       "segmentSeconds", "preset",   "maxDurationSeconds", "maxWidth",
       "maxHeight", "maxFrameRate",    "maxQueuedJobs", "maxRunningJobs", "priority", "requestsPerSecond",  "updatedAt"};
-  for (const auto& key : read.unknown_keys(known)) {
-    read.problem(fmt::format("{} is not a policy field", key.size() > 64 ? key.substr(0, 64) + "..." : key));
-  }
-  if (const auto* tenant = doc.find("tenantId") != doc.end() ? &doc["tenantId"] : nullptr;
-      tenant != nullptr && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
+  read.refuse_unknown_keys(known, "a policy field");
+  if (const auto tenant = doc.find("tenantId");
+      tenant != doc.end() && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
     read.problem("tenantId, when given, must be the tenant of the path");
   }
   if (const auto* profiles = read.array("allowedProfiles")) {
@@ -99,11 +89,7 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   policy.max_running = narrow<int>(read.integer("maxRunningJobs", 0, 10000));
   policy.priority = narrow<int>(read.integer("priority", -100, 100));
   policy.requests_per_second = read.number("requestsPerSecond", 0.01, 100000);
-  if (!read.problems().empty()) {
-    std::string message;
-    for (const auto& p : read.problems()) message += (message.empty() ? "" : "; ") + p;
-    return fail(ErrorCode::kUsage, message);
-  }
+  if (auto valid = read.verdict(); !valid) return tl::unexpected(valid.error());
   return policy;
 }
 

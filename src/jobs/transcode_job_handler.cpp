@@ -62,6 +62,14 @@ Error without_local_paths(Error error, const fs::path& master, const fs::path& s
   return error;
 }
 
+// Lowers `limit` to the policy's value when that is stricter, and says so.
+template <typename Limit, typename Policy>
+void tighten(Limit& limit, const std::optional<Policy>& policy, std::string& limit_by, const char* field) {
+  if (!policy || static_cast<Limit>(*policy) >= limit) return;
+  limit = static_cast<Limit>(*policy);
+  limit_by = fmt::format("the tenant policy's {}", field);
+}
+
 }  // namespace
 
 Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPolicy& policy,
@@ -100,22 +108,10 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   if (policy.segment_seconds) options.encode.segment_seconds = *policy.segment_seconds;
   if (policy.preset) options.encode.preset = *policy.preset;
   auto& limits = options.limits;
-  if (policy.max_duration_seconds && *policy.max_duration_seconds < limits.max_duration_seconds) {
-    limits.max_duration_seconds = *policy.max_duration_seconds;
-    limits.duration_limit_by = "the tenant policy's maxDurationSeconds";
-  }
-  if (policy.max_width && *policy.max_width < limits.max_width) {
-    limits.max_width = *policy.max_width;
-    limits.size_limit_by = "the tenant policy's maxWidth";
-  }
-  if (policy.max_height && *policy.max_height < limits.max_height) {
-    limits.max_height = *policy.max_height;
-    limits.size_limit_by = "the tenant policy's maxHeight";
-  }
-  if (policy.max_frame_rate && *policy.max_frame_rate < limits.max_frame_rate) {
-    limits.max_frame_rate = *policy.max_frame_rate;
-    limits.frame_rate_limit_by = "the tenant policy's maxFrameRate";
-  }
+  tighten(limits.max_duration_seconds, policy.max_duration_seconds, limits.duration_limit_by, "maxDurationSeconds");
+  tighten(limits.max_width, policy.max_width, limits.size_limit_by, "maxWidth");
+  tighten(limits.max_height, policy.max_height, limits.size_limit_by, "maxHeight");
+  tighten(limits.max_frame_rate, policy.max_frame_rate, limits.frame_rate_limit_by, "maxFrameRate");
   return options;
 }
 

@@ -1,6 +1,6 @@
-// Reads a JSON object from outside (a request body) field by field, each
-// checked for type and range, collecting every problem (naming the field)
-// instead of stopping at the first.
+// Reads a JSON object from outside (a request body): bounded before it is
+// parsed, then field by field, each checked for type and range, collecting
+// every problem (naming the field) instead of stopping at the first.
 #pragma once
 
 #include <algorithm>
@@ -12,9 +12,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/error.hpp"
+#include "util/json_bounds.hpp"
 #include "util/utf8.hpp"
 
 namespace st {
+
+// A request body as a JSON object: its bounds checked before the parser runs
+// (nlohmann also refuses ill-formed UTF-8); kUsage saying what is wrong.
+Result<nlohmann::json> parse_json_object(const std::string& body, const JsonBounds& bounds);
 
 class FieldReader {
  public:
@@ -118,7 +124,22 @@ class FieldReader {
     return value;
   }
 
+  // Names each key outside `known` as a problem: "{prefix}{key} is not {what}".
+  void refuse_unknown_keys(const std::vector<std::string>& known, std::string_view what) {
+    for (const auto& key : unknown_keys(known)) {
+      problem(fmt::format("{}{} is not {}", prefix_, key.size() > 64 ? key.substr(0, 64) + "..." : key, what));
+    }
+  }
+
   void problem(std::string text) { problems_.push_back(std::move(text)); }
+  // kUsage listing every problem, or success.
+  [[nodiscard]] Result<void> verdict() const { return verdict_of(problems_); }
+  static Result<void> verdict_of(const std::vector<std::string>& problems) {
+    if (problems.empty()) return {};
+    std::string message;
+    for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+    return fail(ErrorCode::kUsage, message);
+  }
   [[nodiscard]] const std::vector<std::string>& problems() const { return problems_; }
 
  private:
