@@ -197,5 +197,43 @@ TEST(Config, TheS3SecretKeyCanComeFromAMountedFile) {
             std::string::npos);
 }
 
+TEST(Config, AuthIsRequiredUnlessExplicitlyInDevelopmentAndRefusesNoneAndHmac) {
+  const auto load = [](std::map<std::string, std::string> environment) {
+    environment.insert(kMinimal.begin(), kMinimal.end());
+    return Config::load(std::nullopt, environment);
+  };
+  // The defaults: enabled, but with nothing to check tokens against.
+  const auto defaults = load({});
+  ASSERT_TRUE(defaults.has_value());
+  const auto missing = check_auth_config(defaults->auth);
+  ASSERT_FALSE(missing.has_value());
+  for (const auto* named : {"jwks_url", "auth.issuer", "auth.audience"}) {
+    EXPECT_NE(missing.error().message.find(named), std::string::npos) << named;
+  }
+  // Off only with the development flag.
+  EXPECT_FALSE(check_auth_config(load({{"ST_AUTH__ENABLED", "false"}})->auth).has_value());
+  EXPECT_TRUE(
+      check_auth_config(load({{"ST_AUTH__ENABLED", "false"}, {"ST_AUTH__DEVELOPMENT", "true"}})->auth).has_value());
+  EXPECT_FALSE(load({{"ST_AUTH__ENABLED", "maybe"}}).has_value()) << "a boolean that is not one";
+  const std::map<std::string, std::string> valid = {{"ST_AUTH__JWKS_URL", "https://login.example/jwks.json"},
+                                                    {"ST_AUTH__ISSUER", "https://login.example/"},
+                                                    {"ST_AUTH__AUDIENCE", "stream-transcoding"}};
+  EXPECT_TRUE(check_auth_config(load(valid)->auth).has_value());
+  for (const auto* alg : {"none", "HS256", "RS256,HS512", "PS256"}) {
+    auto environment = valid;
+    environment["ST_AUTH__ALGORITHMS"] = alg;
+    const auto refused = check_auth_config(load(environment)->auth);
+    EXPECT_FALSE(refused.has_value()) << alg;
+  }
+  auto both = valid;
+  both["ST_AUTH__JWKS_FILE"] = "/etc/jwks.json";
+  EXPECT_FALSE(check_auth_config(load(both)->auth).has_value()) << "exactly one source of keys";
+  auto not_a_url = valid;
+  not_a_url["ST_AUTH__JWKS_URL"] = "file:///etc/passwd";
+  EXPECT_FALSE(check_auth_config(load(not_a_url)->auth).has_value());
+  EXPECT_FALSE(load({{"ST_AUTH__LEEWAY_SECONDS", "100000"}}).has_value());
+  EXPECT_FALSE(load({{"ST_API__MAX_PAGE_SIZE", "0"}}).has_value());
+}
+
 }  // namespace
 }  // namespace st
