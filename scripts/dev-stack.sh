@@ -11,7 +11,8 @@
 # Debian has no Kafka; it picks a free port, printed as ST_KAFKA__BOOTSTRAP_SERVERS)
 # with the service's topics, and an S3 API server (moto, on
 # 127.0.0.1:${ST_DEV_S3_PORT:-55433}) with the buckets `uploads` and `outputs`.
-# Redis joins in a later issue.
+# And Redis 7 (Debian's redis-server, on 127.0.0.1:${ST_DEV_REDIS_PORT:-55434},
+# in memory only: locks, caches and live progress need no persistence).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dev=$repo/.dev
@@ -114,6 +115,30 @@ s3_down() {
   rm -f "$s3_dir/pid"
 }
 
+redis_dir=$dev/redis
+redis_port=${ST_DEV_REDIS_PORT:-55434}
+
+redis_up() {
+  command -v redis-server > /dev/null || { echo "dev-stack: redis-server is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+  mkdir -p "$redis_dir"
+  if ! { [ -s "$redis_dir/pid" ] && kill -0 "$(cat "$redis_dir/pid")" 2> /dev/null; }; then
+    redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no --dir "$redis_dir" \
+      --daemonize yes --pidfile "$redis_dir/pid" --logfile "$redis_dir/server.log" > /dev/null
+  fi
+  for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping 2> /dev/null | grep -q PONG && return 0
+    sleep 0.1
+  done
+  echo "dev-stack: Redis did not start (see $redis_dir/server.log)" >&2
+  exit 1
+}
+
+redis_down() {
+  [ -s "$redis_dir/pid" ] || return 0
+  kill "$(cat "$redis_dir/pid")" 2> /dev/null || true
+  rm -f "$redis_dir/pid"
+}
+
 print_env() {
   echo "export ST_DATABASE__URL=postgresql://postgres@127.0.0.1:$pg_port/$database"
   echo "export ST_TEST_POSTGRES_ADMIN_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres"
@@ -121,14 +146,15 @@ print_env() {
   # moto accepts any keys.
   echo "export ST_S3__ENDPOINT=http://127.0.0.1:$s3_port ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads"
   echo "export ST_S3__ACCESS_KEY_ID=dev ST_S3__SECRET_ACCESS_KEY=dev"
+  echo "export ST_REDIS__URL=redis://127.0.0.1:$redis_port"
   # A development stack on loopback: the API without tokens (the service logs it loudly).
   echo "export ST_AUTH__ENABLED=false ST_AUTH__DEVELOPMENT=true"
 }
 
 case "${1:-}" in
-  up) pg_up; kafka_up; s3_up; print_env ;;
+  up) pg_up; kafka_up; s3_up; redis_up; print_env ;;
   env) print_env ;;
-  down) s3_down; kafka_down; pg_down ;;
-  reset) s3_down; kafka_down; pg_down; rm -rf "$pg_dir" "$kafka_dir" "$s3_dir" ;;
+  down) redis_down; s3_down; kafka_down; pg_down ;;
+  reset) redis_down; s3_down; kafka_down; pg_down; rm -rf "$pg_dir" "$kafka_dir" "$s3_dir" "$redis_dir" ;;
   *) echo "usage: $0 up|env|down|reset" >&2; exit 2 ;;
 esac

@@ -18,6 +18,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <nlohmann/json.hpp>
 
+#include "redis/redis_connection.hpp"
 #include "storage/naming.hpp"
 #include "util/json_bounds.hpp"
 #include "util/utf8.hpp"
@@ -134,6 +135,24 @@ std::vector<Field> fields_of(Config& c) {
       {"worker", "retry_cap_ms", bind(c.worker.retry_cap_ms)},
       {"worker", "max_attempts", bind(c.worker.max_attempts)},
       {"worker", "shutdown_grace_seconds", bind(c.worker.shutdown_grace_seconds)},
+      {"worker", "progress_publish_ms", bind(c.worker.progress_publish_ms)},
+      {"worker", "progress_persist_seconds", bind(c.worker.progress_persist_seconds)},
+      {"worker", "video_lock_seconds", bind(c.worker.video_lock_seconds)},
+      {"worker", "video_locked_retry_ms", bind(c.worker.video_locked_retry_ms)},
+      {"redis", "url", bind(c.redis.url)},
+      {"redis", "password", bind(c.redis.password)},
+      {"redis", "password_file", bind(c.redis.password_file)},
+      {"redis", "key_prefix", bind(c.redis.key_prefix)},
+      {"redis", "pool_size", bind(c.redis.pool_size)},
+      {"redis", "connect_timeout_ms", bind(c.redis.connect_timeout_ms)},
+      {"redis", "command_timeout_ms", bind(c.redis.command_timeout_ms)},
+      {"redis", "retry_after_ms", bind(c.redis.retry_after_ms)},
+      {"redis", "tls_ca_file", bind(c.redis.tls_ca_file)},
+      {"redis", "tls_cert_file", bind(c.redis.tls_cert_file)},
+      {"redis", "tls_key_file", bind(c.redis.tls_key_file)},
+      {"redis", "tls_server_name", bind(c.redis.tls_server_name)},
+      {"redis", "tls_verify", bind(c.redis.tls_verify)},
+      {"redis", "status_cache_seconds", bind(c.redis.status_cache_seconds)},
       {"storage", "source_dir", bind(c.storage.source_dir)},
       {"storage", "output_dir", bind(c.storage.output_dir)},
       {"storage", "scratch_dir", bind(c.storage.scratch_dir)},
@@ -168,6 +187,7 @@ std::vector<Field> fields_of(Config& c) {
       {"kafka", "uploaded_topic", bind(c.kafka.uploaded_topic)},
       {"kafka", "dead_letter_topic", bind(c.kafka.dead_letter_topic)},
       {"kafka", "transcoded_topic", bind(c.kafka.transcoded_topic)},
+      {"kafka", "progress_topic", bind(c.kafka.progress_topic)},
       {"kafka", "retry_backoff_ms", bind(c.kafka.retry_backoff_ms)},
       {"kafka", "partitions", bind(c.kafka.partitions)},
       {"kafka", "max_batch", bind(c.kafka.max_batch)},
@@ -196,6 +216,8 @@ std::vector<Field> fields_of(Config& c) {
       {"api", "tenant_requests_per_second", bind(c.api.tenant_requests_per_second)},
       {"api", "tenant_burst", bind(c.api.tenant_burst)},
       {"api", "swagger_ui_dir", bind(c.api.swagger_ui_dir)},
+      {"api", "max_event_streams", bind(c.api.max_event_streams)},
+      {"api", "event_stream_max_seconds", bind(c.api.event_stream_max_seconds)},
       {"log", "level", bind(c.log.level)},
       {"log", "format", bind(c.log.format)},
   };
@@ -325,6 +347,26 @@ void check_range(std::vector<std::string>& problems, const char* name, double va
     problems.push_back(fmt::format("{} must be between {} and {} (is {})", name, low, high, value));
 }
 
+void check_redis(const RedisConfig& r, std::vector<std::string>& problems) {
+  if (!r.url.empty()) {
+    if (auto endpoint = parse_redis_url(r.url); !endpoint) {
+      // The URL may hold a password: quote only what parsing said.
+      problems.push_back(fmt::format("redis.url {}", endpoint.error().message));
+    } else if (!endpoint->tls && (!r.tls_ca_file.empty() || !r.tls_cert_file.empty())) {
+      problems.emplace_back("redis.tls_* files are set but redis.url is not rediss:// (TLS)");
+    }
+  }
+  if (r.tls_cert_file.empty() != r.tls_key_file.empty()) {
+    problems.emplace_back("redis.tls_cert_file and redis.tls_key_file go together");
+  }
+  if (r.key_prefix.size() > 64) problems.emplace_back("redis.key_prefix is longer than 64 characters");
+  check_range(problems, "redis.pool_size", r.pool_size, 1, 1024);
+  check_range(problems, "redis.connect_timeout_ms", r.connect_timeout_ms, 10, 60000);
+  check_range(problems, "redis.command_timeout_ms", r.command_timeout_ms, 10, 60000);
+  check_range(problems, "redis.retry_after_ms", r.retry_after_ms, 10, 600000);
+  check_range(problems, "redis.status_cache_seconds", r.status_cache_seconds, 1, 86400);
+}
+
 void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "auth.jwks_min_refresh_seconds", c.auth.jwks_min_refresh_seconds, 1, 86400);
   check_range(problems, "auth.jwks_timeout_ms", c.auth.jwks_timeout_ms, 100, 60000);
@@ -409,7 +451,15 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "kafka.session_timeout_ms", c.kafka.session_timeout_ms, 1000, 3600000);
   check_range(problems, "kafka.outbox_poll_ms", c.kafka.outbox_poll_ms, 10, 60000);
   check_range(problems, "kafka.outbox_batch", c.kafka.outbox_batch, 1, 10000);
-  for (const auto* topic : {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic}) {
+  check_range(problems, "worker.progress_publish_ms", c.worker.progress_publish_ms, 100, 60000);
+  check_range(problems, "worker.progress_persist_seconds", c.worker.progress_persist_seconds, 1, 3600);
+  check_range(problems, "worker.video_lock_seconds", c.worker.video_lock_seconds, 3, 3600);
+  check_range(problems, "worker.video_locked_retry_ms", c.worker.video_locked_retry_ms, 10, 600000);
+  check_redis(c.redis, problems);
+  check_range(problems, "api.max_event_streams", c.api.max_event_streams, 0, 100000);
+  check_range(problems, "api.event_stream_max_seconds", c.api.event_stream_max_seconds, 1, 86400);
+  for (const auto* topic : {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic,
+                            &c.kafka.progress_topic}) {
     if (topic->empty()) problems.emplace_back("kafka topics must not be empty");
   }
   if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
@@ -552,6 +602,7 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
   }
 
   read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);
+  read_secret_file("redis.password_file", config.redis.password_file, config.redis.password, problems);
   read_secret_file("api.cursor_key_file", config.api.cursor_key_file, config.api.cursor_key, problems);
   read_secret_file("s3.secret_access_key_file", config.s3.secret_access_key_file, config.s3.secret_access_key,
                    problems);
@@ -570,6 +621,23 @@ std::string Config::database_conninfo() const {
   if (database.password.empty()) return database.url;
   const char separator = database.url.find('?') == std::string::npos ? '?' : '&';
   return fmt::format("{}{}password={}", database.url, separator, percent_encode(database.password));
+}
+
+Result<RedisOptions> redis_options(const RedisConfig& redis) {
+  auto endpoint = parse_redis_url(redis.url);
+  if (!endpoint) return fail(ErrorCode::kUsage, "redis.url " + endpoint.error().message);
+  if (!redis.password.empty()) endpoint->password = redis.password;
+  endpoint->tls_ca_file = redis.tls_ca_file;
+  endpoint->tls_cert_file = redis.tls_cert_file;
+  endpoint->tls_key_file = redis.tls_key_file;
+  endpoint->tls_server_name = redis.tls_server_name;
+  endpoint->tls_verify = redis.tls_verify;
+  return RedisOptions{.endpoint = std::move(*endpoint),
+                      .key_prefix = redis.key_prefix,
+                      .pool_size = redis.pool_size,
+                      .timeouts = {.connect = std::chrono::milliseconds(redis.connect_timeout_ms),
+                                   .command = std::chrono::milliseconds(redis.command_timeout_ms)},
+                      .retry_after = std::chrono::milliseconds(redis.retry_after_ms)};
 }
 
 Result<void> check_auth_config(const AuthConfig& auth) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "redis/redis_client.hpp"
 #include "util/error.hpp"
 
 namespace st {
@@ -46,6 +47,35 @@ struct WorkerConfig {
   int retry_cap_ms = 600000;
   int max_attempts = 3;
   int shutdown_grace_seconds = 30;
+  // Live progress goes to Redis at most this often; PostgreSQL gets it at
+  // step boundaries, at each 10% and every progress_persist_seconds.
+  int progress_publish_ms = 1000;
+  int progress_persist_seconds = 15;
+  // The per-video lock (Redis, or a PostgreSQL advisory lock while Redis is
+  // away): its expiry, renewed every third of it while the job runs, and how
+  // long a job whose video is locked waits before it is claimed again.
+  int video_lock_seconds = 30;
+  int video_locked_retry_ms = 2000;
+};
+
+// Redis: per-video locks, the status cache, live progress, shared rate
+// limits. Empty url: none of these leave the process (locks and progress go
+// to PostgreSQL, rate limits stay per process).
+struct RedisConfig {
+  std::string url;  // redis://[user[:password]@]host:port[/db], rediss:// for TLS
+  std::string password;
+  std::string password_file;
+  std::string key_prefix = "st:";
+  int pool_size = 8;
+  int connect_timeout_ms = 500;
+  int command_timeout_ms = 500;
+  int retry_after_ms = 1000;  // after a failure, Redis is not tried again for this long
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_server_name;
+  bool tls_verify = true;
+  int status_cache_seconds = 30;  // how long GET /v1/jobs/{id} may answer from the cache
 };
 
 struct StorageConfig {
@@ -95,6 +125,7 @@ struct KafkaConfig {
   std::string uploaded_topic = "video-service.video-uploaded";
   std::string dead_letter_topic = "video-service.video-uploaded.dead-letter";
   std::string transcoded_topic = "transcoding-service.video-transcoded";
+  std::string progress_topic = "transcoding-service.transcode-progress";  // at most one event per 10% per job
   int retry_backoff_ms = 1000;     // first wait when the database refuses an event; doubles up to 30 s
   int partitions = 6;              // for topics this service creates
   int max_batch = 500;             // events inserted in one transaction
@@ -134,6 +165,8 @@ struct ApiConfig {
   double tenant_requests_per_second = 50;  // per tenant, unless its policy says otherwise
   int tenant_burst = 100;
   std::string swagger_ui_dir;  // swagger-ui-dist's files, served at /docs; empty: the build's
+  int max_event_streams = 200;  // GET /v1/jobs/{id}/events streams open at once, per process
+  int event_stream_max_seconds = 3600;  // a stream is closed after this (the client reconnects)
 };
 
 struct LogConfig {
@@ -149,6 +182,7 @@ struct Config {
   TranscodeConfig transcode;
   S3Config s3;
   KafkaConfig kafka;
+  RedisConfig redis;
   AuthConfig auth;
   ApiConfig api;
   LogConfig log;
@@ -167,6 +201,9 @@ struct Config {
   // The connection string with the password (from password or password_file) added.
   [[nodiscard]] std::string database_conninfo() const;
 };
+
+// The Redis client's options from the redis section (url, password, TLS files).
+Result<RedisOptions> redis_options(const RedisConfig& redis);
 
 // The checks of the auth section, made where the API is served (a worker needs none).
 Result<void> check_auth_config(const AuthConfig& auth);

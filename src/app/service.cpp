@@ -16,16 +16,20 @@
 #include "http/cursor.hpp"
 #include "http/jobs_api.hpp"
 #include "http/middleware.hpp"
+#include "http/redis_rate_limiter.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/server.hpp"
+#include "jobs/cached_job_store.hpp"
 #include "jobs/pg_job_catalog.hpp"
 #include "jobs/pg_job_queue.hpp"
 #include "jobs/pg_tenant_policies.hpp"
 #include "jobs/queue_listener.hpp"
 #include "jobs/transcode_job_handler.hpp"
 #include "jobs/worker_pool.hpp"
+#include "locks/fallback_video_locks.hpp"
 #include "messaging/outbox_relay.hpp"
 #include "messaging/upload_consumer.hpp"
+#include "redis/redis_job_state.hpp"
 #include "storage/aws_credentials.hpp"
 #include "storage/file_store.hpp"
 #include "storage/s3_store.hpp"
@@ -73,10 +77,38 @@ DependencyCheck check_database(ConnectionPool& pool) {
   return check;
 }
 
+DependencyCheck check_redis(RedisClient& redis) {
+  DependencyCheck check{.name = "redis", .required = false};
+  const auto start = std::chrono::steady_clock::now();
+  auto pong = redis.command({"PING"});
+  check.up = pong.has_value();
+  if (!pong) check.detail = pong.error().message + " (locks, cache, progress and rate limits fall back)";
+  check.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return check;
+}
+
 // The Prometheus text exposition of the messaging counters (the metrics issue
 // replaces this with prometheus-cpp and adds the rest).
-std::string messaging_metrics(const MessagingCounters& c) {
+std::string messaging_metrics(const MessagingCounters& c, const RedisFallbackCounters& fallbacks,
+                              const RedisClient* redis) {
   std::string out;
+  out += "# HELP st_redis_fallbacks_total Uses of Redis that fell back to PostgreSQL or local state.\n"
+         "# TYPE st_redis_fallbacks_total counter\n";
+  for (const auto& [use, value] : {std::pair{"video_lock", fallbacks.video_lock.load()},
+                                   std::pair{"rate_limit", fallbacks.rate_limit.load()},
+                                   std::pair{"progress", fallbacks.progress.load()},
+                                   std::pair{"status_cache", fallbacks.status_cache.load()}}) {
+    out += fmt::format("st_redis_fallbacks_total{{use=\"{}\"}} {}\n", use, value);
+  }
+  if (redis != nullptr) {
+    out += fmt::format(
+        "# HELP st_redis_failures_total Redis commands that failed (unreachable, timed out).\n"
+        "# TYPE st_redis_failures_total counter\nst_redis_failures_total {}\n"
+        "# HELP st_redis_up Whether Redis answered the last command.\n# TYPE st_redis_up gauge\nst_redis_up {}\n"
+        "# HELP st_redis_pool_connections Open Redis connections.\n# TYPE st_redis_pool_connections gauge\n"
+        "st_redis_pool_connections {}\n",
+        redis->failures(), redis->available() ? 1 : 0, redis->open_connections());
+  }
   auto counter = [&out](const char* name, const char* help, const char* type, std::int64_t value) {
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
   };
@@ -122,13 +154,24 @@ S3Options s3_options(const S3Config& s3) {
 
 struct Service::Components {
   std::unique_ptr<ConnectionPool> pool;
-  std::unique_ptr<PgJobQueue> queue;
-  std::unique_ptr<PgJobCatalog> catalog;
+  RedisFallbackCounters fallbacks;
+  std::unique_ptr<RedisClient> redis;         // null without redis.url
+  std::unique_ptr<RedisJobState> job_state;   // status cache and live progress, in Redis
+  std::unique_ptr<PgJobQueue> pg_queue;
+  std::unique_ptr<PgJobCatalog> pg_catalog;
+  std::unique_ptr<CachedJobQueue> cached_queue;
+  std::unique_ptr<CachedJobCatalog> cached_catalog;
+  JobQueue* queue = nullptr;      // what the workers use: cached_queue or pg_queue
+  JobCatalog* catalog = nullptr;  // what the API and the consumer use
   std::unique_ptr<PgTenantPolicies> policies;
   std::unique_ptr<JwksCache> jwks;
   std::unique_ptr<JwtVerifier> verifier;
   std::unique_ptr<CursorCodec> cursors;
-  std::unique_ptr<LocalRateLimiter> limiter;
+  std::unique_ptr<LocalRateLimiter> local_limiter;
+  std::unique_ptr<RedisRateLimiter> shared_limiter;
+  std::unique_ptr<RedisVideoLocks> redis_locks;
+  std::unique_ptr<PgVideoLocks> pg_locks;
+  std::unique_ptr<FallbackVideoLocks> video_locks;
   std::unique_ptr<TtlCache> tenant_rates;
   std::unique_ptr<ScratchSpace> scratch;
   std::unique_ptr<TranscodeJobHandler> handler;
@@ -171,8 +214,29 @@ Result<void> Service::start() {
   const bool with_kafka = !kafka.bootstrap_servers.empty();
   // With Kafka, every final status is announced through the outbox.
   const auto announcer = with_kafka ? video_transcoded_announcer(kafka.transcoded_topic) : OutcomeAnnouncer{};
-  p.queue = std::make_unique<PgJobQueue>(*p.pool, announcer);
-  p.catalog = std::make_unique<PgJobCatalog>(*p.pool, announcer);
+  const auto progress_announcer =
+      with_kafka ? transcode_progress_announcer(kafka.progress_topic) : ProgressAnnouncer{};
+  p.pg_queue = std::make_unique<PgJobQueue>(*p.pool, announcer, progress_announcer);
+  p.pg_catalog = std::make_unique<PgJobCatalog>(*p.pool, announcer);
+  p.queue = p.pg_queue.get();
+  p.catalog = p.pg_catalog.get();
+  if (!config_.redis.url.empty()) {
+    auto options = redis_options(config_.redis);
+    if (!options) return tl::unexpected(options.error());
+    p.redis = std::make_unique<RedisClient>(std::move(*options));
+    p.job_state = std::make_unique<RedisJobState>(
+        *p.redis, RedisJobStateOptions{.cache_ttl = std::chrono::seconds(config_.redis.status_cache_seconds)},
+        p.fallbacks);
+    p.cached_queue = std::make_unique<CachedJobQueue>(*p.pg_queue, *p.job_state);
+    p.cached_catalog = std::make_unique<CachedJobCatalog>(*p.pg_catalog, *p.job_state);
+    p.queue = p.cached_queue.get();
+    p.catalog = p.cached_catalog.get();
+    // Not fatal: everything falls back while Redis is away, and returns when it is back.
+    if (auto pong = p.redis->command({"PING"}); !pong) {
+      spdlog::warn("Redis is not reachable yet ({}): running on PostgreSQL and local state until it is",
+                   pong.error().message);
+    }
+  }
   p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
 
   if (role_ != ServiceRole::kApi) {
@@ -223,6 +287,12 @@ Result<void> Service::start() {
                        .min_free_bytes = static_cast<std::uint64_t>(storage.scratch_min_free_mib) << 20},
             .output_bucket = config_.s3.endpoint.empty() ? std::string() : config_.s3.output_bucket},
         std::move(sources), std::move(outputs), p.policies.get());
+    p.pg_locks = std::make_unique<PgVideoLocks>(conninfo, *p.pool);
+    if (p.redis) {
+      p.redis_locks =
+          std::make_unique<RedisVideoLocks>(*p.redis, std::chrono::seconds(config_.worker.video_lock_seconds));
+    }
+    p.video_locks = std::make_unique<FallbackVideoLocks>(p.redis_locks.get(), *p.pg_locks, p.fallbacks);
     p.workers =
         std::make_unique<WorkerPool>(*p.queue, *p.handler,
                                      WorkerOptions{.owner = worker_identity(),
@@ -232,7 +302,12 @@ Result<void> Service::start() {
                                                    .poll = std::chrono::milliseconds(w.poll_ms),
                                                    .reaper_interval = std::chrono::milliseconds(w.reaper_interval_ms),
                                                    .retry_base = std::chrono::milliseconds(w.retry_base_ms),
-                                                   .retry_cap = std::chrono::milliseconds(w.retry_cap_ms)});
+                                                   .retry_cap = std::chrono::milliseconds(w.retry_cap_ms),
+                                                   .progress_publish = std::chrono::milliseconds(w.progress_publish_ms),
+                                                   .progress_persist = std::chrono::seconds(w.progress_persist_seconds),
+                                                   .video_locked_retry =
+                                                       std::chrono::milliseconds(w.video_locked_retry_ms)},
+                                     WorkerServices{.locks = p.video_locks.get(), .live = p.job_state.get()});
     p.workers->start();
     auto* workers = p.workers.get();
     p.listener = std::make_unique<QueueListener>(
@@ -273,15 +348,23 @@ Result<void> Service::start() {
     }
   }
 
-  add_health_routes(p.router, [pool = p.pool.get()] { return std::vector<DependencyCheck>{check_database(*pool)}; });
+  add_health_routes(p.router, [pool = p.pool.get(), redis = p.redis.get()] {
+    std::vector<DependencyCheck> checks{check_database(*pool)};
+    if (redis != nullptr) checks.push_back(check_redis(*redis));
+    return checks;
+  });
   if (role_ != ServiceRole::kWorker) {
     if (auto api = add_api_routes(); !api) return api;
   }
-  p.router.add("GET", "/metrics", Access::kPublic, [counters = &p.counters](const HttpRequest&) {
-    HttpResponse response{
-        .status = 200, .content_type = "text/plain; version=0.0.4", .body = messaging_metrics(*counters)};
-    return response;
-  });
+  p.router.add("GET", "/metrics", Access::kPublic,
+               [counters = &p.counters, fallbacks = &p.fallbacks, redis = p.redis.get()](const HttpRequest&) {
+                 HttpResponse response{.status = 200,
+                                       .content_type = "text/plain; version=0.0.4",
+                                       .body = messaging_metrics(*counters, *fallbacks, redis),
+                                       .headers = {},
+                                       .stream = nullptr};
+                 return response;
+               });
   // Workers serve health too: Kubernetes probes every pod.
   const auto& h = config_.http;
   p.http =
@@ -335,7 +418,12 @@ Result<void> Service::add_api_routes() {
     spdlog::warn("api.cursor_key is not set: list cursors are signed with a key of this process only");
   }
   p.cursors = std::make_unique<CursorCodec>(api.cursor_key.empty() ? random_key() : api.cursor_key);
-  p.limiter = std::make_unique<LocalRateLimiter>();
+  p.local_limiter = std::make_unique<LocalRateLimiter>();
+  RateLimiter* limiter = p.local_limiter.get();
+  if (p.redis) {
+    p.shared_limiter = std::make_unique<RedisRateLimiter>(*p.redis, *p.local_limiter, p.fallbacks);
+    limiter = p.shared_limiter.get();
+  }
   p.tenant_rates = std::make_unique<TtlCache>(
       [policies = p.policies.get()](const std::string& tenant) -> std::optional<double> {
         auto policy = policies->get(tenant);
@@ -345,7 +433,7 @@ Result<void> Service::add_api_routes() {
   p.router.use(std::make_shared<RequestIdMiddleware>());
   p.router.use(std::make_shared<AuthMiddleware>(std::move(authenticate), std::move(development)));
   p.router.use(std::make_shared<RateLimitMiddleware>(
-      *p.limiter,
+      *limiter,
       RateLimitOptions{
           .per_subject = {.per_second = api.subject_requests_per_second,
                           .burst = static_cast<double>(api.subject_burst)},
@@ -354,8 +442,12 @@ Result<void> Service::add_api_routes() {
   const JobsApiOptions options{.default_max_attempts = config_.worker.max_attempts,
                                .sources = source_policy(config_),
                                .max_body_bytes = static_cast<std::size_t>(config_.http.max_body_bytes),
-                               .max_page_size = api.max_page_size};
-  add_jobs_routes(p.router, {.catalog = *p.catalog, .policies = *p.policies, .cursors = *p.cursors}, options);
+                               .max_page_size = api.max_page_size,
+                               .max_event_streams = api.max_event_streams,
+                               .event_stream_lifetime = std::chrono::seconds(api.event_stream_max_seconds)};
+  add_jobs_routes(p.router,
+                  {.catalog = *p.catalog, .policies = *p.policies, .cursors = *p.cursors, .live = p.job_state.get()},
+                  options);
   add_tenant_routes(p.router, *p.policies, options);
   return add_api_docs_routes(p.router, api.swagger_ui_dir.empty() ? std::filesystem::path(ST_SWAGGER_UI_DIR)
                                                                   : std::filesystem::path(api.swagger_ui_dir));
@@ -376,9 +468,18 @@ void Service::stop(std::chrono::milliseconds grace) {
     p.http->stop();
     p.http.reset();
   }
-  p.queue.reset();
-  p.catalog.reset();
+  p.video_locks.reset();
+  p.redis_locks.reset();
+  p.pg_locks.reset();
+  p.cached_queue.reset();
+  p.cached_catalog.reset();
+  p.pg_queue.reset();
+  p.pg_catalog.reset();
+  p.queue = nullptr;
+  p.catalog = nullptr;
   p.policies.reset();
+  p.job_state.reset();
+  p.redis.reset();
   p.pool.reset();
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "http/job_events.hpp"
 #include "http/query.hpp"
 #include "pipeline/ladder.hpp"
 #include "storage/naming.hpp"
@@ -104,17 +105,22 @@ void add_health_routes(Router& router, std::function<std::vector<DependencyCheck
   router.add("GET", "/health/ready", Access::kPublic, [check = std::move(check_dependencies)](const HttpRequest&) {
     json checks = json::object();
     bool ready = true;
+    bool degraded = false;
     for (const auto& c : check()) {
-      checks[c.name] = {{"status", c.up ? "up" : "down"}, {"latencyMs", c.latency_ms}};
+      checks[c.name] = {{"status", c.up ? "up" : "down"}, {"latencyMs", c.latency_ms}, {"required", c.required}};
       if (!c.detail.empty()) checks[c.name]["detail"] = c.detail;
-      ready = ready && c.up;
+      if (c.required) {
+        ready = ready && c.up;
+      } else {
+        degraded = degraded || !c.up;
+      }
     }
-    return json_response(ready ? 200 : 503,
-                         safe_dump(json{{"status", ready ? "ready" : "not ready"}, {"checks", checks}}));
+    const char* status = !ready ? "not ready" : degraded ? "degraded" : "ready";
+    return json_response(ready ? 200 : 503, safe_dump(json{{"status", status}, {"checks", checks}}));
   });
 }
 
-json job_to_json(const Job& job) {
+json job_to_json(const Job& job, const std::optional<JobProgress>& live) {
   const auto& s = job.spec;
   json source = {{"key", s.source.key}};
   if (!s.source.bucket.empty()) source["bucket"] = s.source.bucket;
@@ -140,6 +146,15 @@ json job_to_json(const Job& job) {
   out["error"] =
       job.error_code.empty() ? json(nullptr) : json{{"code", job.error_code}, {"message", job.error_message}};
   out["outcome"] = job.outcome ? to_json(*job.outcome) : json(nullptr);
+  // Only a running job has figures that move; after it, they would mislead.
+  const auto& detail = live ? live : job.progress_detail;
+  if (job.status == JobStatus::kRunning && detail) {
+    out["progressDetail"] = to_json(*detail);
+    out["progressDetail"]["source"] = live ? "live" : "database";
+    out["progress"] = std::round(std::max(detail->percent, job.progress_percent) * 10) / 10;
+  } else {
+    out["progressDetail"] = nullptr;
+  }
   return out;
 }
 
@@ -268,6 +283,14 @@ std::string binding_of(const TenantScope& scope, const JobQuery& query) {
                      query.created_before);
 }
 
+// The live figures of a running job, when LiveProgress has them.
+std::optional<JobProgress> live_progress_of(const Job& job, LiveProgress* live) {
+  if (live == nullptr || job.status != JobStatus::kRunning) return std::nullopt;
+  auto progress = live->read(job.id);
+  if (!progress) return std::nullopt;  // Redis away: the database's figures
+  return *progress;
+}
+
 HttpResponse job_response(int status, const Job& job) {
   return json_response(status, safe_dump(job_to_json(job)));
 }
@@ -324,11 +347,41 @@ void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, co
                  {"nextCursor", page->next ? json(cursors.encode(*page->next, binding)) : json(nullptr)}};
     return json_response(200, safe_dump(body));
   });
-  router.add("GET", "/v1/jobs/{id}", Access::kViewer, [&catalog](const HttpRequest& request) {
+  router.add("GET", "/v1/jobs/{id}", Access::kViewer, [&catalog, live = dependencies.live](const HttpRequest& request) {
     auto job = catalog.get(scope_of(request), request.params.at("id"));
     if (!job) return error_response(job.error());
-    return job_response(200, *job);
+    return json_response(200, safe_dump(job_to_json(*job, live_progress_of(*job, live))));
   });
+  router.add("GET", "/v1/jobs/{id}/events", Access::kViewer,
+             [&catalog, live = dependencies.live, streams = std::make_shared<EventStreamCounter>(options.max_event_streams),
+              lifetime = options.event_stream_lifetime](const HttpRequest& request) {
+               // Known before the stream starts: a job that is not the caller's is a 404 like any other.
+               const auto scope = scope_of(request);
+               const auto& id = request.params.at("id");
+               auto job = catalog.get(scope, id);
+               if (!job) return error_response(job.error());
+               auto slot = streams->take();
+               if (!slot) {
+                 auto refused = problem(503, "Service Unavailable", "too many event streams are open; retry shortly");
+                 refused.headers["Retry-After"] = "5";
+                 return refused;
+               }
+               HttpResponse response;
+               response.content_type = "text/event-stream";
+               response.headers["X-Accel-Buffering"] = "no";  // proxies must not hold events back
+               response.stream = std::make_shared<JobEventStream>(
+                   JobEventSource{.job = [&catalog, scope, id] { return catalog.get(scope, id); },
+                                  .live = [live, id]() -> std::optional<JobProgress> {
+                                    if (live == nullptr) return std::nullopt;
+                                    auto progress = live->read(id);
+                                    return progress ? *progress : std::nullopt;
+                                  },
+                                  .render = [](const Job& j, const std::optional<JobProgress>& p) {
+                                    return job_to_json(j, p);
+                                  }},
+                   std::move(*slot), lifetime);
+               return response;
+             });
   router.add("POST", "/v1/jobs/{id}/cancel", Access::kOperator, [&catalog](const HttpRequest& request) {
     auto job = catalog.cancel(scope_of(request), request.params.at("id"));
     if (!job) return error_response(job.error());

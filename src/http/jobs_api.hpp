@@ -4,7 +4,9 @@
 // RFC 9457 problems; docs/openapi.yaml describes every one.
 #pragma once
 
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "http/cursor.hpp"
 #include "http/server.hpp"
 #include "jobs/job_catalog.hpp"
+#include "jobs/job_state_cache.hpp"
 #include "jobs/tenant_policy.hpp"
 #include "storage/source_policy.hpp"
 
@@ -24,6 +27,7 @@ struct DependencyCheck {
   bool up = false;
   std::string detail;
   double latency_ms = 0;
+  bool required = true;  // false: the service works without it (degraded), so still ready
 };
 
 // /health/live answers on the server's io threads and touches nothing shared
@@ -36,6 +40,8 @@ struct JobsApiOptions {
   SourcePolicy sources;
   std::size_t max_body_bytes = std::size_t{1} << 20;
   int max_page_size = 200;
+  int max_event_streams = 200;  // GET /v1/jobs/{id}/events open at once
+  std::chrono::seconds event_stream_lifetime{3600};
 };
 
 // The documented range of a job's priority; values beyond it are clamped.
@@ -47,13 +53,15 @@ struct JobsApiDependencies {
   JobCatalog& catalog;
   TenantPolicies& policies;
   const CursorCodec& cursors;
+  LiveProgress* live = nullptr;  // running jobs' live figures; null: the database's
 };
 
 void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, const JobsApiOptions& options);
 void add_tenant_routes(Router& router, TenantPolicies& policies, const JobsApiOptions& options);
 
-// The API's view of a job.
-nlohmann::json job_to_json(const Job& job);
+// The API's view of a job. `live`: the running job's live figures, shown
+// instead of the last persisted ones.
+nlohmann::json job_to_json(const Job& job, const std::optional<JobProgress>& live = std::nullopt);
 
 // Validates a POST /v1/jobs body: bounded (size, nesting depth, string
 // lengths) before it is parsed, every field type- and range-checked, unknown

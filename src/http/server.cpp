@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -273,6 +275,10 @@ class HttpServer::Impl {
     }
 
     void write(const HttpResponse& response, bool keep_alive) {
+      if (response.stream) {
+        start_stream(response);
+        return;
+      }
       response_ = {};
       response_.result(static_cast<unsigned>(response.status));
       response_.version(11);
@@ -291,6 +297,78 @@ class HttpServer::Impl {
                              self->read();
                            }
                          });
+    }
+
+    // A streamed response: headers, then one chunk per event the stream
+    // gives, polled on the handler pool; the connection closes at its end.
+    void start_stream(const HttpResponse& response) {
+      stream_body_ = response.stream;
+      stream_header_ = {};
+      stream_header_.result(static_cast<unsigned>(response.status));
+      stream_header_.version(11);
+      stream_header_.set(bhttp::field::server, "stream-transcoding");
+      stream_header_.set(bhttp::field::content_type, response.content_type);
+      stream_header_.set(bhttp::field::cache_control, "no-cache");
+      for (const auto& [name, value] : response.headers) stream_header_.set(name, value);
+      stream_header_.keep_alive(false);
+      stream_header_.chunked(true);
+      serializer_.emplace(stream_header_);
+      stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
+      bhttp::async_write_header(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+          self->end_stream();
+        } else {
+          self->poll_stream(false);
+        }
+      });
+    }
+
+    void poll_stream(bool wait) {
+      const auto interval = wait ? stream_body_->interval() : std::chrono::milliseconds(0);
+      timer_.expires_after(interval);
+      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (ec) {
+          self->end_stream();
+          return;
+        }
+        asio::post(self->server_.handlers_, [self] {
+          std::optional<std::string> chunk;
+          try {
+            chunk = self->stream_body_->next();
+          } catch (const std::exception& e) {
+            spdlog::error("http: an event stream threw: {}", e.what());
+          }
+          asio::post(self->stream_.get_executor(),
+                     [self, chunk = std::move(chunk)]() mutable { self->write_chunk(std::move(chunk)); });
+        });
+      });
+    }
+
+    void write_chunk(std::optional<std::string> chunk) {
+      if (chunk && chunk->empty()) {
+        poll_stream(true);
+        return;
+      }
+      chunk_ = chunk ? std::move(*chunk) : std::string();
+      const bool last = !chunk;
+      stream_.expires_after(std::chrono::milliseconds(server_.options_.request_timeout_ms));
+      auto done = [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
+        if (ec || last) {
+          self->end_stream();
+        } else {
+          self->poll_stream(true);
+        }
+      };
+      if (last) {
+        asio::async_write(stream_, bhttp::make_chunk_last(), std::move(done));
+      } else {
+        asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk_)), std::move(done));
+      }
+    }
+
+    void end_stream() {
+      stream_body_.reset();
+      close();
     }
 
     // A lingering close: stop sending, then read and discard what the client is
@@ -316,6 +394,12 @@ class HttpServer::Impl {
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     bhttp::response<bhttp::string_body> response_;
     std::array<char, 4096> discard_{};
+    // A streamed response's state.
+    std::shared_ptr<ResponseStream> stream_body_;
+    bhttp::response<bhttp::empty_body> stream_header_;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer_;
+    asio::steady_timer timer_{stream_.get_executor()};
+    std::string chunk_;
   };
 
   // Counts the connection in; false when it is over the global or the per-client cap.

@@ -53,11 +53,24 @@ struct HttpRequest {
   RequestContext context;
 };
 
+// The body of a response that goes on after its headers: server-sent events
+// (GET /v1/jobs/{id}/events). The server calls next() on its handler pool
+// every `interval` and writes what it returns as one chunk; an empty string
+// sends nothing this time, nullopt ends the response. Destroyed when the
+// stream ends or the client goes away.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual std::optional<std::string> next() = 0;
+  [[nodiscard]] virtual std::chrono::milliseconds interval() const { return std::chrono::milliseconds(500); }
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::map<std::string, std::string> headers;
+  std::shared_ptr<ResponseStream> stream;  // set: `body` is ignored and the stream follows the headers
 };
 
 // RFC 9457 problem details.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "jobs/job_outcome.hpp"
+#include "jobs/job_progress.hpp"
 
 namespace st {
 
@@ -16,6 +17,10 @@ enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kDead
 
 std::string_view to_string(JobStatus status);
 std::optional<JobStatus> parse_job_status(std::string_view text);
+
+// The error code of a job cancelled because a newer source version of its
+// video arrived; announced with the status "superseded".
+inline constexpr std::string_view kSupersededErrorCode = "superseded";
 
 // True for statuses no worker will change again (an operator's retry can).
 bool is_terminal(JobStatus status);
@@ -56,7 +61,8 @@ struct Job {
   int attempt = 0;
   std::int64_t fencing_token = 0;
   std::string lease_owner;
-  double progress_percent = 0;  // 0..100, of the encode (the longest step)
+  double progress_percent = 0;  // 0..100, of the whole job, as last persisted
+  std::optional<JobProgress> progress_detail;  // as last persisted (the live figures are in LiveProgress)
   std::string error_code;
   std::string error_message;
   std::optional<JobOutcome> outcome;  // of a succeeded job

@@ -24,6 +24,9 @@ struct TenantScope {
 struct CreatedJob {
   Job job;
   bool created = false;  // false: the same source version already had a job
+  // Older jobs of the same video that this newer source version cancelled
+  // (queued ones at once; running ones stop within moments).
+  std::vector<std::string> superseded;
 };
 
 // Where a page of a listing starts: after the job (created_at, id), newest first.
@@ -50,7 +53,9 @@ class JobCatalog {
  public:
   virtual ~JobCatalog() = default;
 
-  // Idempotent on (tenant, video, source version).
+  // Idempotent on (tenant, video, source version). A new source version
+  // supersedes the video's unfinished older jobs: they end `cancelled` with
+  // the error code `superseded`, announced as such.
   virtual Result<CreatedJob> create(const NewJob& job) = 0;
   // Many at once, in one transaction (the Kafka consumer's batches); all or nothing.
   virtual Result<std::vector<CreatedJob>> create_all(const std::vector<NewJob>& jobs) = 0;

@@ -6,18 +6,19 @@
 #include <string>
 
 #include "jobs/job.hpp"
+#include "pipeline/pipeline.hpp"
 #include "util/error.hpp"
 
 namespace st {
 
-// Given to a handler for the duration of one job. Called from the handler's thread.
-class JobContext {
+// Given to a handler for the duration of one job. Called from the handler's
+// thread. As a PipelineObserver it takes the job's progress: the handler
+// reports its own steps (fetch, publish) and passes the context to the
+// pipeline for the rest; the worker publishes it (live, and to the database).
+class JobContext : public PipelineObserver {
  public:
-  virtual ~JobContext() = default;
   // Requested when the lease was lost, the job cancelled or the service stops.
   [[nodiscard]] virtual std::stop_token stop_token() const = 0;
-  // 0..100; sent to the database with the next heartbeat.
-  virtual void report_progress(double percent) = 0;
   // Renews the lease now and says whether the job is still this worker's:
   // kConflict (or kNotFound) when another attempt owns it. Called right
   // before a step that others would see (publishing outputs).

@@ -22,4 +22,9 @@ struct OutboxMessage {
 // cancelled, dead).
 using OutcomeAnnouncer = std::function<OutboxMessage(const Job&)>;
 
+struct JobProgress;
+// Makes the event that announces a running job's progress (at most one per
+// 10% per job, on the progress topic).
+using ProgressAnnouncer = std::function<OutboxMessage(const Job&, const JobProgress&)>;
+
 }  // namespace st

@@ -27,14 +27,24 @@ CreatedJob insert_or_find(pqxx::work& tx, const NewJob& job) {
                        job.source.key, job.source.size_bytes, job.source.checksum,
                        nlohmann::json(job.profile_set).dump(), job.priority, job.max_attempts, job.origin.message_id,
                        job.origin.correlation_id, job.origin.conversation_id, job.origin.traceparent);
-  if (!inserted.empty()) return CreatedJob{job_from_row(inserted[0]), true};
+  if (!inserted.empty()) return CreatedJob{job_from_row(inserted[0]), true, {}};
   // Someone inserted it first; within this transaction's snapshot or after, it is there.
   const auto existing = tx.exec_prepared("catalog_by_source", job.tenant_id, job.video_id, job.source_version);
   if (existing.empty()) throw std::logic_error("job insert conflicted but no job was found");
-  return CreatedJob{job_from_row(existing[0]), false};
+  return CreatedJob{job_from_row(existing[0]), false, {}};
 }
 
 }  // namespace
+
+std::vector<std::string> PgJobCatalog::supersede_older(pqxx::work& tx, const Job& newer) {
+  std::vector<std::string> ids;
+  for (const auto& row : tx.exec_prepared("catalog_supersede", newer.id, newer.spec.source_version)) {
+    const auto job = job_from_row(row);
+    pg::announce(announcer_, tx, job);
+    ids.push_back(job.id);
+  }
+  return ids;
+}
 
 void PgJobCatalog::prepare_statements(pqxx::connection& c) {
   pg::prepare_outbox(c);
@@ -79,6 +89,19 @@ void PgJobCatalog::prepare_statements(pqxx::connection& c) {
                         " WHERE id = $1::uuid AND ($2::text IS NULL OR tenant_id = $2) AND status IN ({})"
                         " RETURNING {}",
                         sql_from(JobEvent::kCancel), kJobColumns));
+  // The older unfinished jobs of the video of job $1 (created before it):
+  // cancelled like an operator's cancel, so a running one's worker is told
+  // through NOTIFY jobs_cancelled and its fencing token is void.
+  c.prepare("catalog_supersede",
+            fmt::format("UPDATE jobs SET status = 'cancelled', error_code = '{}',"
+                        " error_message = 'superseded by source version ' || quote_literal($2) || ' (job ' || $1 || ')',"
+                        " lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,"
+                        " finished_at = now(), updated_at = now()"
+                        " FROM (SELECT tenant_id AS n_tenant, video_id AS n_video, created_seq AS n_seq FROM jobs"
+                        " WHERE id = $1::uuid) newer"
+                        " WHERE tenant_id = n_tenant AND video_id = n_video AND created_seq < n_seq"
+                        " AND status IN ({}) RETURNING {}",
+                        kSupersededErrorCode, sql_from(JobEvent::kCancel), kJobColumns));
   // A fresh attempt budget; the last error stays until the next attempt ends.
   c.prepare("catalog_retry",
             fmt::format("UPDATE jobs SET status = 'queued', attempt = 0, progress = 0, result = NULL,"
@@ -93,6 +116,7 @@ Result<CreatedJob> PgJobCatalog::create(const NewJob& job) {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<CreatedJob> {
     pqxx::work tx(c);
     auto created = insert_or_find(tx, job);
+    if (created.created) created.superseded = supersede_older(tx, created.job);
     tx.commit();
     return created;
   });
@@ -122,7 +146,6 @@ Result<std::vector<CreatedJob>> PgJobCatalog::create_all(const std::vector<NewJo
     pqxx::work tx(c);
     const auto inserted = tx.exec_prepared("catalog_insert_all", rows.dump());
     const auto present = tx.exec_prepared("catalog_by_sources", rows.dump());
-    tx.commit();
     using Key = std::tuple<std::string, std::string, std::string>;
     std::map<Key, Job> by_key;
     for (const auto& row : present) {
@@ -139,8 +162,14 @@ Result<std::vector<CreatedJob>> PgJobCatalog::create_all(const std::vector<NewJo
       if (it == by_key.end())
         return st::fail(ErrorCode::kInternal, "a job of the batch was neither inserted nor found");
       // Only the first copy of a new row in the batch created it.
-      created.push_back(CreatedJob{it->second, new_ids.erase(it->second.id) > 0});
+      created.push_back(CreatedJob{it->second, new_ids.erase(it->second.id) > 0, {}});
     }
+    // In the batch's order, which is the order of creation: of several new
+    // versions of one video in a batch, the last one wins.
+    for (auto& entry : created) {
+      if (entry.created) entry.superseded = supersede_older(tx, entry.job);
+    }
+    tx.commit();
     return created;
   });
 }

@@ -1,6 +1,8 @@
 // JobCatalog on PostgreSQL: the API's and messaging's statements.
 #pragma once
 
+#include <pqxx/transaction>
+
 #include "db/pool.hpp"
 #include "jobs/job_catalog.hpp"
 #include "jobs/job_transitions.hpp"
@@ -29,6 +31,8 @@ class PgJobCatalog final : public JobCatalog {
  private:
   // cancel and retry: one statement, then (when it changed nothing) why not.
   Result<Job> transition(const TenantScope& scope, const std::string& id, JobEvent event);
+  // Cancels the older unfinished jobs of `newer`'s video and announces them; their ids.
+  std::vector<std::string> supersede_older(pqxx::work& tx, const Job& newer);
 
   ConnectionPool& pool_;
   OutcomeAnnouncer announcer_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "db/transaction.hpp"
 #include "jobs/job_transitions.hpp"
@@ -57,8 +58,17 @@ void PgJobQueue::prepare_statements(pqxx::connection& c) {
                         " SELECT {1} FROM claimed",
                         sql_from(JobEvent::kClaim), kJobColumns));
   c.prepare("queue_heartbeat",
-            "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3), progress = $4, updated_at = now()"
+            "UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3)"
             " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running'");
+  // Returns the job, and the tens of percent announced before this report
+  // (from the locked row as it was): announce only what is new.
+  c.prepare("queue_progress",
+            fmt::format("WITH current AS (SELECT id AS current_id, progress_announced AS announced_before FROM jobs"
+                        " WHERE id = $1::uuid AND fencing_token = $2 AND status = 'running' FOR UPDATE)"
+                        " UPDATE jobs SET progress = $3, progress_detail = $4::jsonb,"
+                        " progress_announced = greatest(progress_announced, $5)"
+                        " FROM current WHERE id = current_id RETURNING {}, announced_before",
+                        kJobColumns));
   c.prepare("queue_succeed",
             fmt::format("UPDATE jobs SET status = 'succeeded', progress = 100, result = $3::jsonb,"
                         " output_prefix = $4, error_code = NULL, error_message = NULL, lease_owner = NULL,"
@@ -73,9 +83,11 @@ void PgJobQueue::prepare_statements(pqxx::connection& c) {
                         " WHERE {} RETURNING {}",
                         fenced(JobEvent::kFail), kJobColumns));
   // The fencing token moves on: whoever held the lease can no longer write.
+  // $3: seconds before it may be claimed again (0 on shutdown; a moment when its video is locked).
   c.prepare("queue_release",
             "UPDATE jobs SET status = 'queued', attempt = greatest(attempt - 1, 0), lease_owner = NULL,"
-            " lease_expires_at = NULL, fencing_token = fencing_token + 1, next_attempt_at = now(), queued_at = now(),"
+            " lease_expires_at = NULL, fencing_token = fencing_token + 1,"
+            " next_attempt_at = now() + make_interval(secs => $3), queued_at = now(),"
             " updated_at = now() WHERE " +
                 fenced(JobEvent::kRelease));
   c.prepare("queue_requeue_expired",
@@ -100,13 +112,30 @@ Result<std::optional<Job>> PgJobQueue::claim(const std::string& owner, std::chro
   });
 }
 
-Result<void> PgJobQueue::heartbeat(const JobLease& lease, std::chrono::seconds extension, double progress_percent) {
+Result<void> PgJobQueue::heartbeat(const JobLease& lease, std::chrono::seconds extension) {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<void> {
     pqxx::work tx(c);
     const auto updated =
-        tx.exec_prepared("queue_heartbeat", lease.job_id, lease.fencing_token, static_cast<double>(extension.count()),
-                         std::clamp(progress_percent, 0.0, 100.0));
+        tx.exec_prepared("queue_heartbeat", lease.job_id, lease.fencing_token, static_cast<double>(extension.count()));
     if (updated.affected_rows() == 0) return tl::unexpected(lost_lease(tx, lease));
+    tx.commit();
+    return {};
+  });
+}
+
+Result<void> PgJobQueue::record_progress(const JobLease& lease, const JobProgress& progress) {
+  const double percent = std::clamp(progress.percent, 0.0, 100.0);
+  const int tens = static_cast<int>(percent / 10) * 10;
+  const auto detail = to_json(progress).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return with_connection(pool_, [&](pqxx::connection& c) -> Result<void> {
+    pqxx::work tx(c);
+    const auto rows = tx.exec_prepared("queue_progress", lease.job_id, lease.fencing_token, percent, detail,
+                                       progress_announcer_ ? tens : -1);
+    if (rows.empty()) return tl::unexpected(lost_lease(tx, lease));
+    const auto announced_before = rows[0].back().as<int>();
+    if (progress_announcer_ && tens > announced_before) {
+      pg::write_outbox(tx, progress_announcer_(job_from_row(rows[0]), progress), rows[0][0].as<std::string>());
+    }
     tx.commit();
     return {};
   });
@@ -142,9 +171,14 @@ Result<JobStatus> PgJobQueue::fail(const JobLease& lease, const Error& error, bo
 }
 
 Result<void> PgJobQueue::release(const JobLease& lease) {
+  return defer(lease, std::chrono::milliseconds(0));
+}
+
+Result<void> PgJobQueue::defer(const JobLease& lease, std::chrono::milliseconds delay) {
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<void> {
     pqxx::work tx(c);
-    const auto updated = tx.exec_prepared("queue_release", lease.job_id, lease.fencing_token);
+    const auto updated = tx.exec_prepared("queue_release", lease.job_id, lease.fencing_token,
+                                          static_cast<double>(delay.count()) / 1000.0);
     if (updated.affected_rows() == 0) return tl::unexpected(lost_lease(tx, lease));
     tx.commit();
     return {};

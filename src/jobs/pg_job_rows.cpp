@@ -15,7 +15,7 @@ const char* const kJobColumns =
     " coalesce(error_message, ''), coalesce(result::text, ''), " ST_ISO8601("created_at") ", " ST_ISO8601(
         "updated_at") ", coalesce(" ST_ISO8601("started_at") ", ''), coalesce(" ST_ISO8601("finished_at") ", ''),"
                       " coalesce(message_id, ''), coalesce(correlation_id, ''), coalesce(conversation_id, ''),"
-                      " coalesce(traceparent, '')";
+                      " coalesce(traceparent, ''), coalesce(progress_detail::text, '')";
 
 #undef ST_ISO8601
 
@@ -58,6 +58,9 @@ Job job_from_row(const pqxx::row& row) {
   spec.origin.correlation_id = row[i++].as<std::string>();
   spec.origin.conversation_id = row[i++].as<std::string>();
   spec.origin.traceparent = row[i++].as<std::string>();
+  if (const auto detail = row[i++].as<std::string>(); !detail.empty()) {
+    job.progress_detail = progress_from_json(nlohmann::json::parse(detail, nullptr, false));
+  }
   return job;
 }
 
@@ -80,12 +83,16 @@ void prepare_outbox(pqxx::connection& c) {
             " VALUES ($1, $2, $3, $4::jsonb, $5::uuid)");
 }
 
-void announce(const OutcomeAnnouncer& announcer, pqxx::work& tx, const Job& job) {
-  if (!announcer || !is_terminal(job.status)) return;
-  const auto message = announcer(job);
+void write_outbox(pqxx::work& tx, const OutboxMessage& message, const std::string& job_id) {
   nlohmann::json headers = nlohmann::json::object();
   for (const auto& [name, value] : message.headers) headers[name] = value;
-  tx.exec_prepared("outbox_insert", message.topic, message.key, message.payload, headers.dump(), job.id);
+  tx.exec_prepared("outbox_insert", message.topic, message.key, message.payload, headers.dump(), job_id);
 }
+
+void announce(const OutcomeAnnouncer& announcer, pqxx::work& tx, const Job& job) {
+  if (!announcer || !is_terminal(job.status)) return;
+  write_outbox(tx, announcer(job), job.id);
+}
+
 
 }  // namespace st::pg

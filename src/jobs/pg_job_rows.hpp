@@ -23,5 +23,7 @@ bool is_uuid(const std::string& text);
 void prepare_outbox(pqxx::connection& connection);
 // Writes the event announcing `job`'s final status, in the transaction that set it.
 void announce(const OutcomeAnnouncer& announcer, pqxx::work& tx, const Job& job);
+// Writes `message` to the outbox, in `tx`.
+void write_outbox(pqxx::work& tx, const OutboxMessage& message, const std::string& job_id);
 
 }  // namespace st::pg

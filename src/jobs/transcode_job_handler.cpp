@@ -19,18 +19,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kScratchPrefix = "job-";
 
-// Forwards encode progress to the job's heartbeat.
-class ProgressToJob final : public PipelineObserver {
- public:
-  explicit ProgressToJob(JobContext& context) : context_(context) {}
-  void encode_progress(const EncodeProgress& /*progress*/, const ProgressEstimate& estimate) override {
-    context_.report_progress(estimate.percent);
-  }
-
- private:
-  JobContext& context_;
-};
-
 // "sha256:<hex or base64>" against the file; other algorithms are not checked.
 Result<void> check_checksum(const fs::path& file, const std::string& checksum) {
   if (!checksum.starts_with("sha256:")) return {};
@@ -176,6 +164,7 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
     return std::chrono::duration<double>(Clock::now() - start).count();
   };
   auto started = Clock::now();
+  context.step_started("fetch");
   auto source = fetch(job, scratch->path(), context.stop_token());
   if (!source) return tl::unexpected(source.error());
   const auto fetch_seconds = seconds_since(started);
@@ -185,9 +174,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   pipeline_options.encode.budget.scratch = scratch->path();
   const auto root = scratch->path() / "out";
   fs::create_directories(root, error);
-  ProgressToJob observer(context);
   started = Clock::now();
-  auto report = Pipeline(pipeline_options).run(*source, root, observer, context.stop_token());
+  auto report = Pipeline(pipeline_options).run(*source, root, context, context.stop_token());
   if (!report) return tl::unexpected(without_local_paths(report.error(), *source, scratch->path()));
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
   const auto transcode_seconds = seconds_since(started);
@@ -203,6 +191,7 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   if (auto ours = context.confirm_lease(); !ours) return tl::unexpected(ours.error());
 
   started = Clock::now();
+  context.step_started("publish");
   auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix, context.stop_token());
   if (!published) return tl::unexpected(published.error());
   const auto publish_seconds = seconds_since(started);

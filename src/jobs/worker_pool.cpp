@@ -25,9 +25,18 @@ bool sleep_unless_stopped(const std::stop_token& stop, std::chrono::milliseconds
 struct WorkerPool::ActiveJob {
   JobLease lease;
   std::stop_source stop;
-  std::atomic<double> progress{0};
   std::atomic<bool> lease_lost{false};
-  std::atomic<bool> released{false};  // stopped by shutdown: give the job back
+  std::atomic<bool> released{false};  // stopped by shutdown or a lost video lock: give the job back
+  std::unique_ptr<VideoLock> video_lock;  // renewed by the heartbeat thread only
+
+  // The job's progress, fed by its handler and read by the progress thread.
+  std::mutex progress_mutex;
+  ProgressTracker tracker;
+  bool progress_started = false;
+  // What was last persisted, for the persistence rules.
+  std::string persisted_step;
+  int persisted_tens = -1;
+  std::chrono::steady_clock::time_point persisted_at{};
 };
 
 class WorkerPool::Context final : public JobContext {
@@ -35,9 +44,18 @@ class WorkerPool::Context final : public JobContext {
   Context(ActiveJob& active, JobQueue& store, std::chrono::seconds lease)
       : active_(active), store_(store), lease_(lease) {}
   [[nodiscard]] std::stop_token stop_token() const override { return active_.stop.get_token(); }
-  void report_progress(double percent) override { active_.progress.store(percent); }
+  void step_started(std::string_view step) override {
+    std::lock_guard lock(active_.progress_mutex);
+    active_.tracker.step_started(std::string(step));
+    active_.progress_started = true;
+  }
+  void encode_progress(const EncodeProgress& progress, const ProgressEstimate& estimate) override {
+    std::lock_guard lock(active_.progress_mutex);
+    active_.tracker.encode_progress(progress, estimate);
+    active_.progress_started = true;
+  }
   Result<void> confirm_lease() override {
-    auto renewed = store_.heartbeat(active_.lease, lease_, active_.progress.load());
+    auto renewed = store_.heartbeat(active_.lease, lease_);
     if (!renewed && (renewed.error().code == ErrorCode::kConflict || renewed.error().code == ErrorCode::kNotFound)) {
       active_.lease_lost = true;
       active_.stop.request_stop();
@@ -51,8 +69,8 @@ class WorkerPool::Context final : public JobContext {
   std::chrono::seconds lease_;
 };
 
-WorkerPool::WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options)
-    : store_(queue), handler_(handler), options_(std::move(options)) {}
+WorkerPool::WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options, WorkerServices services)
+    : store_(queue), handler_(handler), options_(std::move(options)), services_(services) {}
 
 WorkerPool::~WorkerPool() {
   shutdown(std::chrono::milliseconds(0));
@@ -61,6 +79,7 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::start() {
   for (int i = 0; i < options_.concurrency; ++i) workers_.emplace_back([this] { work_loop(); });
   heartbeat_ = std::jthread([this](const std::stop_token& stop) { heartbeat_loop(stop); });
+  progress_ = std::jthread([this](const std::stop_token& stop) { progress_loop(stop); });
   reaper_ = std::jthread([this](const std::stop_token& stop) { reaper_loop(stop); });
 }
 
@@ -101,6 +120,7 @@ void WorkerPool::shutdown(std::chrono::milliseconds grace) {
   lock.unlock();
   workers_.clear();  // joins
   heartbeat_ = {};
+  progress_ = {};
   reaper_ = {};
 }
 
@@ -141,6 +161,12 @@ void WorkerPool::run_job(const Job& job) {
   spdlog::info("job {} claimed (attempt {} of {}) for tenant {} video {}", job.id, job.attempt, job.spec.max_attempts,
                job.spec.tenant_id, job.spec.video_id);
 
+  if (started && !lock_video(job, *active)) {
+    std::lock_guard lock(mutex_);
+    active_.erase(job.id);
+    idle_.notify_all();
+    return;
+  }
   Context context(*active, store_, options_.lease);
   Result<JobOutcome> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
   if (started) {
@@ -156,6 +182,7 @@ void WorkerPool::run_job(const Job& job) {
     std::lock_guard lock(mutex_);
     active_.erase(job.id);
   }
+  active->video_lock.reset();  // after the outcome is recorded: the next job of the video sees it
   completed_.fetch_add(1);
   idle_.notify_all();
 }
@@ -195,7 +222,35 @@ void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const R
   }
 }
 
+bool WorkerPool::lock_video(const Job& job, ActiveJob& active) {
+  if (services_.locks == nullptr) return true;
+  auto held = services_.locks->try_acquire(job.spec.tenant_id, job.spec.video_id);
+  if (held && *held) {
+    active.video_lock = std::move(*held);
+    return true;
+  }
+  // Locked by another job of the video (or undecidable right now): this one
+  // waits its turn without spending an attempt.
+  if (!held) {
+    spdlog::warn("job {}: the video's lock cannot be taken ({}); it waits", job.id, held.error().message);
+  } else {
+    spdlog::info("job {} waits: another job of video {} runs", job.id, job.spec.video_id);
+  }
+  if (auto deferred = store_.defer(active.lease, options_.video_locked_retry); !deferred) {
+    spdlog::warn("job {} could not be deferred ({}); the reaper will requeue it", job.id, deferred.error().message);
+  }
+  return false;
+}
+
+void WorkerPool::stop_lost(ActiveJob& active, const std::string& why) {
+  spdlog::warn("{}; stopping job {}", why, active.lease.job_id);
+  active.lease_lost = true;
+  active.stop.request_stop();
+}
+
 void WorkerPool::heartbeat_loop(const std::stop_token& stop) {
+  // The video lock's expiry is at least three heartbeats in the default
+  // configuration; renewing it with the lease keeps one clock for both.
   while (sleep_unless_stopped(stop, options_.heartbeat)) {
     std::vector<std::shared_ptr<ActiveJob>> running;
     {
@@ -203,13 +258,62 @@ void WorkerPool::heartbeat_loop(const std::stop_token& stop) {
       for (const auto& [id, active] : active_) running.push_back(active);
     }
     for (const auto& active : running) {
-      auto renewed = store_.heartbeat(active->lease, options_.lease, active->progress.load());
+      auto renewed = store_.heartbeat(active->lease, options_.lease);
       if (!renewed && (renewed.error().code == ErrorCode::kConflict || renewed.error().code == ErrorCode::kNotFound)) {
-        spdlog::warn("{}; stopping it", renewed.error().message);
-        active->lease_lost = true;
-        active->stop.request_stop();
-      } else if (!renewed) {
-        spdlog::warn("lease of job {} not renewed: {}", active->lease.job_id, renewed.error().message);
+        stop_lost(*active, renewed.error().message);
+        continue;
+      }
+      if (!renewed) spdlog::warn("lease of job {} not renewed: {}", active->lease.job_id, renewed.error().message);
+      if (active->video_lock) {
+        if (auto kept = active->video_lock->renew(); !kept && kept.error().code == ErrorCode::kConflict) {
+          // Another job of the video runs: give this one back to run after it.
+          spdlog::warn("job {}: {}; giving it back", active->lease.job_id, kept.error().message);
+          active->released = true;
+          active->stop.request_stop();
+        }
+      }
+    }
+  }
+}
+
+void WorkerPool::progress_loop(const std::stop_token& stop) {
+  using Clock = std::chrono::steady_clock;
+  while (sleep_unless_stopped(stop, options_.progress_publish)) {
+    std::vector<std::shared_ptr<ActiveJob>> running;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [id, active] : active_) running.push_back(active);
+    }
+    for (const auto& active : running) {
+      if (active->lease_lost || active->released) continue;
+      JobProgress progress;
+      bool persist = false;
+      {
+        std::lock_guard lock(active->progress_mutex);
+        if (!active->progress_started) continue;
+        progress = active->tracker.snapshot();
+        const int tens = static_cast<int>(progress.percent / 10) * 10;
+        const auto now = Clock::now();
+        persist = progress.step != active->persisted_step || tens > active->persisted_tens ||
+                  now - active->persisted_at >= options_.progress_persist;
+        if (persist) {
+          active->persisted_step = progress.step;
+          active->persisted_tens = tens;
+          active->persisted_at = now;
+        }
+      }
+      if (services_.live != nullptr) {
+        if (auto published = services_.live->publish(active->lease.job_id, progress); !published) {
+          spdlog::debug("live progress of job {} not published: {}", active->lease.job_id,
+                        published.error().message);
+        }
+      }
+      if (!persist) continue;
+      auto recorded = store_.record_progress(active->lease, progress);
+      if (!recorded && (recorded.error().code == ErrorCode::kConflict || recorded.error().code == ErrorCode::kNotFound)) {
+        stop_lost(*active, recorded.error().message);
+      } else if (!recorded) {
+        spdlog::warn("progress of job {} not recorded: {}", active->lease.job_id, recorded.error().message);
       }
     }
   }

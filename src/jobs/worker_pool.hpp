@@ -7,6 +7,12 @@
 // poll interval. One heartbeat thread renews the leases of running jobs and
 // stops a job whose lease was lost; one reaper thread requeues jobs whose
 // worker died. Failures are retried with exponential backoff and jitter.
+//
+// With VideoLocks, a job runs only while it holds its video's lock (renewed
+// with each heartbeat); a job whose video is locked is deferred, not failed.
+// One progress thread publishes every running job's progress to LiveProgress
+// each `progress_publish` and persists it (JobQueue::record_progress) at step
+// boundaries, at each tens of percent and every `progress_persist`.
 #pragma once
 
 #include <atomic>
@@ -21,6 +27,8 @@
 
 #include "jobs/job_handler.hpp"
 #include "jobs/job_queue.hpp"
+#include "jobs/job_state_cache.hpp"
+#include "locks/video_lock.hpp"
 
 namespace st {
 
@@ -33,11 +41,20 @@ struct WorkerOptions {
   std::chrono::milliseconds reaper_interval{5000};
   std::chrono::milliseconds retry_base{5000};
   std::chrono::milliseconds retry_cap{std::chrono::minutes(10)};
+  std::chrono::milliseconds progress_publish{1000};
+  std::chrono::seconds progress_persist{15};
+  std::chrono::milliseconds video_locked_retry{2000};
+};
+
+// What the workers may share with other pods; each may be null.
+struct WorkerServices {
+  VideoLocks* locks = nullptr;
+  LiveProgress* live = nullptr;
 };
 
 class WorkerPool {
  public:
-  WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options);
+  WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options, WorkerServices services = {});
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
   // Stops at once: running jobs are stopped and their leases released.
@@ -63,12 +80,17 @@ class WorkerPool {
   void work_loop();
   void run_job(const Job& job);
   void heartbeat_loop(const std::stop_token& stop);
+  void progress_loop(const std::stop_token& stop);
+  // Takes the job's video lock; false when the job was deferred instead.
+  bool lock_video(const Job& job, ActiveJob& active);
+  void stop_lost(ActiveJob& active, const std::string& why);
   void reaper_loop(const std::stop_token& stop);
   void record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome);
 
   JobQueue& store_;
   JobHandler& handler_;
   WorkerOptions options_;
+  WorkerServices services_;
 
   mutable std::mutex mutex_;
   std::condition_variable wakeup_;
@@ -80,6 +102,7 @@ class WorkerPool {
 
   std::vector<std::jthread> workers_;
   std::jthread heartbeat_;
+  std::jthread progress_;
   std::jthread reaper_;
 };
 

@@ -66,7 +66,9 @@ std::unique_ptr<Contract> load_contract(std::string_view name) {
 const Contract& contract_of(std::string_view name) {
   static const auto kUploaded = load_contract("video-uploaded");
   static const auto kTranscoded = load_contract("video-transcoded");
-  return name == "video-uploaded" ? *kUploaded : *kTranscoded;
+  static const auto kProgress = load_contract("transcode-progress");
+  if (name == "video-uploaded") return *kUploaded;
+  return name == "transcode-progress" ? *kProgress : *kTranscoded;
 }
 
 // Compiled once per pattern and thread and kept: the contracts have a handful.
@@ -226,13 +228,15 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts) {
 std::string video_transcoded_json(const Job& job) {
   const bool succeeded = job.status == JobStatus::kSucceeded && job.outcome;
   const bool cancelled = job.status == JobStatus::kCancelled;
+  const bool superseded = cancelled && job.error_code == kSupersededErrorCode;
   json event = {{"videoId", job.spec.video_id},
                 {"tenantId", job.spec.tenant_id},
                 {"jobId", job.id},
                 {"sourceVersion", job.spec.source_version},
-                {"status", succeeded   ? "succeeded"
-                           : cancelled ? "cancelled"
-                                       : "failed"},
+                {"status", succeeded    ? "succeeded"
+                           : superseded ? "superseded"
+                           : cancelled  ? "cancelled"
+                                        : "failed"},
                 {"attempts", job.attempt}};
   json timings = {{"createdAt", job.created_at}};
   if (!job.started_at.empty()) timings["startedAt"] = job.started_at;
@@ -258,6 +262,23 @@ std::string video_transcoded_json(const Job& job) {
                         {"message", job.error_message.empty() ? std::string("the job was stopped") : job.error_message},
                         {"retryable", !input_at_fault}};
   }
+  return event.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string transcode_progress_json(const Job& job, const JobProgress& progress) {
+  auto detail = to_json(progress);
+  json event = {{"videoId", job.spec.video_id},
+                {"tenantId", job.spec.tenant_id},
+                {"jobId", job.id},
+                {"sourceVersion", job.spec.source_version},
+                {"attempt", job.attempt},
+                {"step", detail["step"]},
+                {"percent", static_cast<int>(progress.percent / 10) * 10},
+                {"encodePercent", detail["encodePercent"]},
+                {"renditions", detail["renditions"]},
+                {"speed", detail["speed"]},
+                {"etaSeconds", detail["etaSeconds"]},
+                {"measuredAt", progress.updated_at}};
   return event.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -45,6 +45,10 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts);
 // announces `job`'s final status; its outputs come from the job's result.
 std::string video_transcoded_json(const Job& job);
 
+// The TranscodeProgress event (docs/contracts/transcode-progress.schema.json)
+// of a running job.
+std::string transcode_progress_json(const Job& job, const JobProgress& progress);
+
 // Checks a JSON text against a compiled-in contract ("video-uploaded",
 // "video-transcoded"), with the same bounds and pattern engine as
 // parse_video_uploaded; kInvalidInput names every violation with its JSON pointer.

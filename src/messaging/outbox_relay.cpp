@@ -41,6 +41,21 @@ OutcomeAnnouncer video_transcoded_announcer(std::string topic) {
   };
 }
 
+ProgressAnnouncer transcode_progress_announcer(std::string topic) {
+  return [topic = std::move(topic)](const Job& job, const JobProgress& progress) {
+    const auto& origin = job.spec.origin;
+    const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
+    OutboxMessage message{
+        .topic = topic, .key = job.spec.video_id, .payload = transcode_progress_json(job, progress), .headers = {}};
+    message.headers = {{"Content-Type", kMassTransitContentType},
+                       {"CorrelationId", correlation},
+                       {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
+                       {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
+    if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
+    return message;
+  };
+}
+
 OutboxRelay::OutboxRelay(ConnectionPool& pool, OutboxRelayOptions options, MessagingCounters& counters)
     : pool_(pool), options_(std::move(options)), counters_(counters) {}
 

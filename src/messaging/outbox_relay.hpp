@@ -39,6 +39,8 @@ inline constexpr const char* kMassTransitContentType = "application/vnd.masstran
 // and a traceparent that continues the upload's trace. MessageId is added by the
 // relay from the outbox row.
 OutcomeAnnouncer video_transcoded_announcer(std::string topic);
+// The TranscodeProgress event of a running job, keyed and correlated the same way.
+ProgressAnnouncer transcode_progress_announcer(std::string topic);
 
 struct OutboxRelayOptions {
   std::string bootstrap_servers;

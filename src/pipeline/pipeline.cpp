@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,36 @@ class StepTimer {
   double cpu_start_;
 };
 
+// Each rendition's finished segments, found on disk: the muxer starts segment
+// n+1 only once segment n is complete. Follows one encode; cheap to call
+// often (one stat per rendition while nothing changes).
+class RenditionWatch {
+ public:
+  RenditionWatch(const EncodeCommand& command, const Ladder& ladder, double duration, double segment_seconds)
+      : command_(command), duration_(duration), segment_seconds_(segment_seconds) {
+    for (const auto& v : ladder.video) renditions_.push_back({.name = v.name, .percent = 0, .segments = 0});
+  }
+
+  std::vector<RenditionProgress> update(double encode_percent, bool finished) {
+    const double total_segments = duration_ > 0 ? std::max(1.0, std::ceil(duration_ / segment_seconds_)) : 1.0;
+    for (std::size_t i = 0; i < renditions_.size(); ++i) {
+      auto& r = renditions_[i];
+      std::error_code ec;
+      while (fs::exists(command_.segment_file(static_cast<int>(i), r.segments + 2), ec)) ++r.segments;
+      const double done = 100.0 * r.segments / total_segments;
+      const double next = 100.0 * (r.segments + 1) / total_segments;
+      r.percent = finished ? 100.0 : std::clamp(encode_percent, done, std::min(next, 100.0));
+    }
+    return renditions_;
+  }
+
+ private:
+  const EncodeCommand& command_;
+  double duration_;
+  double segment_seconds_;
+  std::vector<RenditionProgress> renditions_;
+};
+
 }  // namespace
 
 Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& root, PipelineObserver& observer,
@@ -86,8 +117,15 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     report.commands.push_back({"encode", command.argv});
     const double duration = report.source.duration_seconds;
     const auto& budget = options_.encode.budget;
+    RenditionWatch watch(command, report.ladder, duration, segment_seconds);
     auto result = Encoder().run(
-        command, [&](const EncodeProgress& p) { observer.encode_progress(p, estimate(p, duration)); }, stop,
+        command,
+        [&](const EncodeProgress& p) {
+          auto e = estimate(p, duration);
+          e.renditions = watch.update(e.percent, p.finished);
+          observer.encode_progress(p, e);
+        },
+        stop,
         budget.limits_for(duration, options_.encode.limits), budget);
     if (!result) return tl::unexpected(result.error());
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;

@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace st {
 
@@ -26,10 +28,20 @@ class ProgressParser {
   EncodeProgress current_;
 };
 
+// How far one rendition's output is: the segments it has finished (a
+// segment is finished once the muxer has started the next one), and the
+// encode's percent bounded by that evidence.
+struct RenditionProgress {
+  std::string name;  // "720p"
+  double percent = 0;
+  int segments = 0;
+};
+
 // What a person wants to know, given the source's duration.
 struct ProgressEstimate {
   double percent = 0;       // 0..100
   double eta_seconds = -1;  // negative while unknown
+  std::vector<RenditionProgress> renditions;
 };
 ProgressEstimate estimate(const EncodeProgress& progress, double total_seconds);
 

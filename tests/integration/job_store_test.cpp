@@ -276,7 +276,7 @@ TEST_F(JobStoreTest, CancelAndRetryFollowTheTransitionTableAndVoidTheLease) {
   const JobLease lease{(*running)->id, (*running)->fencing_token};
   ASSERT_TRUE(catalog.cancel(scope, lease.job_id));
   // The worker's lease is void: nothing it reports is recorded.
-  EXPECT_EQ(store.heartbeat(lease, 30s, 50).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store.heartbeat(lease, 30s).error().code, ErrorCode::kConflict);
   EXPECT_EQ(store.succeed(lease, "{}").error().code, ErrorCode::kConflict);
   EXPECT_EQ(store.fail(lease, {ErrorCode::kProcess, "killed"}, false, 0ms).error().code, ErrorCode::kConflict);
   EXPECT_EQ(scalar("SELECT count(*) FROM outbox WHERE payload = 'cancelled'"), "2");
@@ -302,7 +302,7 @@ TEST_F(JobStoreTest, AStaleFencingTokenCannotWrite) {
   EXPECT_GT((*second)->fencing_token, stale.fencing_token);
   EXPECT_EQ((*second)->attempt, 2);
 
-  EXPECT_EQ(store.heartbeat(stale, 30s, 0.5).error().code, ErrorCode::kConflict);
+  EXPECT_EQ(store.heartbeat(stale, 30s).error().code, ErrorCode::kConflict);
   EXPECT_EQ(store.succeed(stale, "{}").error().code, ErrorCode::kConflict);
   EXPECT_TRUE(store.succeed({(*second)->id, (*second)->fencing_token}, R"({"ok":true})").has_value());
   EXPECT_EQ(store.get((*second)->id)->status, JobStatus::kSucceeded);
@@ -472,13 +472,19 @@ TEST_F(WorkQueue, HeartbeatsKeepALongJobLeasedAndRecordProgress) {
   auto created = store.create(new_job("long"));
   ASSERT_TRUE(created);
   FunctionHandler handler([&](const Job&, JobContext& context) -> Result<std::string> {
-    context.report_progress(0.5);
+    context.step_started("encode");
+    context.encode_progress({.encoded_seconds = 5, .speed = 2, .frame = 120, .finished = false},
+                            {.percent = 50, .eta_seconds = 2.5, .renditions = {{"720p", 50, 1}}});
     std::this_thread::sleep_for(4500ms);  // longer than the 3 s lease
     return std::string("{}");
   });
   WorkerPool workers(store, handler, fast_options("worker"));
   workers.start();
-  EXPECT_TRUE(eventually([&] { return scalar("SELECT progress FROM jobs") == "0.5"; }, 10s));
+  // Persisted at the step boundary, with its detail.
+  EXPECT_TRUE(eventually(
+      [&] { return scalar("SELECT coalesce(progress_detail->>'step', '') FROM jobs") == "encode"; }, 10s));
+  EXPECT_EQ(scalar("SELECT progress_detail->'renditions'->0->>'name' FROM jobs"), "720p");
+  EXPECT_EQ(scalar("SELECT progress_detail->>'frame' FROM jobs"), "120");
   EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kSucceeded; }, 20s));
   workers.shutdown(5s);
   EXPECT_EQ(store.get(created->job.id)->attempt, 1) << "the reaper took a job whose worker was alive";

@@ -20,8 +20,8 @@ namespace st::testing {
 // the catalog's with every tenant in scope.
 class TestJobStore final : public JobQueue {
  public:
-  explicit TestJobStore(ConnectionPool& pool, OutcomeAnnouncer announcer = {})
-      : queue_(pool, announcer), catalog_(pool, announcer) {}
+  explicit TestJobStore(ConnectionPool& pool, OutcomeAnnouncer announcer = {}, ProgressAnnouncer progress = {})
+      : queue_(pool, announcer, std::move(progress)), catalog_(pool, announcer) {}
 
   PgJobCatalog& catalog() { return catalog_; }
 
@@ -32,8 +32,11 @@ class TestJobStore final : public JobQueue {
   Result<std::optional<Job>> claim(const std::string& owner, std::chrono::seconds lease) override {
     return queue_.claim(owner, lease);
   }
-  Result<void> heartbeat(const JobLease& lease, std::chrono::seconds extension, double progress) override {
-    return queue_.heartbeat(lease, extension, progress);
+  Result<void> heartbeat(const JobLease& lease, std::chrono::seconds extension) override {
+    return queue_.heartbeat(lease, extension);
+  }
+  Result<void> record_progress(const JobLease& lease, const JobProgress& progress) override {
+    return queue_.record_progress(lease, progress);
   }
   Result<void> succeed(const JobLease& lease, const JobOutcome& outcome) override {
     return queue_.succeed(lease, outcome);
@@ -47,6 +50,9 @@ class TestJobStore final : public JobQueue {
     return queue_.fail(lease, error, permanent, retry_after);
   }
   Result<void> release(const JobLease& lease) override { return queue_.release(lease); }
+  Result<void> defer(const JobLease& lease, std::chrono::milliseconds delay) override {
+    return queue_.defer(lease, delay);
+  }
   Result<std::vector<std::string>> requeue_expired() override { return queue_.requeue_expired(); }
 
  private:
