@@ -7,7 +7,9 @@
 // into a JobProgress. Its ETA is the encode's remaining media time at the
 // measured speed, plus the steps after the encode, estimated as a share of the
 // encode's wall time (they package, extract a poster and upload what the
-// encode wrote: all proportional to it).
+// encode wrote: all proportional to it). The share is measured: everything
+// outside ffmpeg is about 3% of a job with the file store and on S3 over
+// loopback (docs/performance.md), so 5% leaves room for a slower store.
 #pragma once
 
 #include <chrono>
@@ -45,7 +47,7 @@ class ProgressTracker {
  public:
   using Clock = std::chrono::steady_clock;
   // `post_encode_share`: the steps after the encode, as a share of its wall time.
-  explicit ProgressTracker(double post_encode_share = 0.15) : post_encode_share_(post_encode_share) {}
+  explicit ProgressTracker(double post_encode_share = 0.05) : post_encode_share_(post_encode_share) {}
 
   void step_started(const std::string& step, Clock::time_point now = Clock::now());
   void encode_progress(const EncodeProgress& progress, const ProgressEstimate& estimate,
