@@ -458,8 +458,8 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_redis(c.redis, problems);
   check_range(problems, "api.max_event_streams", c.api.max_event_streams, 0, 100000);
   check_range(problems, "api.event_stream_max_seconds", c.api.event_stream_max_seconds, 1, 86400);
-  for (const auto* topic : {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic,
-                            &c.kafka.progress_topic}) {
+  for (const auto* topic :
+       {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic, &c.kafka.progress_topic}) {
     if (topic->empty()) problems.emplace_back("kafka topics must not be empty");
   }
   if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&

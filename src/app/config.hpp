@@ -164,8 +164,8 @@ struct ApiConfig {
   int subject_burst = 40;
   double tenant_requests_per_second = 50;  // per tenant, unless its policy says otherwise
   int tenant_burst = 100;
-  std::string swagger_ui_dir;  // swagger-ui-dist's files, served at /docs; empty: the build's
-  int max_event_streams = 200;  // GET /v1/jobs/{id}/events streams open at once, per process
+  std::string swagger_ui_dir;           // swagger-ui-dist's files, served at /docs; empty: the build's
+  int max_event_streams = 200;          // GET /v1/jobs/{id}/events streams open at once, per process
   int event_stream_max_seconds = 3600;  // a stream is closed after this (the client reconnects)
 };
 

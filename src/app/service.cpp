@@ -16,8 +16,8 @@
 #include "http/cursor.hpp"
 #include "http/jobs_api.hpp"
 #include "http/middleware.hpp"
-#include "http/redis_rate_limiter.hpp"
 #include "http/rate_limiter.hpp"
+#include "http/redis_rate_limiter.hpp"
 #include "http/server.hpp"
 #include "jobs/cached_job_store.hpp"
 #include "jobs/pg_job_catalog.hpp"
@@ -92,12 +92,12 @@ DependencyCheck check_redis(RedisClient& redis) {
 std::string messaging_metrics(const MessagingCounters& c, const RedisFallbackCounters& fallbacks,
                               const RedisClient* redis) {
   std::string out;
-  out += "# HELP st_redis_fallbacks_total Uses of Redis that fell back to PostgreSQL or local state.\n"
-         "# TYPE st_redis_fallbacks_total counter\n";
-  for (const auto& [use, value] : {std::pair{"video_lock", fallbacks.video_lock.load()},
-                                   std::pair{"rate_limit", fallbacks.rate_limit.load()},
-                                   std::pair{"progress", fallbacks.progress.load()},
-                                   std::pair{"status_cache", fallbacks.status_cache.load()}}) {
+  out +=
+      "# HELP st_redis_fallbacks_total Uses of Redis that fell back to PostgreSQL or local state.\n"
+      "# TYPE st_redis_fallbacks_total counter\n";
+  for (const auto& [use, value] :
+       {std::pair{"video_lock", fallbacks.video_lock.load()}, std::pair{"rate_limit", fallbacks.rate_limit.load()},
+        std::pair{"progress", fallbacks.progress.load()}, std::pair{"status_cache", fallbacks.status_cache.load()}}) {
     out += fmt::format("st_redis_fallbacks_total{{use=\"{}\"}} {}\n", use, value);
   }
   if (redis != nullptr) {
@@ -155,8 +155,8 @@ S3Options s3_options(const S3Config& s3) {
 struct Service::Components {
   std::unique_ptr<ConnectionPool> pool;
   RedisFallbackCounters fallbacks;
-  std::unique_ptr<RedisClient> redis;         // null without redis.url
-  std::unique_ptr<RedisJobState> job_state;   // status cache and live progress, in Redis
+  std::unique_ptr<RedisClient> redis;        // null without redis.url
+  std::unique_ptr<RedisJobState> job_state;  // status cache and live progress, in Redis
   std::unique_ptr<PgJobQueue> pg_queue;
   std::unique_ptr<PgJobCatalog> pg_catalog;
   std::unique_ptr<CachedJobQueue> cached_queue;
@@ -214,8 +214,7 @@ Result<void> Service::start() {
   const bool with_kafka = !kafka.bootstrap_servers.empty();
   // With Kafka, every final status is announced through the outbox.
   const auto announcer = with_kafka ? video_transcoded_announcer(kafka.transcoded_topic) : OutcomeAnnouncer{};
-  const auto progress_announcer =
-      with_kafka ? transcode_progress_announcer(kafka.progress_topic) : ProgressAnnouncer{};
+  const auto progress_announcer = with_kafka ? transcode_progress_announcer(kafka.progress_topic) : ProgressAnnouncer{};
   p.pg_queue = std::make_unique<PgJobQueue>(*p.pool, announcer, progress_announcer);
   p.pg_catalog = std::make_unique<PgJobCatalog>(*p.pool, announcer);
   p.queue = p.pg_queue.get();
@@ -293,21 +292,20 @@ Result<void> Service::start() {
           std::make_unique<RedisVideoLocks>(*p.redis, std::chrono::seconds(config_.worker.video_lock_seconds));
     }
     p.video_locks = std::make_unique<FallbackVideoLocks>(p.redis_locks.get(), *p.pg_locks, p.fallbacks);
-    p.workers =
-        std::make_unique<WorkerPool>(*p.queue, *p.handler,
-                                     WorkerOptions{.owner = worker_identity(),
-                                                   .concurrency = concurrency,
-                                                   .lease = std::chrono::seconds(w.lease_seconds),
-                                                   .heartbeat = std::chrono::seconds(w.heartbeat_seconds),
-                                                   .poll = std::chrono::milliseconds(w.poll_ms),
-                                                   .reaper_interval = std::chrono::milliseconds(w.reaper_interval_ms),
-                                                   .retry_base = std::chrono::milliseconds(w.retry_base_ms),
-                                                   .retry_cap = std::chrono::milliseconds(w.retry_cap_ms),
-                                                   .progress_publish = std::chrono::milliseconds(w.progress_publish_ms),
-                                                   .progress_persist = std::chrono::seconds(w.progress_persist_seconds),
-                                                   .video_locked_retry =
-                                                       std::chrono::milliseconds(w.video_locked_retry_ms)},
-                                     WorkerServices{.locks = p.video_locks.get(), .live = p.job_state.get()});
+    p.workers = std::make_unique<WorkerPool>(
+        *p.queue, *p.handler,
+        WorkerOptions{.owner = worker_identity(),
+                      .concurrency = concurrency,
+                      .lease = std::chrono::seconds(w.lease_seconds),
+                      .heartbeat = std::chrono::seconds(w.heartbeat_seconds),
+                      .poll = std::chrono::milliseconds(w.poll_ms),
+                      .reaper_interval = std::chrono::milliseconds(w.reaper_interval_ms),
+                      .retry_base = std::chrono::milliseconds(w.retry_base_ms),
+                      .retry_cap = std::chrono::milliseconds(w.retry_cap_ms),
+                      .progress_publish = std::chrono::milliseconds(w.progress_publish_ms),
+                      .progress_persist = std::chrono::seconds(w.progress_persist_seconds),
+                      .video_locked_retry = std::chrono::milliseconds(w.video_locked_retry_ms)},
+        WorkerServices{.locks = p.video_locks.get(), .live = p.job_state.get()});
     p.workers->start();
     auto* workers = p.workers.get();
     p.listener = std::make_unique<QueueListener>(

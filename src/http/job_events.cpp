@@ -22,10 +22,7 @@ std::optional<EventStreamCounter::Slot> EventStreamCounter::take() {
 }
 
 JobEventStream::JobEventStream(JobEventSource source, EventStreamCounter::Slot slot, std::chrono::seconds lifetime)
-    : source_(std::move(source)),
-      slot_(std::move(slot)),
-      ends_at_(Clock::now() + lifetime),
-      last_sent_(Clock::now()) {}
+    : source_(std::move(source)), slot_(std::move(slot)), ends_at_(Clock::now() + lifetime), last_sent_(Clock::now()) {}
 
 std::optional<std::string> JobEventStream::next() {
   if (finished_) return std::nullopt;

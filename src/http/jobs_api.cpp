@@ -352,36 +352,36 @@ void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, co
     if (!job) return error_response(job.error());
     return json_response(200, safe_dump(job_to_json(*job, live_progress_of(*job, live))));
   });
-  router.add("GET", "/v1/jobs/{id}/events", Access::kViewer,
-             [&catalog, live = dependencies.live, streams = std::make_shared<EventStreamCounter>(options.max_event_streams),
-              lifetime = options.event_stream_lifetime](const HttpRequest& request) {
-               // Known before the stream starts: a job that is not the caller's is a 404 like any other.
-               const auto scope = scope_of(request);
-               const auto& id = request.params.at("id");
-               auto job = catalog.get(scope, id);
-               if (!job) return error_response(job.error());
-               auto slot = streams->take();
-               if (!slot) {
-                 auto refused = problem(503, "Service Unavailable", "too many event streams are open; retry shortly");
-                 refused.headers["Retry-After"] = "5";
-                 return refused;
-               }
-               HttpResponse response;
-               response.content_type = "text/event-stream";
-               response.headers["X-Accel-Buffering"] = "no";  // proxies must not hold events back
-               response.stream = std::make_shared<JobEventStream>(
-                   JobEventSource{.job = [&catalog, scope, id] { return catalog.get(scope, id); },
-                                  .live = [live, id]() -> std::optional<JobProgress> {
-                                    if (live == nullptr) return std::nullopt;
-                                    auto progress = live->read(id);
-                                    return progress ? *progress : std::nullopt;
-                                  },
-                                  .render = [](const Job& j, const std::optional<JobProgress>& p) {
-                                    return job_to_json(j, p);
-                                  }},
-                   std::move(*slot), lifetime);
-               return response;
-             });
+  router.add(
+      "GET", "/v1/jobs/{id}/events", Access::kViewer,
+      [&catalog, live = dependencies.live, streams = std::make_shared<EventStreamCounter>(options.max_event_streams),
+       lifetime = options.event_stream_lifetime](const HttpRequest& request) {
+        // Known before the stream starts: a job that is not the caller's is a 404 like any other.
+        const auto scope = scope_of(request);
+        const auto& id = request.params.at("id");
+        auto job = catalog.get(scope, id);
+        if (!job) return error_response(job.error());
+        auto slot = streams->take();
+        if (!slot) {
+          auto refused = problem(503, "Service Unavailable", "too many event streams are open; retry shortly");
+          refused.headers["Retry-After"] = "5";
+          return refused;
+        }
+        HttpResponse response;
+        response.content_type = "text/event-stream";
+        response.headers["X-Accel-Buffering"] = "no";  // proxies must not hold events back
+        response.stream = std::make_shared<JobEventStream>(
+            JobEventSource{
+                .job = [&catalog, scope, id] { return catalog.get(scope, id); },
+                .live = [live, id]() -> std::optional<JobProgress> {
+                  if (live == nullptr) return std::nullopt;
+                  auto progress = live->read(id);
+                  return progress ? *progress : std::nullopt;
+                },
+                .render = [](const Job& j, const std::optional<JobProgress>& p) { return job_to_json(j, p); }},
+            std::move(*slot), lifetime);
+        return response;
+      });
   router.add("POST", "/v1/jobs/{id}/cancel", Access::kOperator, [&catalog](const HttpRequest& request) {
     auto job = catalog.cancel(scope_of(request), request.params.at("id"));
     if (!job) return error_response(job.error());

@@ -14,7 +14,7 @@ namespace {
 // Returns {allowed, remaining, retry after (ms), reset (ms)}; times as
 // strings, since Redis turns Lua numbers into integers.
 const RedisScript& gcra_script() {
-  static const RedisScript script(R"lua(
+  static const RedisScript kScript(R"lua(
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local interval = tonumber(ARGV[1])
@@ -29,7 +29,7 @@ end
 redis.call('SET', KEYS[1], tostring(next_tat), 'PX', math.ceil(next_tat - now) + 1)
 return {1, math.floor((now - allow_at) / interval), '0', tostring(next_tat - now)}
 )lua");
-  return script;
+  return kScript;
 }
 
 double number_of(const RedisReply& reply) {

@@ -61,7 +61,7 @@ struct Job {
   int attempt = 0;
   std::int64_t fencing_token = 0;
   std::string lease_owner;
-  double progress_percent = 0;  // 0..100, of the whole job, as last persisted
+  double progress_percent = 0;                 // 0..100, of the whole job, as last persisted
   std::optional<JobProgress> progress_detail;  // as last persisted (the live figures are in LiveProgress)
   std::string error_code;
   std::string error_message;

@@ -65,9 +65,9 @@ std::optional<JobProgress> progress_from_json(const nlohmann::json& j) {
   };
   JobProgress p;
   double frame = 0;
-  if (!text("step", p.step, 32) || !text("updatedAt", p.updated_at, 40) ||
-      !number(j, "percent", p.percent, 0, 100) || !number(j, "encodePercent", p.encode_percent, 0, 100) ||
-      !number(j, "frame", frame, 0, 1e12) || !number(j, "speed", p.speed, 0, 1e6)) {
+  if (!text("step", p.step, 32) || !text("updatedAt", p.updated_at, 40) || !number(j, "percent", p.percent, 0, 100) ||
+      !number(j, "encodePercent", p.encode_percent, 0, 100) || !number(j, "frame", frame, 0, 1e12) ||
+      !number(j, "speed", p.speed, 0, 1e6)) {
     return std::nullopt;
   }
   p.frame = static_cast<std::int64_t>(frame);

@@ -25,8 +25,8 @@
 namespace st {
 
 struct JobProgress {
-  std::string step;     // fetch, probe, plan, encode, package, thumbnails, publish
-  double percent = 0;   // of the whole job, 0..100, never decreasing
+  std::string step;    // fetch, probe, plan, encode, package, thumbnails, publish
+  double percent = 0;  // of the whole job, 0..100, never decreasing
   double encode_percent = 0;
   std::vector<RenditionProgress> renditions;
   std::int64_t frame = 0;   // frames encoded (the first rendition's)

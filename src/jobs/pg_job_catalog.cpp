@@ -92,16 +92,17 @@ void PgJobCatalog::prepare_statements(pqxx::connection& c) {
   // The older unfinished jobs of the video of job $1 (created before it):
   // cancelled like an operator's cancel, so a running one's worker is told
   // through NOTIFY jobs_cancelled and its fencing token is void.
-  c.prepare("catalog_supersede",
-            fmt::format("UPDATE jobs SET status = 'cancelled', error_code = '{}',"
-                        " error_message = 'superseded by source version ' || quote_literal($2) || ' (job ' || $1 || ')',"
-                        " lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,"
-                        " finished_at = now(), updated_at = now()"
-                        " FROM (SELECT tenant_id AS n_tenant, video_id AS n_video, created_seq AS n_seq FROM jobs"
-                        " WHERE id = $1::uuid) newer"
-                        " WHERE tenant_id = n_tenant AND video_id = n_video AND created_seq < n_seq"
-                        " AND status IN ({}) RETURNING {}",
-                        kSupersededErrorCode, sql_from(JobEvent::kCancel), kJobColumns));
+  c.prepare(
+      "catalog_supersede",
+      fmt::format("UPDATE jobs SET status = 'cancelled', error_code = '{}',"
+                  " error_message = 'superseded by source version ' || quote_literal($2) || ' (job ' || $1 || ')',"
+                  " lease_owner = NULL, lease_expires_at = NULL, fencing_token = fencing_token + 1,"
+                  " finished_at = now(), updated_at = now()"
+                  " FROM (SELECT tenant_id AS n_tenant, video_id AS n_video, created_seq AS n_seq FROM jobs"
+                  " WHERE id = $1::uuid) newer"
+                  " WHERE tenant_id = n_tenant AND video_id = n_video AND created_seq < n_seq"
+                  " AND status IN ({}) RETURNING {}",
+                  kSupersededErrorCode, sql_from(JobEvent::kCancel), kJobColumns));
   // A fresh attempt budget; the last error stays until the next attempt ends.
   c.prepare("catalog_retry",
             fmt::format("UPDATE jobs SET status = 'queued', attempt = 0, progress = 0, result = NULL,"

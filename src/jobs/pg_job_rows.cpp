@@ -94,5 +94,4 @@ void announce(const OutcomeAnnouncer& announcer, pqxx::work& tx, const Job& job)
   write_outbox(tx, announcer(job), job.id);
 }
 
-
 }  // namespace st::pg

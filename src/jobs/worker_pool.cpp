@@ -26,7 +26,7 @@ struct WorkerPool::ActiveJob {
   JobLease lease;
   std::stop_source stop;
   std::atomic<bool> lease_lost{false};
-  std::atomic<bool> released{false};  // stopped by shutdown or a lost video lock: give the job back
+  std::atomic<bool> released{false};      // stopped by shutdown or a lost video lock: give the job back
   std::unique_ptr<VideoLock> video_lock;  // renewed by the heartbeat thread only
 
   // The job's progress, fed by its handler and read by the progress thread.
@@ -304,13 +304,13 @@ void WorkerPool::progress_loop(const std::stop_token& stop) {
       }
       if (services_.live != nullptr) {
         if (auto published = services_.live->publish(active->lease.job_id, progress); !published) {
-          spdlog::debug("live progress of job {} not published: {}", active->lease.job_id,
-                        published.error().message);
+          spdlog::debug("live progress of job {} not published: {}", active->lease.job_id, published.error().message);
         }
       }
       if (!persist) continue;
       auto recorded = store_.record_progress(active->lease, progress);
-      if (!recorded && (recorded.error().code == ErrorCode::kConflict || recorded.error().code == ErrorCode::kNotFound)) {
+      if (!recorded &&
+          (recorded.error().code == ErrorCode::kConflict || recorded.error().code == ErrorCode::kNotFound)) {
         stop_lost(*active, recorded.error().message);
       } else if (!recorded) {
         spdlog::warn("progress of job {} not recorded: {}", active->lease.job_id, recorded.error().message);

@@ -26,7 +26,8 @@ class PgVideoLock final : public VideoLock {
       return {};
     } catch (const std::exception& e) {
       // The session is gone, and the lock with it: another job may hold it now.
-      return fail(ErrorCode::kConflict, std::string("the video's advisory lock was lost with its session: ") + e.what());
+      return fail(ErrorCode::kConflict,
+                  std::string("the video's advisory lock was lost with its session: ") + e.what());
     }
   }
   [[nodiscard]] const char* backend() const override { return "postgresql"; }

@@ -11,7 +11,7 @@ namespace {
 
 // 1: extended (or taken again after it vanished); 0: another token holds it.
 const RedisScript& extend_script() {
-  static const RedisScript script(R"lua(
+  static const RedisScript kScript(R"lua(
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -23,19 +23,19 @@ if not current then
 end
 return 0
 )lua");
-  return script;
+  return kScript;
 }
 
 // Deletes the key only while it holds our token: an expired lock that
 // another job took since is not ours to delete.
 const RedisScript& release_script() {
-  static const RedisScript script(R"lua(
+  static const RedisScript kScript(R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
 )lua");
-  return script;
+  return kScript;
 }
 
 std::string random_token() {
@@ -54,8 +54,8 @@ class RedisVideoLock final : public VideoLock {
   ~RedisVideoLock() override {
     // Best effort: a lock we cannot delete expires by itself.
     if (auto released = redis_.eval(release_script(), {key_}, {token_}); !released) {
-      spdlog::warn("the video lock {} was not released ({}); it expires within {} ms", key_,
-                   released.error().message, ttl_.count());
+      spdlog::warn("the video lock {} was not released ({}); it expires within {} ms", key_, released.error().message,
+                   ttl_.count());
     }
   }
 
@@ -63,8 +63,7 @@ class RedisVideoLock final : public VideoLock {
     auto reply = redis_.eval(extend_script(), {key_}, {token_, std::to_string(ttl_.count())});
     if (!reply) return tl::unexpected(reply.error());
     if (reply->integer != 1) {
-      return fail(ErrorCode::kConflict,
-                  fmt::format("the video lock {} expired and another job holds it now", key_));
+      return fail(ErrorCode::kConflict, fmt::format("the video lock {} expired and another job holds it now", key_));
     }
     return {};
   }

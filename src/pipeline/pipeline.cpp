@@ -125,8 +125,7 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
           e.renditions = watch.update(e.percent, p.finished);
           observer.encode_progress(p, e);
         },
-        stop,
-        budget.limits_for(duration, options_.encode.limits), budget);
+        stop, budget.limits_for(duration, options_.encode.limits), budget);
     if (!result) return tl::unexpected(result.error());
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
   }

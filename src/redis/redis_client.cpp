@@ -101,9 +101,8 @@ Result<std::unique_ptr<RedisConnection>> RedisClient::acquire() {
       return opened;
     }
     if (returned_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty()) {
-      return fail(ErrorCode::kUnavailable,
-                  fmt::format("all {} Redis connections stayed busy for {} ms", options_.pool_size,
-                              options_.timeouts.command.count()));
+      return fail(ErrorCode::kUnavailable, fmt::format("all {} Redis connections stayed busy for {} ms",
+                                                       options_.pool_size, options_.timeouts.command.count()));
     }
   }
 }

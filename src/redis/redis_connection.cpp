@@ -193,7 +193,7 @@ struct RedisConnection::Transport {
   BIO* out = nullptr;  // owned by ssl
   std::unique_ptr<redisReader, ReaderDeleter> reader{redisReaderCreate()};
 
-  Result<void> send_raw(const char* data, std::size_t size, Clock::time_point deadline) {
+  Result<void> send_raw(const char* data, std::size_t size, Clock::time_point deadline) const {
     while (size > 0) {
       const auto n = ::send(fd.get(), data, size, MSG_NOSIGNAL);
       if (n > 0) {
@@ -214,7 +214,7 @@ struct RedisConnection::Transport {
   }
 
   // Some bytes from the socket (at least one), or why not.
-  Result<std::size_t> recv_raw(char* buffer, std::size_t size, Clock::time_point deadline) {
+  Result<std::size_t> recv_raw(char* buffer, std::size_t size, Clock::time_point deadline) const {
     for (;;) {
       const auto n = ::recv(fd.get(), buffer, size, 0);
       if (n > 0) return static_cast<std::size_t>(n);
@@ -268,8 +268,8 @@ struct RedisConnection::Transport {
 
   Result<void> write(std::string_view bytes, Clock::time_point deadline) {
     if (!ssl) return send_raw(bytes.data(), bytes.size(), deadline);
-    auto written = drive([&] { return SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())); },
-                         deadline, "write");
+    auto written =
+        drive([&] { return SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())); }, deadline, "write");
     if (!written) return tl::unexpected(written.error());
     return {};
   }
@@ -382,7 +382,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
     if (!shaken) return tl::unexpected(shaken.error());
   }
   std::unique_ptr<RedisConnection> connection(new RedisConnection(std::move(transport), timeouts));
-  const auto check = [&](std::vector<std::string> args, const char* what) -> Result<void> {
+  const auto check = [&](const std::vector<std::string>& args, const char* what) -> Result<void> {
     auto reply = connection->command(args);
     if (!reply) return tl::unexpected(reply.error());
     if (reply->is_error()) {
@@ -393,7 +393,7 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::open(const RedisEndpoi
   if (!endpoint.password.empty()) {
     auto args = endpoint.username.empty() ? std::vector<std::string>{"AUTH", endpoint.password}
                                           : std::vector<std::string>{"AUTH", endpoint.username, endpoint.password};
-    if (auto authed = check(std::move(args), "our credentials (AUTH)"); !authed) return tl::unexpected(authed.error());
+    if (auto authed = check(args, "our credentials (AUTH)"); !authed) return tl::unexpected(authed.error());
   }
   if (endpoint.database != 0) {
     if (auto selected = check({"SELECT", std::to_string(endpoint.database)}, "SELECT"); !selected) {
@@ -413,8 +413,8 @@ Result<RedisReply> RedisConnection::receive(Clock::time_point deadline) {
   for (;;) {
     void* raw = nullptr;
     if (redisReaderGetReply(transport_->reader.get(), &raw) != REDIS_OK) {
-      return fail(ErrorCode::kUnavailable, fmt::format("Redis sent a reply that does not parse: {}",
-                                                       transport_->reader->errstr));
+      return fail(ErrorCode::kUnavailable,
+                  fmt::format("Redis sent a reply that does not parse: {}", transport_->reader->errstr));
     }
     if (raw != nullptr) {
       std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw), &freeReplyObject);

@@ -11,7 +11,7 @@ using Clock = std::chrono::steady_clock;
 
 const RedisScript& put_script() {
   // KEYS: record, version. ARGV: expected version, record, ttl in ms.
-  static const RedisScript script(R"lua(
+  static const RedisScript kScript(R"lua(
 local version = redis.call('GET', KEYS[2]) or '0'
 if version == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -19,24 +19,26 @@ if version == ARGV[1] then
 end
 return 0
 )lua");
-  return script;
+  return kScript;
 }
 
 const RedisScript& invalidate_script() {
   // KEYS: record, version. The version outlives any record read before it by far.
-  static const RedisScript script(R"lua(
+  static const RedisScript kScript(R"lua(
 redis.call('DEL', KEYS[1])
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 86400000)
 return 1
 )lua");
-  return script;
+  return kScript;
 }
 
 // Values we wrote, read back as outside input all the same (another process
 // of another version, or anyone with access to Redis, may have written them).
 std::optional<nlohmann::json> parse_value(const std::string& text) {
-  if (!check_json_bounds(text, {.max_bytes = std::size_t{4} << 20, .max_depth = 32, .max_string_bytes = std::size_t{1} << 20})) return std::nullopt;
+  if (!check_json_bounds(
+          text, {.max_bytes = std::size_t{4} << 20, .max_depth = 32, .max_string_bytes = std::size_t{1} << 20}))
+    return std::nullopt;
   auto doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) return std::nullopt;
   return doc;

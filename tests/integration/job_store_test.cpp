@@ -481,8 +481,8 @@ TEST_F(WorkQueue, HeartbeatsKeepALongJobLeasedAndRecordProgress) {
   WorkerPool workers(store, handler, fast_options("worker"));
   workers.start();
   // Persisted at the step boundary, with its detail.
-  EXPECT_TRUE(eventually(
-      [&] { return scalar("SELECT coalesce(progress_detail->>'step', '') FROM jobs") == "encode"; }, 10s));
+  EXPECT_TRUE(
+      eventually([&] { return scalar("SELECT coalesce(progress_detail->>'step', '') FROM jobs") == "encode"; }, 10s));
   EXPECT_EQ(scalar("SELECT progress_detail->'renditions'->0->>'name' FROM jobs"), "720p");
   EXPECT_EQ(scalar("SELECT progress_detail->>'frame' FROM jobs"), "120");
   EXPECT_TRUE(eventually([&] { return store.get(created->job.id)->status == JobStatus::kSucceeded; }, 20s));

@@ -66,8 +66,17 @@ std::string RedisServer::url() const {
 }
 
 void RedisServer::start() {
-  std::vector<std::string> argv = {"redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                   "--dir", dir_.string(), "--logfile", (dir_ / "server.log").string()};
+  std::vector<std::string> argv = {"redis-server",
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no",
+                                   "--dir",
+                                   dir_.string(),
+                                   "--logfile",
+                                   (dir_ / "server.log").string()};
   if (options_.tls) {
     argv.insert(argv.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
                              (dir_ / "server.crt").string(), "--tls-key-file", (dir_ / "server.key").string(),

@@ -31,8 +31,8 @@ class RedisServer {
   [[nodiscard]] std::uint16_t port() const { return port_; }
   [[nodiscard]] std::filesystem::path ca_file() const { return dir_ / "ca.crt"; }
 
-  void kill();   // SIGKILL: everything in it is lost
-  void start();  // again, on the same port, empty
+  void kill();          // SIGKILL: everything in it is lost
+  void start();         // again, on the same port, empty
   void pause() const;   // SIGSTOP: connections stay open, nothing answers
   void resume() const;  // SIGCONT
   // Runs a command with redis-cli and returns its output.

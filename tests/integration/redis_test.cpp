@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <map>
-#include <set>
-#include <sstream>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -245,8 +245,7 @@ TEST_F(VideoLockTest, TwoJobsOfOneVideoNeverRunAtOnceWithRedisOrWithoutIt) {
     WorkerPool b(store, handler, busy_workers("b"), {.locks = &locks, .live = nullptr});
     a.start();
     b.start();
-    EXPECT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == "20"; },
-                           60s))
+    EXPECT_TRUE(eventually([&] { return scalar("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == "20"; }, 60s))
         << (redis_up ? "with Redis: " : "without Redis: ")
         << scalar("SELECT string_agg(status::text || ' ' || coalesce(error_message, ''), '; ') FROM jobs");
     a.shutdown(5s);
@@ -270,22 +269,21 @@ class RedisServiceTest : public testing::PostgresTest {
   }
 
   std::vector<std::string> environment(const RedisServer& redis, std::vector<std::string> extra = {}) const {
-    std::vector<std::string> out = {
-        "ST_DATABASE__URL=" + conninfo_,
-        "ST_REDIS__URL=" + redis.url(),
-        "ST_REDIS__RETRY_AFTER_MS=300",
-        "ST_STORAGE__OUTPUT_DIR=" + outputs_.string(),
-        "ST_STORAGE__SCRATCH_DIR=" + scratch_.string(),
-        "ST_STORAGE__SOURCE_DIR=" + testing::source("short_2s").parent_path().string(),
-        "ST_TRANSCODE__PRESET=ultrafast",
-        "ST_WORKER__CONCURRENCY=1",
-        "ST_WORKER__POLL_MS=100",
-        "ST_WORKER__HEARTBEAT_SECONDS=1",
-        "ST_WORKER__LEASE_SECONDS=3",
-        "ST_WORKER__REAPER_INTERVAL_MS=300",
-        "ST_WORKER__VIDEO_LOCK_SECONDS=3",
-        "ST_WORKER__VIDEO_LOCKED_RETRY_MS=200",
-        "ST_WORKER__PROGRESS_PERSIST_SECONDS=2"};
+    std::vector<std::string> out = {"ST_DATABASE__URL=" + conninfo_,
+                                    "ST_REDIS__URL=" + redis.url(),
+                                    "ST_REDIS__RETRY_AFTER_MS=300",
+                                    "ST_STORAGE__OUTPUT_DIR=" + outputs_.string(),
+                                    "ST_STORAGE__SCRATCH_DIR=" + scratch_.string(),
+                                    "ST_STORAGE__SOURCE_DIR=" + testing::source("short_2s").parent_path().string(),
+                                    "ST_TRANSCODE__PRESET=ultrafast",
+                                    "ST_WORKER__CONCURRENCY=1",
+                                    "ST_WORKER__POLL_MS=100",
+                                    "ST_WORKER__HEARTBEAT_SECONDS=1",
+                                    "ST_WORKER__LEASE_SECONDS=3",
+                                    "ST_WORKER__REAPER_INTERVAL_MS=300",
+                                    "ST_WORKER__VIDEO_LOCK_SECONDS=3",
+                                    "ST_WORKER__VIDEO_LOCKED_RETRY_MS=200",
+                                    "ST_WORKER__PROGRESS_PERSIST_SECONDS=2"};
     for (auto& e : extra) {
       const auto name = e.substr(0, e.find('=') + 1);
       std::erase_if(out, [&](const std::string& o) { return o.starts_with(name); });
@@ -294,8 +292,8 @@ class RedisServiceTest : public testing::PostgresTest {
     return out;
   }
 
-  std::string create_job(std::uint16_t port, const std::string& video, const std::string& source,
-                         const json& profiles, const std::string& version = "") {
+  std::string create_job(std::uint16_t port, const std::string& video, const std::string& source, const json& profiles,
+                         const std::string& version = "") {
     json body = {{"videoId", video}, {"source", {{"key", testing::source(source).filename().string()}}}};
     if (!profiles.empty()) body["profiles"] = profiles;
     if (!version.empty()) body["sourceVersion"] = version;
@@ -321,8 +319,7 @@ TEST_F(RedisServiceTest, AWorkerPausedPastItsLockIsFencedOutAndNothingItWritesIs
   const auto port = first->port();
   ASSERT_NE(port, 0) << first->log();
   const auto id = create_job(port, "paused", "long_1080p", json::array({"720p", "360p"}));
-  ASSERT_TRUE(eventually([&] { return ffmpeg_runs(id) && job(port, id)["status"] == "running"; }, 60s))
-      << first->log();
+  ASSERT_TRUE(eventually([&] { return ffmpeg_runs(id) && job(port, id)["status"] == "running"; }, 60s)) << first->log();
   const auto first_token = scalar(fmt::format("SELECT fencing_token FROM jobs WHERE id = '{}'", id));
   ASSERT_FALSE(redis.cli(fmt::format("GET st:lock:dev:paused")).starts_with("\n")) << "the video is not locked";
 
@@ -330,9 +327,7 @@ TEST_F(RedisServiceTest, AWorkerPausedPastItsLockIsFencedOutAndNothingItWritesIs
   first->signal(SIGSTOP);
   ServiceProcess second(environment(redis), {"--role", "worker"});
   ASSERT_TRUE(second.wait_for_log("worker(s) started")) << second.log();
-  const auto done = [&] {
-    return scalar(fmt::format("SELECT status FROM jobs WHERE id = '{}'", id)) == "succeeded";
-  };
+  const auto done = [&] { return scalar(fmt::format("SELECT status FROM jobs WHERE id = '{}'", id)) == "succeeded"; };
   ASSERT_TRUE(eventually(done, 180s)) << second.log();
   const auto final_token = scalar(fmt::format("SELECT fencing_token FROM jobs WHERE id = '{}'", id));
   EXPECT_NE(final_token, first_token);
@@ -467,8 +462,8 @@ TEST_F(RedisServiceTest, TwoApiProcessesShareOneRateLimit) {
       }
     }
     const auto start = Clock::now();
-    auto run = run_captured({.argv = {"curl", "-s", "--parallel", "--parallel-immediate", "--parallel-max", "40",
-                                      "-w", "%{http_code}\n", "-K", config.string()}},
+    auto run = run_captured({.argv = {"curl", "-s", "--parallel", "--parallel-immediate", "--parallel-max", "40", "-w",
+                                      "%{http_code}\n", "-K", config.string()}},
                             1 << 16);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     int admitted = 0;
@@ -503,10 +498,10 @@ TEST_F(RedisServiceTest, SerialProgressStreamsEverySecondWithAnEtaWithin25Percen
   RedisServer redis;
   const std::string topic = "transcoding-service.transcode-progress";
   testing::KafkaBroker broker({topic + ":1"});
-  ServiceProcess service(environment(redis, {"ST_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrap(),
-                                             "ST_WORKER__PROGRESS_PERSIST_SECONDS=15",
-                                             "ST_TRANSCODE__PRESET=veryfast"}),
-                         {"--role", "api"});
+  ServiceProcess service(
+      environment(redis, {"ST_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrap(), "ST_WORKER__PROGRESS_PERSIST_SECONDS=15",
+                          "ST_TRANSCODE__PRESET=veryfast"}),
+      {"--role", "api"});
   const auto port = service.port();
   ASSERT_NE(port, 0) << service.log();
   const auto id = create_job(port, "watched", "long_1080p", json::array({"1080p", "720p", "360p"}));
@@ -520,8 +515,8 @@ TEST_F(RedisServiceTest, SerialProgressStreamsEverySecondWithAnEtaWithin25Percen
   std::vector<Event> events;
   std::mutex mutex;
   const auto origin = Clock::now();
-  auto curl = Process::spawn({.argv = {"curl", "-s", "-N", "-m", "300",
-                                       fmt::format("http://127.0.0.1:{}/v1/jobs/{}/events", port, id)}});
+  auto curl = Process::spawn(
+      {.argv = {"curl", "-s", "-N", "-m", "300", fmt::format("http://127.0.0.1:{}/v1/jobs/{}/events", port, id)}});
   ASSERT_TRUE(curl.has_value());
   std::jthread reader([&, p = std::make_shared<Process>(std::move(*curl))] {
     std::string name;
@@ -535,8 +530,7 @@ TEST_F(RedisServiceTest, SerialProgressStreamsEverySecondWithAnEtaWithin25Percen
     });
   });
   ServiceProcess worker(environment(redis, {"ST_KAFKA__BOOTSTRAP_SERVERS=" + broker.bootstrap(),
-                                            "ST_WORKER__PROGRESS_PERSIST_SECONDS=15",
-                                            "ST_TRANSCODE__PRESET=veryfast"}),
+                                            "ST_WORKER__PROGRESS_PERSIST_SECONDS=15", "ST_TRANSCODE__PRESET=veryfast"}),
                         {"--role", "worker"});
   ASSERT_TRUE(eventually(
       [&] {
@@ -555,8 +549,7 @@ TEST_F(RedisServiceTest, SerialProgressStreamsEverySecondWithAnEtaWithin25Percen
   std::vector<Event> encode;
   for (const auto& e : events) {
     if (started < 0 && e.data.value("status", "") == "running") started = e.at;
-    if (e.name == "progress" && e.data["progressDetail"].is_object() &&
-        e.data["progressDetail"]["step"] == "encode") {
+    if (e.name == "progress" && e.data["progressDetail"].is_object() && e.data["progressDetail"]["step"] == "encode") {
       encode.push_back(e);
     }
   }
@@ -587,8 +580,9 @@ TEST_F(RedisServiceTest, SerialProgressStreamsEverySecondWithAnEtaWithin25Percen
   EXPECT_LE(std::abs(eta - remaining), 0.25 * remaining)
       << "ETA " << eta << " s at " << nearest->at - started << " s into a " << ended - started << " s job; "
       << remaining << " s remained";
-  std::cout << fmt::format("[ eta      ] job {:.1f} s; at {:.1f} s the ETA said {:.1f} s and {:.1f} s remained ({:+.0f}%)",
-                           ended - started, nearest->at - started, eta, remaining, 100 * (eta - remaining) / remaining)
+  std::cout << fmt::format(
+                   "[ eta      ] job {:.1f} s; at {:.1f} s the ETA said {:.1f} s and {:.1f} s remained ({:+.0f}%)",
+                   ended - started, nearest->at - started, eta, remaining, 100 * (eta - remaining) / remaining)
             << std::endl;
 
   // The progress topic: at most one event per tens of percent, each valid, in order.

@@ -39,9 +39,8 @@ class ServiceProcess {
     // Without Kafka, S3 or Redis unless the test names them: the dev stack's
     // (exported by scripts/test.sh) are shared, and tests must not see each other's work.
     // Without authentication unless the test sets it up (tests/integration/api_test.cpp does).
-    for (const auto* name :
-         {"ST_KAFKA__BOOTSTRAP_SERVERS=", "ST_S3__ENDPOINT=", "ST_REDIS__URL=", "ST_AUTH__ENABLED=false",
-          "ST_AUTH__DEVELOPMENT=true"}) {
+    for (const auto* name : {"ST_KAFKA__BOOTSTRAP_SERVERS=", "ST_S3__ENDPOINT=", "ST_REDIS__URL=",
+                             "ST_AUTH__ENABLED=false", "ST_AUTH__DEVELOPMENT=true"}) {
       const std::string_view variable(name);
       const auto prefix = variable.substr(0, variable.find('=') + 1);
       const bool named = std::any_of(environment.begin(), environment.end(),
