@@ -26,8 +26,10 @@ struct WorkerPool::ActiveJob {
   JobLease lease;
   std::stop_source stop;
   std::atomic<bool> lease_lost{false};
-  std::atomic<bool> released{false};      // stopped by shutdown or a lost video lock: give the job back
-  std::unique_ptr<VideoLock> video_lock;  // renewed by the heartbeat thread only
+  std::atomic<bool> released{false};  // stopped by shutdown or a lost video lock: give the job back
+  // Taken by the job's thread, renewed by the heartbeat thread, released by the job's thread.
+  std::mutex video_lock_mutex;
+  std::unique_ptr<VideoLock> video_lock;
 
   // The job's progress, fed by its handler and read by the progress thread.
   std::mutex progress_mutex;
@@ -182,7 +184,11 @@ void WorkerPool::run_job(const Job& job) {
     std::lock_guard lock(mutex_);
     active_.erase(job.id);
   }
-  active->video_lock.reset();  // after the outcome is recorded: the next job of the video sees it
+  {
+    // After the outcome is recorded: the next job of the video sees it.
+    std::lock_guard lock(active->video_lock_mutex);
+    active->video_lock.reset();
+  }
   completed_.fetch_add(1);
   idle_.notify_all();
 }
@@ -226,6 +232,7 @@ bool WorkerPool::lock_video(const Job& job, ActiveJob& active) {
   if (services_.locks == nullptr) return true;
   auto held = services_.locks->try_acquire(job.spec.tenant_id, job.spec.video_id);
   if (held && *held) {
+    std::lock_guard lock(active.video_lock_mutex);
     active.video_lock = std::move(*held);
     return true;
   }
@@ -264,6 +271,7 @@ void WorkerPool::heartbeat_loop(const std::stop_token& stop) {
         continue;
       }
       if (!renewed) spdlog::warn("lease of job {} not renewed: {}", active->lease.job_id, renewed.error().message);
+      std::lock_guard lock(active->video_lock_mutex);
       if (active->video_lock) {
         if (auto kept = active->video_lock->renew(); !kept && kept.error().code == ErrorCode::kConflict) {
           // Another job of the video runs: give this one back to run after it.

@@ -17,6 +17,7 @@
 #include "kafka_fixture.hpp"
 #include "media_fixtures.hpp"
 #include "postgres_fixture.hpp"
+#include "redis_fixture.hpp"
 #include "service_process.hpp"
 
 namespace st {
@@ -193,16 +194,22 @@ TEST_F(ApiTest, ARotatedKeyIsAcceptedOnceTheJwksHasIt) {
 }
 
 TEST_F(ApiTest, ATenantNeitherSeesNorTouchesAnotherTenantsJobs) {
-  auto service = start({}, {"--role", "api"});
+  // With the status cache: a job cached for its tenant is still another tenant's 404.
+  testing::RedisServer redis;
+  auto service = start({"ST_REDIS__URL=" + redis.url()}, {"--role", "api"});
   const auto a = issuer_.token("tenant-a", {"operator"});
   const auto b = issuer_.token("tenant-b", {"operator"});
   const auto id = create_job(a, "video-a");
+  ASSERT_EQ(call("GET", "/v1/jobs/" + id, a).status, 200);
+  ASSERT_EQ(redis.cli("EXISTS st:job:" + id), "1\n") << "the job was not cached";
   const auto unknown = "00000000-0000-0000-0000-000000000000";
   for (const auto& path : {"/v1/jobs/" + id, std::string("/v1/jobs/") + unknown}) {
     const auto got = call("GET", path, b);
     EXPECT_EQ(got.status, 404) << got.text;
     EXPECT_EQ(call("POST", path + "/cancel", b).status, 404);
     EXPECT_EQ(call("POST", path + "/retry", b).status, 404);
+    EXPECT_EQ(call("GET", path + "/events", b).status, 404);
+    EXPECT_EQ(call("GET", path + "/events", "").status, 401);
   }
   // The same 404 body whether the job exists elsewhere or nowhere, but for the id.
   const auto elsewhere = call("GET", "/v1/jobs/" + id, b).body["detail"].get<std::string>();

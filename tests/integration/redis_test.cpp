@@ -439,6 +439,38 @@ TEST_F(RedisServiceTest, ACancelIsSeenAtOnceThroughTheStatusCacheWhichRedisMayLe
       5s));
 }
 
+TEST_F(RedisServiceTest, EventStreamsAreBoundedInNumberAndLifetime) {
+  RedisServer redis;
+  ServiceProcess service(environment(redis, {"ST_API__MAX_EVENT_STREAMS=2", "ST_API__EVENT_STREAM_MAX_SECONDS=2"}),
+                         {"--role", "api"});
+  const auto port = service.port();
+  ASSERT_NE(port, 0) << service.log();
+  const auto id = create_job(port, "streamed", "short_2s", json::array({"360p"}));
+  const auto url = fmt::format("http://127.0.0.1:{}/v1/jobs/{}/events", port, id);
+  // Two streams hold their slots; the third is refused at once; each ends after its lifetime.
+  std::vector<std::jthread> streams;
+  std::atomic<int> ended{0};
+  for (int i = 0; i < 2; ++i) {
+    streams.emplace_back([&] {
+      auto run = run_captured({.argv = {"curl", "-s", "-N", "-m", "20", url}}, 1 << 20);
+      if (run && run->stdout_text.find("event: status") != std::string::npos) ++ended;
+    });
+  }
+  std::this_thread::sleep_for(700ms);
+  const auto start = Clock::now();
+  const auto refused = http("GET", port, fmt::format("/v1/jobs/{}/events", id));
+  EXPECT_EQ(refused.status, 503) << refused.text;
+  EXPECT_EQ(refused.headers.at("retry-after"), "5");
+  EXPECT_LT(Clock::now() - start, 2s);
+  streams.clear();  // joins: both ended by themselves (curl's own limit is 20 s)
+  EXPECT_EQ(ended.load(), 2);
+  // The slots are free again.
+  auto again =
+      run_captured({.argv = {"curl", "-s", "-N", "-m", "20", "-o", "/dev/null", "-w", "%{http_code}", url}}, 1 << 16);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->stdout_text.substr(0, 3), "200");
+}
+
 // Two API processes, one Redis: the tenant's policy holds for both together.
 TEST_F(RedisServiceTest, TwoApiProcessesShareOneRateLimit) {
   RedisServer redis;
