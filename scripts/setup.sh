@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 scope=${1:-test}
 
 build_packages=(
-  g++ cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config ccache
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev
   libpqxx-dev libpq-dev libhiredis-dev libre2-dev libjwt-dev libyaml-cpp-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev

@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh test
+# ccache (CMakeLists.txt) shares compilations between clones of the same sources:
+# paths below the checkout are hashed relative to it.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 # The servers the integration tests use, on loopback (PostgreSQL today).
 eval "$(scripts/dev-stack.sh up)"
 

@@ -230,7 +230,7 @@ struct RedisConnection::Transport {
   }
 
   // Sends what TLS has queued for the peer.
-  Result<void> flush_tls(Clock::time_point deadline) {
+  Result<void> flush_tls(Clock::time_point deadline) const {
     std::array<char, 16384> chunk{};
     while (BIO_ctrl_pending(out) > 0) {
       const int n = BIO_read(out, chunk.data(), static_cast<int>(chunk.size()));
@@ -241,7 +241,7 @@ struct RedisConnection::Transport {
   }
 
   // Moves bytes from the socket into TLS.
-  Result<void> fill_tls(Clock::time_point deadline) {
+  Result<void> fill_tls(Clock::time_point deadline) const {
     std::array<char, 16384> chunk{};
     auto got = recv_raw(chunk.data(), chunk.size(), deadline);
     if (!got) return tl::unexpected(got.error());
@@ -251,7 +251,7 @@ struct RedisConnection::Transport {
 
   // Drives a TLS call that may want more bytes from the peer.
   template <typename Call>
-  Result<int> drive(Call call, Clock::time_point deadline, const char* what) {
+  Result<int> drive(Call call, Clock::time_point deadline, const char* what) const {
     for (;;) {
       const int r = call();
       if (auto flushed = flush_tls(deadline); !flushed) return tl::unexpected(flushed.error());
@@ -266,7 +266,7 @@ struct RedisConnection::Transport {
     }
   }
 
-  Result<void> write(std::string_view bytes, Clock::time_point deadline) {
+  Result<void> write(std::string_view bytes, Clock::time_point deadline) const {
     if (!ssl) return send_raw(bytes.data(), bytes.size(), deadline);
     auto written =
         drive([&] { return SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())); }, deadline, "write");
@@ -274,7 +274,7 @@ struct RedisConnection::Transport {
     return {};
   }
 
-  Result<std::size_t> read(char* buffer, std::size_t size, Clock::time_point deadline) {
+  Result<std::size_t> read(char* buffer, std::size_t size, Clock::time_point deadline) const {
     if (!ssl) return recv_raw(buffer, size, deadline);
     auto n = drive([&] { return SSL_read(ssl.get(), buffer, static_cast<int>(size)); }, deadline, "read");
     if (!n) return tl::unexpected(n.error());
