@@ -12,7 +12,9 @@ scripts/setup.sh test
 # paths below the checkout are hashed relative to it.
 export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 # The servers the integration tests use, on loopback (PostgreSQL today).
-eval "$(scripts/dev-stack.sh up)"
+# In two steps: a server that fails to start must stop the run (eval "$(...)" would hide it).
+stack=$(scripts/dev-stack.sh up)
+eval "$stack"
 
 jobs=$(nproc)
 cmake --preset release > /dev/null
