@@ -508,7 +508,9 @@ TEST_F(RedisServiceTest, TwoApiProcessesShareOneRateLimit) {
   // duration refilled. Per-process buckets would have let 20 through.
   EXPECT_GE(admitted, 10);
   EXPECT_LE(admitted, 10 + static_cast<int>(std::ceil(10 * elapsed))) << "in " << elapsed << " s";
-  EXPECT_LE(admitted, 12) << "in " << elapsed << " s";
+  // Over the second that began with the burst: 10 to 12 when the burst itself took at most
+  // 0.2 s (a sanitizer build may take longer; the bound above holds either way).
+  if (elapsed <= 0.2) EXPECT_LE(admitted, 12) << "in " << elapsed << " s";
   std::cout << fmt::format("[ shared   ] {} of 40 admitted in {:.3f} s by two processes", admitted, elapsed)
             << std::endl;
 
