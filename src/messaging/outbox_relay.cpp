@@ -25,34 +25,30 @@ struct Row {
   std::string headers_json;
 };
 
+// An event about `job`, keyed by its video and correlated with its upload
+// event (see video_transcoded_announcer in the header).
+OutboxMessage event_about(const Job& job, std::string topic, std::string payload) {
+  const auto& origin = job.spec.origin;
+  const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
+  OutboxMessage message{
+      .topic = std::move(topic), .key = job.spec.video_id, .payload = std::move(payload), .headers = {}};
+  message.headers = {{"Content-Type", kMassTransitContentType},
+                     {"CorrelationId", correlation},
+                     {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
+                     {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
+  if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
+  return message;
+}
+
 }  // namespace
 
 OutcomeAnnouncer video_transcoded_announcer(std::string topic) {
-  return [topic = std::move(topic)](const Job& job) {
-    const auto& origin = job.spec.origin;
-    const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
-    OutboxMessage message{.topic = topic, .key = job.spec.video_id, .payload = video_transcoded_json(job)};
-    message.headers = {{"Content-Type", kMassTransitContentType},
-                       {"CorrelationId", correlation},
-                       {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
-                       {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
-    if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
-    return message;
-  };
+  return [topic = std::move(topic)](const Job& job) { return event_about(job, topic, video_transcoded_json(job)); };
 }
 
 ProgressAnnouncer transcode_progress_announcer(std::string topic) {
   return [topic = std::move(topic)](const Job& job, const JobProgress& progress) {
-    const auto& origin = job.spec.origin;
-    const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
-    OutboxMessage message{
-        .topic = topic, .key = job.spec.video_id, .payload = transcode_progress_json(job, progress), .headers = {}};
-    message.headers = {{"Content-Type", kMassTransitContentType},
-                       {"CorrelationId", correlation},
-                       {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
-                       {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
-    if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
-    return message;
+    return event_about(job, topic, transcode_progress_json(job, progress));
   };
 }
 
