@@ -41,7 +41,9 @@ for unit in units:
     command = commands.get(os.path.realpath(unit))
     key = "-"
     if command:
-        output = command.get("output") or ""
+        # CMake before 3.27 writes no "output": the object is the argument of -o.
+        words = command.get("arguments") or command.get("command", "").split()
+        output = command.get("output") or (words[words.index("-o") + 1] if "-o" in words else "")
         deps = subprocess.run(["ninja", "-C", build, "-t", "deps", output], capture_output=True, text=True).stdout
         files = [line.strip() for line in deps.splitlines()[1:] if line.startswith("    ")]
         if files:
