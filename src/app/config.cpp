@@ -455,6 +455,12 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "worker.progress_persist_seconds", c.worker.progress_persist_seconds, 1, 3600);
   check_range(problems, "worker.video_lock_seconds", c.worker.video_lock_seconds, 3, 3600);
   check_range(problems, "worker.video_locked_retry_ms", c.worker.video_locked_retry_ms, 10, 600000);
+  if (c.worker.video_lock_seconds < 2 * c.worker.heartbeat_seconds) {
+    problems.push_back(fmt::format(
+        "worker.video_lock_seconds ({}) must be at least twice worker.heartbeat_seconds ({}): the lock is renewed "
+        "with each heartbeat, and one late heartbeat must not let it expire",
+        c.worker.video_lock_seconds, c.worker.heartbeat_seconds));
+  }
   check_redis(c.redis, problems);
   check_range(problems, "api.max_event_streams", c.api.max_event_streams, 0, 100000);
   check_range(problems, "api.event_stream_max_seconds", c.api.event_stream_max_seconds, 1, 86400);

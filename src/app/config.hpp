@@ -52,8 +52,9 @@ struct WorkerConfig {
   int progress_publish_ms = 1000;
   int progress_persist_seconds = 15;
   // The per-video lock (Redis, or a PostgreSQL advisory lock while Redis is
-  // away): its expiry, renewed every third of it while the job runs, and how
-  // long a job whose video is locked waits before it is claimed again.
+  // away): its expiry, renewed with every heartbeat while the job runs (so it
+  // must outlast heartbeat_seconds), and how long a job whose video is locked
+  // waits before it is claimed again.
   int video_lock_seconds = 30;
   int video_locked_retry_ms = 2000;
 };

@@ -47,14 +47,16 @@ TEST(RedisConfig, ValidatesTheSectionAndListsEveryProblem) {
                                             {"ST_REDIS__URL", "redis://:secret@h:70000"},
                                             {"ST_REDIS__TLS_CERT_FILE", "client.crt"},
                                             {"ST_REDIS__POOL_SIZE", "0"},
-                                            {"ST_WORKER__VIDEO_LOCK_SECONDS", "1"}});
+                                            {"ST_WORKER__VIDEO_LOCK_SECONDS", "1"},
+                                            {"ST_WORKER__HEARTBEAT_SECONDS", "5"}});
   ASSERT_FALSE(config);
   const auto& message = config.error().message;
   EXPECT_NE(message.find("redis.url"), std::string::npos) << message;
   EXPECT_EQ(message.find("secret"), std::string::npos) << message;
   EXPECT_NE(message.find("redis.tls_cert_file and redis.tls_key_file"), std::string::npos) << message;
   EXPECT_NE(message.find("redis.pool_size"), std::string::npos) << message;
-  EXPECT_NE(message.find("worker.video_lock_seconds"), std::string::npos) << message;
+  EXPECT_NE(message.find("worker.video_lock_seconds must be between"), std::string::npos) << message;
+  EXPECT_NE(message.find("at least twice worker.heartbeat_seconds"), std::string::npos) << message;
 
   auto good = Config::load(std::nullopt, {{"ST_DATABASE__URL", "postgresql://localhost/x"},
                                           {"ST_REDIS__URL", "rediss://h:6380/1"},
