@@ -82,8 +82,8 @@ class TerminalView final : public ProgressView {
                  v.height, v.frame_rate.value(), v.bit_rates.average_bps / 1000, v.bit_rates.peak_bps / 1000, v.codecs);
     }
     for (const auto& a : report.presentation.audio) {
-      fmt::print(out_, "  {:>6}  {} ch {} Hz  {:>6} kb/s avg  {}\n", "audio", a.channels, a.sample_rate,
-                 a.bit_rates.average_bps / 1000, a.codecs);
+      fmt::print(out_, "  {:>6}  {} ch {} Hz  {:>6} kb/s avg  {}  {} [{}]\n", "audio", a.channels, a.sample_rate,
+                 a.bit_rates.average_bps / 1000, a.codecs, a.label, a.language);
     }
     fmt::print(
         out_,

@@ -19,12 +19,12 @@ json to_json(const VideoOutput& r) {
 }
 
 json to_json(const AudioOutput& a) {
-  json track = {{"name", a.name},
-                {"codecs", a.codecs},
-                {"channels", a.channels},
-                {"averageBitRate", a.average_bit_rate},
+  json track = {{"name", a.name},           {"codecs", a.codecs},
+                {"language", a.language},   {"label", a.label},
+                {"role", a.role},           {"default", a.is_default},
+                {"channels", a.channels},   {"averageBitRate", a.average_bit_rate},
                 {"sizeBytes", a.size_bytes}};
-  if (!a.language.empty()) track["language"] = a.language;
+  if (!a.playlist_key.empty()) track["playlistKey"] = a.playlist_key;
   return track;
 }
 
@@ -129,9 +129,13 @@ Result<JobOutcome> outcome_from_json(const json& value) {
       o.audio.push_back({.name = a.get<std::string>("name"),
                          .codecs = a.get<std::string>("codecs"),
                          .language = a.get<std::string>("language"),
+                         .label = a.get<std::string>("label"),
+                         .role = a.get<std::string>("role"),
+                         .is_default = a.get<bool>("default"),
                          .channels = a.get<int>("channels"),
                          .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
-                         .size_bytes = a.get<std::int64_t>("sizeBytes")});
+                         .size_bytes = a.get<std::int64_t>("sizeBytes"),
+                         .playlist_key = a.get<std::string>("playlistKey")});
     }
   }
   if (const auto& report = read.at("report"); report.is_object()) o.report = report;

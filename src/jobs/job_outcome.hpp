@@ -30,10 +30,14 @@ struct VideoOutput {
 struct AudioOutput {
   std::string name;
   std::string codecs;
-  std::string language;  // empty when the source does not say
+  std::string language;  // BCP 47; "und" when the source does not say
+  std::string label;     // what a player's menu shows: "English 5.1"
+  std::string role;      // "main", "commentary" or "description"
+  bool is_default = false;
   int channels = 0;
   std::int64_t average_bit_rate = 0;
   std::int64_t size_bytes = 0;
+  std::string playlist_key;
 };
 
 // Where a job's time went, in seconds; the pipeline's own steps are in the report.

@@ -228,9 +228,13 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
     outcome.audio.push_back({.name = a.id,
                              .codecs = a.codecs,
                              .language = a.language,
+                             .label = a.label,
+                             .role = std::string(to_string(a.role)),
+                             .is_default = a.is_default,
                              .channels = a.channels,
                              .average_bit_rate = static_cast<std::int64_t>(a.bit_rates.average_bps),
-                             .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes())});
+                             .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes()),
+                             .playlist_key = fmt::format("{}{}/{}", *prefix, a.folder, a.playlist_file)});
   }
   return outcome;
 }

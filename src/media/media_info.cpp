@@ -17,6 +17,18 @@ bool quarter_turn(int rotation) {
 
 }  // namespace
 
+std::string_view to_string(AudioRole role) {
+  switch (role) {
+    case AudioRole::kCommentary:
+      return "commentary";
+    case AudioRole::kDescription:
+      return "description";
+    case AudioRole::kMain:
+      break;
+  }
+  return "main";
+}
+
 int VideoStreamInfo::display_width() const {
   return quarter_turn(rotation) ? height : shown_width(*this);
 }

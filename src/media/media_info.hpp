@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "media/rational.hpp"
@@ -28,12 +29,23 @@ struct VideoStreamInfo {
   [[nodiscard]] int display_height() const;
 };
 
+// What an audio track is for, from the source's disposition flags.
+enum class AudioRole {
+  kMain,
+  kCommentary,   // "comment": a director's commentary
+  kDescription,  // "visual_impaired" or "descriptions": audio description
+};
+
+std::string_view to_string(AudioRole role);
+
 struct AudioStreamInfo {
   int index = 0;
   std::string codec;
   int channels = 0;
   int sample_rate = 0;
-  std::string language;  // ISO 639-2 as tagged in the container, or empty
+  std::string language;     // ISO 639-2 as tagged in the container, or empty
+  bool is_default = false;  // the container's "default" disposition
+  AudioRole role = AudioRole::kMain;
 };
 
 struct MediaInfo {

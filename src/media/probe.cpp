@@ -53,9 +53,21 @@ std::string tag(const json& stream, const char* key) {
   return tags != stream.end() && tags->is_object() ? string_field(*tags, key) : std::string();
 }
 
-bool is_cover_art(const json& stream) {
+bool has_disposition(const json& stream, const char* flag) {
   const auto disposition = stream.find("disposition");
-  return disposition != stream.end() && disposition->is_object() && int_field(*disposition, "attached_pic") == 1;
+  return disposition != stream.end() && disposition->is_object() && int_field(*disposition, flag) == 1;
+}
+
+bool is_cover_art(const json& stream) {
+  return has_disposition(stream, "attached_pic");
+}
+
+AudioRole audio_role(const json& stream) {
+  if (has_disposition(stream, "comment")) return AudioRole::kCommentary;
+  if (has_disposition(stream, "visual_impaired") || has_disposition(stream, "descriptions")) {
+    return AudioRole::kDescription;
+  }
+  return AudioRole::kMain;
 }
 
 // Clockwise quarter turns a player applies. The display matrix stores the
@@ -176,6 +188,8 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
           .channels = int_field(stream, "channels"),
           .sample_rate = int_field(stream, "sample_rate"),
           .language = tag(stream, "language"),
+          .is_default = has_disposition(stream, "default"),
+          .role = audio_role(stream),
       });
     }
   }

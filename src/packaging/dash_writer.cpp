@@ -40,6 +40,20 @@ std::string segment_template(const Track& track, std::string_view indent) {
   return out;
 }
 
+// urn:mpeg:dash:role:2011 (ISO/IEC 23009-1 5.8.5.5): the default track is
+// "main", the other languages "alternate".
+std::string_view dash_role(AudioRole role, bool is_default) {
+  switch (role) {
+    case AudioRole::kCommentary:
+      return "commentary";
+    case AudioRole::kDescription:
+      return "description";
+    case AudioRole::kMain:
+      break;
+  }
+  return is_default ? "main" : "alternate";
+}
+
 }  // namespace
 
 std::string iso8601_duration(double seconds) {
@@ -96,21 +110,45 @@ std::string write_dash_mpd(const Presentation& p) {
     out += "    </AdaptationSet>\n";
   }
 
-  for (std::size_t i = 0; i < p.audio.size(); ++i) {
-    const auto& a = p.audio[i];
+  // One adaptation set per language, codec and role (ISO/IEC 23009-1 5.3.3.1:
+  // a player switches seamlessly only within a set), stereo and 5.1 together.
+  std::vector<std::vector<const Track*>> audio_sets;
+  for (const auto& a : p.audio) {
+    auto set = std::find_if(audio_sets.begin(), audio_sets.end(), [&](const auto& tracks) {
+      const auto* first = tracks.front();
+      return first->language == a.language && first->codecs == a.codecs && first->role == a.role;
+    });
+    if (set == audio_sets.end()) {
+      audio_sets.push_back({&a});
+    } else {
+      set->push_back(&a);
+    }
+  }
+  for (std::size_t i = 0; i < audio_sets.size(); ++i) {
+    const auto& tracks = audio_sets[i];
+    const auto& first = *tracks.front();
+    const bool is_default = std::any_of(tracks.begin(), tracks.end(), [](const Track* t) { return t->is_default; });
     out += fmt::format(
-        "    <AdaptationSet id=\"{}\" contentType=\"audio\" mimeType=\"audio/mp4\" segmentAlignment=\"true\" "
-        "startWithSAP=\"1\"{}>\n",
-        i + 1, a.language.empty() ? "" : fmt::format(" lang=\"{}\"", xml_escape(a.language)));
-    if (!a.label.empty()) out += fmt::format("      <Label>{}</Label>\n", xml_escape(a.label));
-    out += fmt::format("      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" audioSamplingRate=\"{}\">\n",
-                       xml_escape(a.id), a.bit_rates.dash_bandwidth_bps, xml_escape(a.codecs), a.sample_rate);
-    out += fmt::format(
-        "        <AudioChannelConfiguration "
-        "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\" />\n",
-        a.channels);
-    out += segment_template(a, "        ");
-    out += "      </Representation>\n";
+        "    <AdaptationSet id=\"{}\" contentType=\"audio\" mimeType=\"audio/mp4\" lang=\"{}\" "
+        "segmentAlignment=\"true\" startWithSAP=\"1\">\n",
+        i + 1, xml_escape(first.language));
+    out += fmt::format("      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"{}\" />\n",
+                       dash_role(first.role, is_default));
+    if (first.role == AudioRole::kDescription) {
+      // DVB and DASH-IF signal audio description with TV-Anytime's AudioPurposeCS ("1": for the visually impaired).
+      out += "      <Accessibility schemeIdUri=\"urn:tva:metadata:cs:AudioPurposeCS:2007\" value=\"1\" />\n";
+    }
+    if (!first.label.empty()) out += fmt::format("      <Label>{}</Label>\n", xml_escape(first.label));
+    for (const auto* a : tracks) {
+      out += fmt::format("      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" audioSamplingRate=\"{}\">\n",
+                         xml_escape(a->id), a->bit_rates.dash_bandwidth_bps, xml_escape(a->codecs), a->sample_rate);
+      out += fmt::format(
+          "        <AudioChannelConfiguration "
+          "schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"{}\" />\n",
+          a->channels);
+      out += segment_template(*a, "        ");
+      out += "      </Representation>\n";
+    }
     out += "    </AdaptationSet>\n";
   }
   out += "  </Period>\n";

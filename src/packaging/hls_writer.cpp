@@ -1,14 +1,28 @@
 #include "packaging/hls_writer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <iterator>
 
 #include <fmt/format.h>
 
 namespace st {
 namespace {
 
-constexpr std::string_view kAudioGroup = "audio";
+// Apple's media characteristics (AVMediaCharacteristic): described video,
+// and auxiliary content for a commentary (RFC 8216 has none of its own).
+std::string_view hls_characteristics(AudioRole role) {
+  switch (role) {
+    case AudioRole::kDescription:
+      return "public.accessibility.describes-video";
+    case AudioRole::kCommentary:
+      return "public.auxiliary-content";
+    case AudioRole::kMain:
+      break;
+  }
+  return {};
+}
 
 std::string quoted_attribute(std::string_view value) {
   // RFC 8216 4.2: quoted strings cannot contain '"', CR or LF.
@@ -43,36 +57,74 @@ std::string write_hls_media_playlist(const Track& track) {
   return out;
 }
 
+std::vector<HlsAudioGroup> hls_audio_groups(const Presentation& p) {
+  std::vector<HlsAudioGroup> groups;
+  for (const auto& track : p.audio) {
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.codecs == track.codecs; });
+    if (group == groups.end()) {
+      std::string id = "audio-";
+      for (const char c : track.codecs) {
+        if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-') id.push_back(c);
+      }
+      groups.push_back({.id = std::move(id), .codecs = track.codecs, .tracks = {}});
+      group = std::prev(groups.end());
+    }
+    group->tracks.push_back(&track);
+    group->peak_bps = std::max(group->peak_bps, track.bit_rates.peak_bps);
+    group->average_bps = std::max(group->average_bps, track.bit_rates.average_bps);
+  }
+  return groups;
+}
+
 std::string write_hls_multivariant_playlist(const Presentation& p) {
   std::string out;
   out += "#EXTM3U\n";
   out += "#EXT-X-VERSION:7\n";
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
 
-  // With several audio tracks, the heaviest decides BANDWIDTH (RFC 8216 4.3.4.2:
-  // the largest sum over playable combinations).
-  std::uint64_t audio_peak = 0;
-  std::uint64_t audio_average = 0;
-  std::string audio_codecs;
-  for (std::size_t i = 0; i < p.audio.size(); ++i) {
-    const auto& a = p.audio[i];
-    out += fmt::format(R"(#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{}",NAME="{}")", kAudioGroup, quoted_attribute(a.label));
-    if (!a.language.empty()) out += fmt::format(",LANGUAGE=\"{}\"", quoted_attribute(a.language));
-    out += fmt::format(",DEFAULT={},AUTOSELECT=YES,CHANNELS=\"{}\",URI=\"{}/{}\"\n", i == 0 ? "YES" : "NO", a.channels,
-                       a.folder, a.playlist_file);
-    audio_peak = std::max(audio_peak, a.bit_rates.peak_bps);
-    audio_average = std::max(audio_average, a.bit_rates.average_bps);
-    if (audio_codecs.empty()) audio_codecs = a.codecs;
+  const auto groups = hls_audio_groups(p);
+  for (const auto& group : groups) {
+    // RFC 8216 4.3.4.1.1: at most one DEFAULT=YES per group. The source's
+    // default track, or else the group's first main track.
+    const Track* default_track = nullptr;
+    for (const auto* track : group.tracks) {
+      if (track->is_default && default_track == nullptr) default_track = track;
+    }
+    for (const auto* track : group.tracks) {
+      if (default_track == nullptr && track->role == AudioRole::kMain) default_track = track;
+    }
+    for (const auto* a : group.tracks) {
+      out += fmt::format(R"(#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{}",NAME="{}",LANGUAGE="{}")", group.id,
+                         quoted_attribute(a->label), quoted_attribute(a->language));
+      // A commentary is only ever chosen by the viewer.
+      out += fmt::format(",DEFAULT={},AUTOSELECT={}", a == default_track ? "YES" : "NO",
+                         a->role == AudioRole::kCommentary ? "NO" : "YES");
+      if (const auto characteristics = hls_characteristics(a->role); !characteristics.empty()) {
+        out += fmt::format(",CHARACTERISTICS=\"{}\"", characteristics);
+      }
+      out += fmt::format(",CHANNELS=\"{}\",URI=\"{}/{}\"\n", a->channels, a->folder, a->playlist_file);
+    }
   }
 
-  for (const auto& v : p.video) {
-    const std::string codecs = audio_codecs.empty() ? v.codecs : fmt::format("{},{}", v.codecs, audio_codecs);
+  // RFC 8216 4.3.4.2: BANDWIDTH is the largest sum over the renditions a
+  // variant can play, so each variant counts the largest audio of its group; a
+  // variant per group when there are several codecs.
+  const auto variant = [&](const Track& v, const HlsAudioGroup* group) {
+    const auto audio_peak = group != nullptr ? group->peak_bps : 0;
+    const auto audio_average = group != nullptr ? group->average_bps : 0;
+    const std::string codecs = group != nullptr ? fmt::format("{},{}", v.codecs, group->codecs) : v.codecs;
     out += fmt::format(
         "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},FRAME-RATE={:.3f}",
         v.bit_rates.peak_bps + audio_peak, v.bit_rates.average_bps + audio_average, codecs, v.width, v.height,
         v.frame_rate.value());
-    if (!p.audio.empty()) out += fmt::format(",AUDIO=\"{}\"", kAudioGroup);
+    if (group != nullptr) out += fmt::format(",AUDIO=\"{}\"", group->id);
     out += fmt::format("\n{}/{}\n", v.folder, v.playlist_file);
+  };
+  if (groups.empty()) {
+    for (const auto& v : p.video) variant(v, nullptr);
+  }
+  for (const auto& group : groups) {
+    for (const auto& v : p.video) variant(v, &group);
   }
   return out;
 }

@@ -1,11 +1,13 @@
 // HLS playlists (RFC 8216, version 7) for a Presentation of CMAF segments.
 //
-// The multivariant playlist lists one variant per video track, each referring to
-// one audio group that holds the audio tracks; media playlists point at the
-// shared fMP4 segments through EXT-X-MAP.
+// The multivariant playlist lists one variant per video track and audio group
+// (audio tracks are grouped by codec: AAC stereo and 5.1 share one); media
+// playlists point at the shared fMP4 segments through EXT-X-MAP.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "packaging/presentation.hpp"
 
@@ -16,6 +18,17 @@ namespace st {
 int hls_target_duration(const Track& track);
 
 std::string write_hls_media_playlist(const Track& track);
+
+// The audio tracks of one codec: one GROUP-ID of EXT-X-MEDIA.
+struct HlsAudioGroup {
+  std::string id;  // "audio-mp4a.40.2"
+  std::string codecs;
+  std::vector<const Track*> tracks;  // into the Presentation
+  std::uint64_t peak_bps = 0;        // the largest of the group's tracks
+  std::uint64_t average_bps = 0;
+};
+
+std::vector<HlsAudioGroup> hls_audio_groups(const Presentation& presentation);
 
 // `master.m3u8`. Variant URIs are "<folder>/<playlist_file>".
 std::string write_hls_multivariant_playlist(const Presentation& presentation);

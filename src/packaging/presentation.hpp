@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "media/media_info.hpp"
 #include "media/rational.hpp"
 #include "packaging/output_names.hpp"
 
@@ -51,8 +52,10 @@ struct Track {
   // Audio
   int channels = 0;
   int sample_rate = 0;
-  std::string language;  // BCP 47, empty when unknown
+  std::string language;  // BCP 47; "und" when unknown
   std::string label;     // human-readable name for the player's menu
+  AudioRole role = AudioRole::kMain;
+  bool is_default = false;
 
   [[nodiscard]] double seconds(std::uint64_t ticks) const {
     return timescale > 0 ? static_cast<double>(ticks) / timescale : 0.0;

@@ -125,18 +125,21 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
              {"-g" + v, std::to_string(gop), "-keyint_min" + v, std::to_string(gop), "-sc_threshold" + v, "0",
               "-forced-idr" + v, "1", "-force_key_frames" + v, fmt::format("expr:gte(t,n_forced*{})", segment)});
   }
-  if (ladder.audio) {
-    const auto& audio = *ladder.audio;
-    a.insert(a.end(), {"-map", fmt::format("0:{}", audio.source_index), "-c:a", "aac", "-b:a",
-                       fmt::format("{}k", audio.bitrate_kbps), "-ac", std::to_string(audio.channels), "-ar",
-                       std::to_string(audio.sample_rate)});
+  int representation = 0;
+  for (const auto& r : ladder.video) command.video.push_back({.rendition = r.name, .representation = representation++});
+  for (std::size_t i = 0; i < ladder.audio.size(); ++i) {
+    const auto& r = ladder.audio[i];
+    const auto spec = fmt::format(":a:{}", i);
+    a.insert(a.end(), {"-map", fmt::format("0:{}", r.source_index), "-c" + spec, r.codec, "-b" + spec,
+                       fmt::format("{}k", r.bitrate_kbps), "-ac" + spec, std::to_string(r.channels), "-ar" + spec,
+                       std::to_string(r.sample_rate)});
+    command.audio.push_back({.rendition = r.name, .representation = representation++});
   }
   // One adaptation set per stream in ffmpeg's own MPD (which the Packager
   // replaces): its dash muxer refuses renditions whose aspect ratios differ by
   // rounding (426x240 next to 1280x720) in one set.
   std::string adaptation_sets;
-  const auto streams = ladder.video.size() + (ladder.audio ? 1 : 0);
-  for (std::size_t i = 0; i < streams; ++i) adaptation_sets += fmt::format("{}id={},streams={}", i ? " " : "", i, i);
+  for (int i = 0; i < representation; ++i) adaptation_sets += fmt::format("{}id={},streams={}", i ? " " : "", i, i);
   a.insert(a.end(), {"-f", "dash", "-seg_duration", segment, "-use_template", "1", "-use_timeline", "1",
                      "-adaptation_sets", adaptation_sets, "-init_seg_name", "init-$RepresentationID$.mp4",
                      "-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",

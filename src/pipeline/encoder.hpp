@@ -53,11 +53,19 @@ struct EncodeOptions {
   EncodeBudget budget;
 };
 
-// ffmpeg's output layout in the scratch folder. Representation ids are output
-// stream indices: video renditions 0..n-1 in ladder order, then audio as n.
+// Which of ffmpeg's outputs holds which rendition.
+struct RenditionOutput {
+  std::string rendition;   // the ladder's name
+  int representation = 0;  // ffmpeg's output stream index, which names its files
+};
+
+// ffmpeg's output layout in the scratch folder: an init file and numbered
+// segments per representation.
 struct EncodeCommand {
   std::vector<std::string> argv;
   std::filesystem::path output_dir;
+  std::vector<RenditionOutput> video;  // in ladder order
+  std::vector<RenditionOutput> audio;  // in ladder order
   [[nodiscard]] std::filesystem::path init_file(int representation) const;
   // The 1-based `number`th media segment of a representation.
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "media/languages.hpp"
+
 namespace st {
 namespace {
 
@@ -41,6 +43,67 @@ Rational capped_frame_rate(Rational rate, double cap) {
   std::int64_t divisor = 1;
   while (rate.value() / static_cast<double>(divisor) > cap + 1e-6) ++divisor;
   return Rational{rate.num, rate.den * divisor}.reduced();
+}
+
+// AAC-LC bit rates: transparent for stereo at 128 kbit/s; 5.1 at 384 (64 per full channel).
+constexpr int kStereoBitrateKbps = 128;
+constexpr int kSurroundBitrateKbps = 384;
+constexpr int kSurroundChannels = 6;
+
+std::string role_suffix(AudioRole role) {
+  return role == AudioRole::kMain ? std::string() : fmt::format("-{}", to_string(role));
+}
+
+std::string role_label(AudioRole role) {
+  switch (role) {
+    case AudioRole::kCommentary:
+      return " (commentary)";
+    case AudioRole::kDescription:
+      return " (audio description)";
+    case AudioRole::kMain:
+      break;
+  }
+  return {};
+}
+
+// Every source track, in source order: a stereo rendition each, and a 5.1
+// one beside it where the source has surround. The default is the source's
+// default track (its first, when none says so).
+std::vector<AudioRendition> plan_audio(const std::vector<AudioStreamInfo>& streams) {
+  std::vector<AudioRendition> out;
+  std::set<std::string> names;
+  const auto unique = [&names](const std::string& base) {
+    auto name = base;
+    for (int n = 2; names.count(name) > 0; ++n) name = fmt::format("{}-{}", base, n);
+    names.insert(name);
+    return name;
+  };
+  const auto flagged = std::find_if(streams.begin(), streams.end(), [](const auto& s) { return s.is_default; });
+  const auto default_index = flagged != streams.end() ? flagged->index : (streams.empty() ? -1 : streams.front().index);
+  for (const auto& stream : streams) {
+    const auto language = language_from_tag(stream.language);
+    AudioRendition stereo{
+        .name = unique(fmt::format("aac-stereo-{}{}", language.tag, role_suffix(stream.role))),
+        .source_index = stream.index,
+        .language = language.tag,
+        .label = language.name + role_label(stream.role),
+        .role = stream.role,
+        .is_default = stream.index == default_index,
+        .channels = 2,
+        .bitrate_kbps = kStereoBitrateKbps,
+    };
+    out.push_back(stereo);
+    if (stream.channels >= kSurroundChannels) {
+      auto surround = stereo;
+      surround.name = unique(fmt::format("aac-5.1-{}{}", language.tag, role_suffix(stream.role)));
+      surround.label = fmt::format("{} 5.1{}", language.name, role_label(stream.role));
+      surround.is_default = false;
+      surround.channels = kSurroundChannels;
+      surround.bitrate_kbps = kSurroundBitrateKbps;
+      out.push_back(std::move(surround));
+    }
+  }
+  return out;
 }
 
 int round_to(double value, int step) {
@@ -84,20 +147,6 @@ Rational normalise_frame_rate(Rational measured) {
   }
   if (closest != nullptr) return *closest;
   return Rational{std::max<std::int64_t>(1, std::llround(measured.value())), 1};
-}
-
-std::string bcp47_from_iso639_2(std::string_view code) {
-  static const std::array<std::pair<std::string_view, std::string_view>, 22> kTable = {{
-      {"eng", "en"}, {"fra", "fr"}, {"fre", "fr"}, {"deu", "de"}, {"ger", "de"}, {"spa", "es"},
-      {"ita", "it"}, {"por", "pt"}, {"nld", "nl"}, {"dut", "nl"}, {"rus", "ru"}, {"jpn", "ja"},
-      {"kor", "ko"}, {"zho", "zh"}, {"chi", "zh"}, {"ara", "ar"}, {"hin", "hi"}, {"pol", "pl"},
-      {"tur", "tr"}, {"swe", "sv"}, {"ukr", "uk"}, {"heb", "he"},
-  }};
-  if (code.size() == 2) return std::string(code);
-  for (const auto& [iso, tag] : kTable) {
-    if (iso == code) return std::string(tag);
-  }
-  return {};
 }
 
 Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
@@ -169,14 +218,7 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
     ladder.video.push_back(rendition);
   }
 
-  if (source.has_audio()) {
-    const auto& first = source.audio.front();
-    AudioRendition audio;
-    audio.source_index = first.index;
-    audio.language = bcp47_from_iso639_2(first.language);
-    audio.name = audio.language.empty() ? "aac-stereo" : fmt::format("aac-stereo-{}", audio.language);
-    ladder.audio = audio;
-  }
+  ladder.audio = plan_audio(source.audio);
   return ladder;
 }
 

@@ -43,10 +43,16 @@ struct VideoRendition {
   int bufsize_kbits = 0;
 };
 
+// One audio track of the output. Every source track gets a stereo rendition;
+// a surround track gets a 5.1 rendition beside it.
 struct AudioRendition {
-  std::string name;  // folder name, e.g. "aac-stereo"
-  int source_index = 0;
-  std::string language;  // BCP 47, or empty when the source does not say
+  std::string name;      // unique; also the folder: "aac-stereo-en", "aac-5.1-en", "aac-stereo-en-commentary"
+  int source_index = 0;  // the stream in the container
+  std::string language;  // BCP 47; "und" when the source does not say
+  std::string label;     // the player's menu: "English 5.1", "French (commentary)"
+  AudioRole role = AudioRole::kMain;
+  bool is_default = false;    // the one a player starts with: the source's default track's stereo rendition
+  std::string codec = "aac";  // ffmpeg's encoder
   int channels = 2;
   int sample_rate = 48000;
   int bitrate_kbps = 128;
@@ -55,9 +61,9 @@ struct AudioRendition {
 struct Ladder {
   Rational frame_rate;  // the constant rate the source is normalised to before scaling
   bool deinterlace = false;
-  std::vector<VideoRendition> video;    // largest first
-  std::optional<AudioRendition> audio;  // none when the source is silent
-  std::vector<std::string> notes;       // profiles skipped, and why
+  std::vector<VideoRendition> video;  // largest first
+  std::vector<AudioRendition> audio;  // in source order, stereo before surround; empty when silent
+  std::vector<std::string> notes;     // profiles skipped, and why
 };
 
 struct LadderOptions {
@@ -77,8 +83,5 @@ class LadderPlanner {
 
 // The standard frame rate within 0.5% of `measured` (23.976, 25, 29.97, ...), else `measured` rounded.
 Rational normalise_frame_rate(Rational measured);
-
-// "en" for "eng"; empty when unknown or undetermined.
-std::string bcp47_from_iso639_2(std::string_view code);
 
 }  // namespace st

@@ -86,8 +86,8 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
   Presentation p;
   p.segment_seconds = segment_seconds;
 
-  int representation = 0;
-  for (const auto& rendition : ladder.video) {
+  for (std::size_t i = 0; i < ladder.video.size(); ++i) {
+    const auto& rendition = ladder.video[i];
     Track track;
     track.kind = TrackKind::kVideo;
     track.id = rendition.name;
@@ -96,19 +96,22 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     track.height = rendition.height;
     track.frame_rate = rendition.frame_rate;
     track.target_bps = static_cast<std::uint64_t>(rendition.bitrate_kbps) * 1000;
-    auto collected = collect_track(encoded, representation++, std::move(track), root);
+    auto collected = collect_track(encoded, encoded.video.at(i).representation, std::move(track), root);
     if (!collected) return tl::unexpected(collected.error());
     p.video.push_back(std::move(*collected));
   }
-  if (ladder.audio) {
+  for (std::size_t i = 0; i < ladder.audio.size(); ++i) {
+    const auto& rendition = ladder.audio[i];
     Track track;
     track.kind = TrackKind::kAudio;
-    track.id = ladder.audio->name;
-    track.folder = "audio/" + ladder.audio->name;
-    track.language = ladder.audio->language;
-    track.label = ladder.audio->language.empty() ? "Audio" : fmt::format("Audio ({})", ladder.audio->language);
-    track.target_bps = static_cast<std::uint64_t>(ladder.audio->bitrate_kbps) * 1000;
-    auto collected = collect_track(encoded, representation, std::move(track), root);
+    track.id = rendition.name;
+    track.folder = "audio/" + rendition.name;
+    track.language = rendition.language;
+    track.label = rendition.label;
+    track.role = rendition.role;
+    track.is_default = rendition.is_default;
+    track.target_bps = static_cast<std::uint64_t>(rendition.bitrate_kbps) * 1000;
+    auto collected = collect_track(encoded, encoded.audio.at(i).representation, std::move(track), root);
     if (!collected) return tl::unexpected(collected.error());
     p.audio.push_back(std::move(*collected));
   }

@@ -69,7 +69,8 @@ class RenditionWatch {
     for (std::size_t i = 0; i < renditions_.size(); ++i) {
       auto& r = renditions_[i];
       std::error_code ec;
-      while (fs::exists(command_.segment_file(static_cast<int>(i), r.segments + 2), ec)) ++r.segments;
+      const int representation = command_.video.at(i).representation;
+      while (fs::exists(command_.segment_file(representation, r.segments + 2), ec)) ++r.segments;
       const double done = 100.0 * r.segments / total_segments;
       const double next = 100.0 * (r.segments + 1) / total_segments;
       r.percent = finished ? 100.0 : std::clamp(encode_percent, done, std::min(next, 100.0));

@@ -32,6 +32,9 @@ json track_json(const Track& t) {
     j["channels"] = t.channels;
     j["sample_rate"] = t.sample_rate;
     j["language"] = t.language;
+    j["label"] = t.label;
+    j["role"] = to_string(t.role);
+    j["default"] = t.is_default;
   }
   return j;
 }
@@ -43,7 +46,9 @@ json source_json(const std::string& path, const MediaInfo& s) {
                      {"codec", a.codec},
                      {"channels", a.channels},
                      {"sample_rate", a.sample_rate},
-                     {"language", a.language}});
+                     {"language", a.language},
+                     {"default", a.is_default},
+                     {"role", to_string(a.role)}});
   }
   const auto& v = s.video;
   return {{"path", path},

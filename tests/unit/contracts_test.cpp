@@ -191,7 +191,7 @@ TEST(VideoTranscoded, ASucceededJobNamesItsOutputsByKey) {
     "durationSeconds": 30.0, "posterKey": "acme/vid-42/062e4ff2-c6ab-41f8-9a05-e0806ea8adb6/thumbnails/poster.jpg",
     "renditions": [{"name": "720p", "width": 1280, "height": 720, "frameRate": 30, "codecs": "avc1.64001f,mp4a.40.2",
                     "averageBitRate": 2900000, "peakBitRate": 3400000, "sizeBytes": 10875000}],
-    "audio": [{"name": "aac-stereo", "codecs": "mp4a.40.2", "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})"))
+    "audio": [{"name": "aac-stereo-und", "codecs": "mp4a.40.2", "language": "und", "role": "main", "default": true, "channels": 2, "averageBitRate": 128000, "sizeBytes": 480000}]})"))
                     .value();
   const auto text = video_transcoded_json(job);
   ASSERT_TRUE(validate_contract("video-transcoded", text).has_value())

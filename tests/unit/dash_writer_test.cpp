@@ -34,8 +34,9 @@ TEST(DashWriter, WritesAStaticMpdWithSegmentTimelines) {
         </SegmentTemplate>
       </Representation>
     </AdaptationSet>
-    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" segmentAlignment="true" startWithSAP="1" lang="en">
-      <Label>Audio (en)</Label>
+    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="en" segmentAlignment="true" startWithSAP="1">
+      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="main" />
+      <Label>English</Label>
       <Representation id="aac-stereo-en" bandwidth="85334" codecs="mp4a.40.2" audioSamplingRate="48000">
         <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2" />
         <SegmentTemplate timescale="48000" initialization="audio/aac-stereo-en/init.mp4" media="audio/aac-stereo-en/seg-$Number%05d$.m4s" startNumber="1">
@@ -56,6 +57,38 @@ TEST(DashWriter, EscapesXmlInAttributes) {
   p.audio[0].label = "Tom & Jerry <commentary>";
   const auto text = write_dash_mpd(p);
   EXPECT_NE(text.find("<Label>Tom &amp; Jerry &lt;commentary&gt;</Label>"), std::string::npos);
+}
+
+TEST(DashWriter, GroupsAudioByLanguageCodecAndRole) {
+  auto p = testing::small_presentation();
+  p.audio.push_back(testing::audio_track("aac-5.1-en", "en", 6, 192'000));
+  p.audio.push_back(testing::audio_track("aac-stereo-fr", "fr", 2, 64'000));
+  p.audio.push_back(testing::audio_track("aac-stereo-en-commentary", "en", 2, 64'000, AudioRole::kCommentary));
+  p.audio.push_back(testing::audio_track("aac-stereo-und-description", "und", 2, 64'000, AudioRole::kDescription));
+  const auto text = write_dash_mpd(p);
+  std::size_t sets = 0;
+  for (auto at = text.find("contentType=\"audio\""); at != std::string::npos;
+       at = text.find("contentType=\"audio\"", at + 1)) {
+    ++sets;
+  }
+  EXPECT_EQ(sets, 4U) << text;
+  // Stereo and 5.1 of one language share a set, each with its channel count.
+  const auto english = text.find("lang=\"en\"");
+  const auto french = text.find("lang=\"fr\"");
+  ASSERT_NE(english, std::string::npos);
+  ASSERT_NE(french, std::string::npos);
+  const auto stereo = text.find("id=\"aac-stereo-en\"");
+  const auto surround = text.find("id=\"aac-5.1-en\"");
+  EXPECT_TRUE(english < stereo && stereo < surround && surround < french) << text;
+  EXPECT_NE(text.find("value=\"6\"", surround), std::string::npos);
+  EXPECT_NE(text.find("<Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"alternate\" />", french),
+            std::string::npos);
+  EXPECT_NE(text.find("value=\"commentary\""), std::string::npos);
+  EXPECT_NE(text.find("value=\"description\" />\n      <Accessibility "
+                      "schemeIdUri=\"urn:tva:metadata:cs:AudioPurposeCS:2007\" value=\"1\" />"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("lang=\"und\""), std::string::npos);
 }
 
 TEST(DashWriter, WritesFractionalFrameRatesExactly) {

@@ -127,7 +127,24 @@ TEST(EncodeCommand, PutsKeyframesOnTheSegmentGridForEveryRendition) {
 
 TEST(EncodeCommand, EncodesStereoAacAt48kHz) {
   const auto text = joined(command_for(source(true)));
-  EXPECT_NE(text.find("-map 0:1 -c:a aac -b:a 128k -ac 2 -ar 48000"), std::string::npos);
+  EXPECT_NE(text.find("-map 0:1 -c:a:0 aac -b:a:0 128k -ac:a:0 2 -ar:a:0 48000"), std::string::npos);
+}
+
+TEST(EncodeCommand, SaysWhichOutputIsWhichRendition) {
+  auto info = source(true);
+  info.audio.push_back({.index = 2, .codec = "ac3", .channels = 6, .sample_rate = 48000, .language = "fre"});
+  const auto ladder = LadderPlanner({.renditions = {"720p", "360p"}}).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  const auto command = build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out");
+  ASSERT_EQ(command.video.size(), 2U);
+  ASSERT_EQ(command.audio.size(), 3U);  // stereo of each track, 5.1 of the French one
+  EXPECT_EQ(command.video[1].rendition, "360p");
+  EXPECT_EQ(command.video[1].representation, 1);
+  EXPECT_EQ(command.audio[2].rendition, "aac-5.1-fr");
+  EXPECT_EQ(command.audio[2].representation, 4);
+  const auto text = joined(command);
+  EXPECT_NE(text.find("-map 0:2 -c:a:2 aac -b:a:2 384k -ac:a:2 6 -ar:a:2 48000"), std::string::npos) << text;
+  EXPECT_NE(text.find("id=4,streams=4 -init_seg_name"), std::string::npos);
 }
 
 TEST(EncodeCommand, HasNoAudioOutputForASilentSource) {

@@ -42,14 +42,66 @@ TEST(HlsWriter, WritesTheMultivariantPlaylistWithMeasuredPeakAndAverage) {
             "#EXTM3U\n"
             "#EXT-X-VERSION:7\n"
             "#EXT-X-INDEPENDENT-SEGMENTS\n"
-            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"Audio (en)\",LANGUAGE=\"en\",DEFAULT=YES,"
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio-mp4a.40.2\",NAME=\"English\",LANGUAGE=\"en\",DEFAULT=YES,"
             "AUTOSELECT=YES,CHANNELS=\"2\",URI=\"audio/aac-stereo-en/playlist.m3u8\"\n"
             "#EXT-X-STREAM-INF:BANDWIDTH=6128000,AVERAGE-BANDWIDTH=4528000,CODECS=\"avc1.640028,mp4a.40.2\","
-            "RESOLUTION=1920x1080,FRAME-RATE=30.000,AUDIO=\"audio\"\n"
+            "RESOLUTION=1920x1080,FRAME-RATE=30.000,AUDIO=\"audio-mp4a.40.2\"\n"
             "video/1080p/playlist.m3u8\n"
             "#EXT-X-STREAM-INF:BANDWIDTH=3128000,AVERAGE-BANDWIDTH=2328000,CODECS=\"avc1.640028,mp4a.40.2\","
-            "RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO=\"audio\"\n"
+            "RESOLUTION=1280x720,FRAME-RATE=30.000,AUDIO=\"audio-mp4a.40.2\"\n"
             "video/720p/playlist.m3u8\n");
+}
+
+Presentation with_tracks(std::vector<Track> extra) {
+  auto p = testing::small_presentation();
+  for (auto& t : extra) p.audio.push_back(std::move(t));
+  for (auto* tracks : {&p.video, &p.audio}) {
+    for (auto& t : *tracks) measure_bit_rates(t, hls_target_duration(t), p.min_buffer_seconds());
+  }
+  return p;
+}
+
+TEST(HlsWriter, ListsEveryAudioTrackInOneGroupPerCodecAndCountsTheLargest) {
+  // English stereo (default), English 5.1 at 384 kb/s, French, an English commentary, an audio description.
+  const auto p = with_tracks(
+      {testing::audio_track("aac-5.1-en", "en", 6, 192'000), testing::audio_track("aac-stereo-fr", "fr", 2, 64'000),
+       testing::audio_track("aac-stereo-en-commentary", "en", 2, 64'000, AudioRole::kCommentary),
+       testing::audio_track("aac-stereo-en-description", "en", 2, 64'000, AudioRole::kDescription)});
+  const auto text = write_hls_multivariant_playlist(p);
+  EXPECT_NE(text.find("NAME=\"aac-5.1-en\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=YES,CHANNELS=\"6\","),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("NAME=\"aac-stereo-fr\",LANGUAGE=\"fr\",DEFAULT=NO,AUTOSELECT=YES,CHANNELS=\"2\""),
+            std::string::npos);
+  EXPECT_NE(text.find("NAME=\"aac-stereo-en-commentary\",LANGUAGE=\"en\",DEFAULT=NO,AUTOSELECT=NO,"
+                      "CHARACTERISTICS=\"public.auxiliary-content\""),
+            std::string::npos);
+  EXPECT_NE(text.find("CHARACTERISTICS=\"public.accessibility.describes-video\""), std::string::npos);
+  // One DEFAULT=YES in the group, one variant per video rendition.
+  std::size_t defaults = 0;
+  for (auto at = text.find("DEFAULT=YES"); at != std::string::npos; at = text.find("DEFAULT=YES", at + 1)) ++defaults;
+  EXPECT_EQ(defaults, 1U);
+  std::size_t variants = 0;
+  for (auto at = text.find("#EXT-X-STREAM-INF"); at != std::string::npos; at = text.find("#EXT-X-STREAM-INF", at + 1)) {
+    ++variants;
+  }
+  EXPECT_EQ(variants, 2U);
+  // BANDWIDTH counts the 5.1 track's peak (768 kb/s: its last segment is 2 s
+  // long and as large as the others), the largest of the group.
+  EXPECT_NE(text.find("BANDWIDTH=6768000,"), std::string::npos) << text;
+}
+
+TEST(HlsWriter, RepeatsEachVariantForEveryAudioCodec) {
+  auto ec3 = testing::audio_track("ec3-5.1-en", "en", 6, 96'000);
+  ec3.codecs = "ec-3";
+  const auto text = write_hls_multivariant_playlist(with_tracks({ec3}));
+  EXPECT_NE(text.find("GROUP-ID=\"audio-ec-3\",NAME=\"ec3-5.1-en\",LANGUAGE=\"en\",DEFAULT=YES"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("CODECS=\"avc1.640028,ec-3\",RESOLUTION=1920x1080,FRAME-RATE=30.000,AUDIO=\"audio-ec-3\""),
+            std::string::npos);
+  EXPECT_NE(
+      text.find("CODECS=\"avc1.640028,mp4a.40.2\",RESOLUTION=1920x1080,FRAME-RATE=30.000,AUDIO=\"audio-mp4a.40.2\""),
+      std::string::npos);
 }
 
 TEST(HlsWriter, OmitsTheAudioGroupWhenThereIsNoAudio) {

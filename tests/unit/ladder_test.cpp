@@ -32,7 +32,7 @@ TEST(LadderPlanner, Landscape1080pGetsEveryProfileUpTo1080p) {
   EXPECT_EQ(sizes(ladder), (std::vector<std::string>{"1920x1080", "1280x720", "854x480", "640x360", "426x240"}));
   EXPECT_EQ(ladder.video.front().name, "1080p");
   EXPECT_EQ(ladder.video.front().bitrate_kbps, 5000);
-  EXPECT_TRUE(ladder.audio.has_value());
+  EXPECT_EQ(ladder.audio.size(), 1U);
   EXPECT_FALSE(ladder.deinterlace);
 }
 
@@ -121,16 +121,49 @@ TEST(LadderPlanner, HighFrameRateKeepsHdAt60AndHalvesSd) {
 
 TEST(LadderPlanner, ASilentSourceMakesALadderWithoutAudio) {
   const auto ladder = plan(source(1280, 720, {30, 1}, /*audio=*/false));
-  EXPECT_FALSE(ladder.audio.has_value());
+  EXPECT_TRUE(ladder.audio.empty());
 }
 
 TEST(LadderPlanner, AudioLanguageBecomesABcp47Tag) {
   auto info = source(1280, 720);
   info.audio.front().language = "eng";
   const auto ladder = plan(info);
-  ASSERT_TRUE(ladder.audio.has_value());
-  EXPECT_EQ(ladder.audio->language, "en");
-  EXPECT_EQ(ladder.audio->name, "aac-stereo-en");
+  ASSERT_EQ(ladder.audio.size(), 1U);
+  EXPECT_EQ(ladder.audio[0].language, "en");
+  EXPECT_EQ(ladder.audio[0].name, "aac-stereo-en");
+  EXPECT_EQ(ladder.audio[0].label, "English");
+  EXPECT_TRUE(ladder.audio[0].is_default);
+}
+
+TEST(LadderPlanner, EveryAudioTrackIsKeptAndSurroundGetsA51RenditionBesideStereo) {
+  auto info = source(1280, 720, {30, 1}, /*audio=*/false);
+  info.audio = {
+      {.index = 1, .codec = "aac", .channels = 2, .sample_rate = 48000, .language = "fre"},
+      {.index = 2, .codec = "ac3", .channels = 6, .sample_rate = 48000, .language = "ger", .is_default = true},
+      {.index = 3,
+       .codec = "aac",
+       .channels = 2,
+       .sample_rate = 44100,
+       .language = "ger",
+       .role = AudioRole::kCommentary},
+      {.index = 4, .codec = "aac", .channels = 1, .sample_rate = 44100, .language = ""},
+      {.index = 5, .codec = "aac", .channels = 2, .sample_rate = 44100, .language = "xx!"},
+  };
+  const auto ladder = plan(info);
+  std::vector<std::string> names;
+  for (const auto& a : ladder.audio) names.push_back(a.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"aac-stereo-fr", "aac-stereo-de", "aac-5.1-de", "aac-stereo-de-commentary",
+                                             "aac-stereo-und", "aac-stereo-und-2"}));
+  EXPECT_EQ(ladder.audio[2].channels, 6);
+  EXPECT_EQ(ladder.audio[2].source_index, 2);
+  EXPECT_GT(ladder.audio[2].bitrate_kbps, ladder.audio[1].bitrate_kbps);
+  EXPECT_EQ(ladder.audio[2].label, "German 5.1");
+  EXPECT_EQ(ladder.audio[3].label, "German (commentary)");
+  EXPECT_EQ(ladder.audio[3].role, AudioRole::kCommentary);
+  EXPECT_EQ(ladder.audio[4].language, "und");
+  EXPECT_EQ(ladder.audio[4].channels, 2);  // mono becomes stereo
+  // The source's default track, stereo: the one players start with.
+  for (std::size_t i = 0; i < ladder.audio.size(); ++i) EXPECT_EQ(ladder.audio[i].is_default, i == 1) << i;
 }
 
 TEST(LadderPlanner, InterlacedSourcesAreDeinterlaced) {

@@ -39,12 +39,28 @@ inline Presentation small_presentation() {
   a.channels = 2;
   a.sample_rate = 48000;
   a.language = "en";
-  a.label = "Audio (en)";
+  a.label = "English";
+  a.is_default = true;
   a.segments = {{"seg-00001.m4s", 0, 192000, 64'000},
                 {"seg-00002.m4s", 192000, 192000, 64'000},
                 {"seg-00003.m4s", 384000, 96000, 32'000}};
   p.audio.push_back(a);
   return p;
+}
+
+// An audio track beside the fixture's English stereo one.
+inline Track audio_track(std::string id, std::string language, int channels, std::uint64_t segment_bytes,
+                         AudioRole role = AudioRole::kMain) {
+  auto t = small_presentation().audio.front();
+  t.id = id;
+  t.folder = "audio/" + id;
+  t.language = std::move(language);
+  t.label = id;
+  t.channels = channels;
+  t.role = role;
+  t.is_default = false;
+  for (auto& s : t.segments) s.size_bytes = segment_bytes;
+  return t;
 }
 
 }  // namespace st::testing
