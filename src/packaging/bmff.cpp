@@ -160,31 +160,68 @@ std::size_t descriptor_length(Cursor& c) {
   return length;
 }
 
-// "mp4a.40.2" from an 'esds' box (ISO/IEC 14496-1 ES_Descriptor; RFC 6381 3.3).
-std::string mp4a_codecs(std::span<const std::uint8_t> esds) {
+// Reads big-endian bit fields from a byte span; reads past the end give zeros.
+class BitReader {
+ public:
+  explicit BitReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  unsigned bits(int count) {
+    unsigned value = 0;
+    for (int i = 0; i < count; ++i, ++position_) {
+      const auto byte = position_ / 8;
+      const unsigned bit = byte < bytes_.size() ? (bytes_[byte] >> (7 - position_ % 8)) & 1U : 0U;
+      value = (value << 1) | bit;
+    }
+    return value;
+  }
+  [[nodiscard]] bool ok() const { return position_ <= bytes_.size() * 8; }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t position_ = 0;
+};
+
+struct Mp4aConfig {
+  std::string codecs = "mp4a";
+  int channels = 0;  // 0: not stated by the AudioSpecificConfig
+};
+
+// "mp4a.40.2" and the channel count from an 'esds' box (ISO/IEC 14496-1
+// ES_Descriptor; RFC 6381 3.3). The channels come from the AudioSpecificConfig
+// (ISO/IEC 14496-3 1.6.2.1): MP4 writers put 2 in the sample entry whatever
+// the stream holds.
+Mp4aConfig mp4a_config(std::span<const std::uint8_t> esds) {
+  Mp4aConfig config;
   Cursor c(esds);
   c.skip(4);  // version and flags
-  if (c.u8() != 0x03) return "mp4a";
+  if (c.u8() != 0x03) return config;
   descriptor_length(c);
   c.skip(2);  // ES_ID
   const auto flags = c.u8();
   if ((flags & 0x80) != 0) c.skip(2);
   if ((flags & 0x40) != 0) c.skip(c.u8());
   if ((flags & 0x20) != 0) c.skip(2);
-  if (c.u8() != 0x04) return "mp4a";
+  if (c.u8() != 0x04) return config;
   descriptor_length(c);
   const auto object_type = c.u8();
   c.skip(12);  // stream type, buffer size, max and average bit rate
-  std::string codecs = fmt::format("mp4a.{:02x}", object_type);
+  config.codecs = fmt::format("mp4a.{:02x}", object_type);
   if (c.u8() == 0x05) {
-    descriptor_length(c);
-    // AudioSpecificConfig: 5 bits of audio object type, 31 escaping to 6 more.
-    const auto first = c.u16();
-    unsigned aot = first >> 11;
-    if (aot == 31) aot = 32 + ((first >> 5) & 0x3F);
-    if (c.ok()) codecs += fmt::format(".{}", aot);
+    const auto length = descriptor_length(c);
+    const auto specific = c.rest().first(std::min(length, c.remaining()));
+    BitReader bits(specific);
+    // 5 bits of audio object type, 31 escaping to 6 more.
+    unsigned aot = bits.bits(5);
+    if (aot == 31) aot = 32 + bits.bits(6);
+    if (bits.bits(4) == 0xF) bits.bits(24);  // an explicit sampling frequency
+    const unsigned channel_configuration = bits.bits(4);
+    if (!specific.empty() && bits.ok()) {
+      config.codecs += fmt::format(".{}", aot);
+      // 1..6 are that many channels, 7 is 7.1; 0 defers to a program config element.
+      if (channel_configuration >= 1 && channel_configuration <= 6) config.channels = static_cast<int>(channel_configuration);
+      if (channel_configuration == 7) config.channels = 8;
+    }
   }
-  return codecs;
+  return config;
 }
 
 // Fills codec, size and channel facts from the first sample entry of 'stsd'.
@@ -214,8 +251,13 @@ void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
     track.channels = s.u16();
     s.skip(2 + 2 + 2);  // sample size, pre-defined, reserved
     track.sample_rate = static_cast<int>(s.u32() >> 16);
-    const auto esds = child(s.rest(), "esds");
-    track.codecs = esds ? mp4a_codecs(esds->payload) : "mp4a";
+    if (const auto esds = child(s.rest(), "esds")) {
+      const auto config = mp4a_config(esds->payload);
+      track.codecs = config.codecs;
+      if (config.channels > 0) track.channels = config.channels;
+    } else {
+      track.codecs = "mp4a";
+    }
   } else {
     track.codecs = entry.type;
   }

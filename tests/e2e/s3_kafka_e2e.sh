@@ -90,7 +90,7 @@ PY
 ) || fail "unexpected event: $(cat "$work/event.json")"
 aws s3 ls --recursive "s3://outputs/$prefix" | awk '{print $4}' | sed "s#^$prefix##" | sort > "$work/objects.txt"
 for expected in master.m3u8 manifest.mpd report.json thumbnails/poster.jpg video/1080p/init.mp4 \
-  video/1080p/seg-00001.m4s video/1080p/playlist.m3u8 video/240p/seg-00006.m4s audio/aac-stereo/init.mp4; do
+  video/1080p/seg-00001.m4s video/1080p/playlist.m3u8 video/240p/seg-00006.m4s audio/aac-stereo-und/init.mp4; do
   grep -qx "$expected" "$work/objects.txt" || fail "s3://outputs/$prefix$expected is missing"
 done
 echo "e2e: $(wc -l < "$work/objects.txt") objects under s3://outputs/$prefix"

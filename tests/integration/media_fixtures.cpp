@@ -82,6 +82,24 @@ const std::map<std::string, Recipe>& recipes() {
         }(),
         "mp4",
         {}}},
+      // Three audio tracks told apart by loudness (-6, -18 and -30 dBFS peaks):
+      // English stereo (the default), French 5.1, and an English commentary.
+      {"three_audio_tracks",
+       {[] {
+          auto a = pattern("1280x720", "30", 4);
+          for (const char* tone : {"sine=frequency=440:sample_rate=48000,volume=0.5",
+                                   "sine=frequency=660:sample_rate=48000,volume=0.125",
+                                   "sine=frequency=880:sample_rate=48000,volume=0.03125"}) {
+            a.insert(a.end(), {"-f", "lavfi", "-i", tone});
+          }
+          a.insert(a.end(), {"-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a", "-shortest", "-ac:a:1", "6",
+                             "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre",
+                             "-metadata:s:a:2", "language=eng", "-disposition:a:0", "default", "-disposition:a:1", "0",
+                             "-disposition:a:2", "comment"});
+          return h264(a, true);
+        }(),
+        "mp4",
+        {}}},
       {"audio_only",
        {{"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "aac"}, "m4a", {}}},
       {"image_png",
@@ -193,6 +211,27 @@ nlohmann::json probe_rendition(const fs::path& folder) {
   const auto doc = nlohmann::json::parse(run->stdout_text, nullptr, false);
   if (doc.is_discarded() || doc["streams"].empty()) return {};
   return doc["streams"][0];
+}
+
+double mean_volume_db(const fs::path& folder) {
+  const auto joined = folder / "joined-for-volume.mp4";
+  {
+    std::ofstream out(joined, std::ios::binary);
+    out << read_text(folder / "init.mp4");
+    for (int n = 1; fs::exists(folder / fmt::format("seg-{:05d}.m4s", n)); ++n) {
+      out << read_text(folder / fmt::format("seg-{:05d}.m4s", n));
+    }
+  }
+  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", joined.string(), "-af", "volumedetect",
+                                    "-f", "null", "-"}},
+                          1 << 20);
+  fs::remove(joined);
+  EXPECT_TRUE(run.has_value());
+  if (!run) return 0;
+  const auto& text = run->result.stderr_tail;
+  const auto at = text.find("mean_volume: ");
+  EXPECT_NE(at, std::string::npos) << text;
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + 13));
 }
 
 double average_luma(const fs::path& image) {

@@ -41,6 +41,9 @@ std::string read_text(const fs::path& path);
 // segment of a rendition folder, concatenated into a playable file.
 nlohmann::json probe_rendition(const fs::path& folder);
 
+// The mean volume (dBFS) of an audio rendition folder, all of its segments decoded.
+double mean_volume_db(const fs::path& folder);
+
 // Average luma (0..255) of an image, measured by ffmpeg's signalstats.
 double average_luma(const fs::path& image);
 

@@ -241,8 +241,8 @@ TEST_F(S3StoreTest, PublishingPutsMediaFirstAndManifestsLast) {
   const auto out = dir_ / "out";
   for (const auto* file :
        {"master.m3u8", "manifest.mpd", "report.json", "thumbnails/poster.jpg", "video/720p/init.mp4",
-        "video/720p/seg-00001.m4s", "video/720p/seg-00002.m4s", "video/720p/playlist.m3u8", "audio/aac-stereo/init.mp4",
-        "audio/aac-stereo/seg-00001.m4s", "audio/aac-stereo/playlist.m3u8"}) {
+        "video/720p/seg-00001.m4s", "video/720p/seg-00002.m4s", "video/720p/playlist.m3u8", "audio/aac-stereo-und/init.mp4",
+        "audio/aac-stereo-und/seg-00001.m4s", "audio/aac-stereo-und/playlist.m3u8"}) {
     fs::create_directories((out / file).parent_path());
     std::ofstream(out / file) << file;
   }
@@ -256,11 +256,11 @@ TEST_F(S3StoreTest, PublishingPutsMediaFirstAndManifestsLast) {
   auto position = [&](const std::string& key) {
     return std::find(recording.order.begin(), recording.order.end(), "acme/v1/job/" + key) - recording.order.begin();
   };
-  for (const auto* media : {"video/720p/seg-00002.m4s", "audio/aac-stereo/init.mp4", "thumbnails/poster.jpg"}) {
+  for (const auto* media : {"video/720p/seg-00002.m4s", "audio/aac-stereo-und/init.mp4", "thumbnails/poster.jpg"}) {
     EXPECT_LT(position(media), position("video/720p/playlist.m3u8")) << media;
   }
   EXPECT_LT(position("video/720p/playlist.m3u8"), position("master.m3u8"));
-  EXPECT_LT(position("audio/aac-stereo/playlist.m3u8"), position("manifest.mpd"));
+  EXPECT_LT(position("audio/aac-stereo-und/playlist.m3u8"), position("manifest.mpd"));
   EXPECT_GE(position("master.m3u8"), 9);
   EXPECT_GE(position("manifest.mpd"), 9);
   EXPECT_EQ(recording.types["acme/v1/job/master.m3u8"], "application/vnd.apple.mpegurl");

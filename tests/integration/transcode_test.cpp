@@ -55,9 +55,30 @@ std::vector<std::string> extinf_list(const std::string& playlist) {
   return out;
 }
 
+// Parses the EXT-X-MEDIA lines of a multivariant playlist.
+std::vector<std::map<std::string, std::string>> media_renditions(const std::string& master) {
+  std::vector<std::map<std::string, std::string>> out;
+  std::istringstream in(master);
+  std::string line;
+  const std::regex attribute(R"(([A-Z-]+)=("[^"]*"|[^,]*))");
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#EXT-X-MEDIA:")) continue;
+    std::map<std::string, std::string> attributes;
+    const auto list = line.substr(line.find(':') + 1);
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), attribute); it != std::sregex_iterator(); ++it) {
+      std::string value = (*it)[2];
+      if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
+      attributes[(*it)[1]] = value;
+    }
+    out.push_back(attributes);
+  }
+  return out;
+}
+
 struct Expectation {
   std::vector<std::string> sizes;  // "WxH", largest first
   bool audio = true;
+  std::size_t audio_tracks = 1;  // when `audio`
 };
 
 // What every successful output must satisfy, whatever the source.
@@ -117,7 +138,7 @@ void expect_complete_output(const fs::path& out, const Expectation& expected) {
 
   const auto report = read_json(out / "report.json");
   EXPECT_EQ(report["renditions"].size(), expected.sizes.size());
-  EXPECT_EQ(report["audio"].size(), expected.audio ? 1U : 0U);
+  EXPECT_EQ(report["audio"].size(), expected.audio ? expected.audio_tracks : 0U);
   for (const auto& r : report["renditions"]) {
     EXPECT_GT(r["measured"]["average_bps"].get<double>(), 0);
     EXPECT_GT(r["size_bytes"].get<double>(), 0);
@@ -188,6 +209,61 @@ TEST(Transcode, SilentSourceMakesALadderWithoutAudio) {
   ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
   expect_complete_output(dir / "out", {{"640x360", "426x240"}, false});
   EXPECT_FALSE(fs::exists(dir / "out" / "audio"));
+}
+
+TEST(Transcode, EveryAudioTrackBecomesARenditionWithItsLanguageRoleAndChannels) {
+  const auto dir = fresh_dir("three_audio");
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("three_audio_tracks").string(), "-o", out.string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--renditions", "720p,360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  // English stereo, French stereo and 5.1, English commentary.
+  expect_complete_output(out, {{"1280x720", "640x360"}, true, 4});
+
+  const auto media = media_renditions(read_text(out / "master.m3u8"));
+  ASSERT_EQ(media.size(), 4U);
+  const std::vector<std::string> uris = {"audio/aac-stereo-en/playlist.m3u8", "audio/aac-stereo-fr/playlist.m3u8",
+                                         "audio/aac-5.1-fr/playlist.m3u8",
+                                         "audio/aac-stereo-en-commentary/playlist.m3u8"};
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    EXPECT_EQ(media[i].at("TYPE"), "AUDIO");
+    EXPECT_EQ(media[i].at("GROUP-ID"), "audio-mp4a.40.2");
+    EXPECT_EQ(media[i].at("URI"), uris[i]);
+    EXPECT_TRUE(fs::exists(out / uris[i])) << uris[i];
+  }
+  EXPECT_EQ(media[0].at("LANGUAGE"), "en");
+  EXPECT_EQ(media[0].at("NAME"), "English");
+  EXPECT_EQ(media[0].at("DEFAULT"), "YES");
+  EXPECT_EQ(media[1].at("LANGUAGE"), "fr");
+  EXPECT_EQ(media[1].at("NAME"), "French");
+  EXPECT_EQ(media[1].at("DEFAULT"), "NO");
+  EXPECT_EQ(media[2].at("CHANNELS"), "6");
+  EXPECT_EQ(media[2].at("NAME"), "French 5.1");
+  EXPECT_EQ(media[3].at("NAME"), "English (commentary)");
+  EXPECT_EQ(media[3].at("AUTOSELECT"), "NO");
+  EXPECT_EQ(media[3].at("CHARACTERISTICS"), "public.auxiliary-content");
+
+  // Each rendition holds its own source track: the tones are 12 dB apart
+  // (lavfi's sine is 1/8 of full scale, -21 dBFS mean, then x0.5, x0.125, x0.03125).
+  EXPECT_NEAR(testing::mean_volume_db(out / "audio" / "aac-stereo-en"), -30, 1.5);
+  EXPECT_NEAR(testing::mean_volume_db(out / "audio" / "aac-stereo-fr"), -42, 1.5);
+  EXPECT_NEAR(testing::mean_volume_db(out / "audio" / "aac-stereo-en-commentary"), -54, 1.5);
+
+  const auto mpd = read_text(out / "manifest.mpd");
+  EXPECT_NE(mpd.find(R"(lang="fr" segmentAlignment="true" startWithSAP="1">
+      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="alternate" />)"),
+            std::string::npos)
+      << mpd;
+  EXPECT_NE(mpd.find(R"(<Role schemeIdUri="urn:mpeg:dash:role:2011" value="commentary" />)"), std::string::npos);
+  EXPECT_NE(mpd.find(R"(<Representation id="aac-5.1-fr" )"), std::string::npos);
+  EXPECT_NE(mpd.find(R"(audio_channel_configuration:2011" value="6" />)"), std::string::npos);
+
+  const auto report = read_json(out / "report.json");
+  ASSERT_EQ(report["audio"].size(), 4U);
+  EXPECT_EQ(report["audio"][2]["channels"], 6);
+  EXPECT_EQ(report["audio"][3]["role"], "commentary");
+  EXPECT_EQ(report["audio"][0]["default"], true);
+  EXPECT_EQ(report["source"]["audio"].size(), 3U);
 }
 
 TEST(Transcode, OddDimensionsBecomeEven) {

@@ -60,14 +60,15 @@ Bytes avc1_entry() {
   return box("avc1", entry);
 }
 
-Bytes mp4a_entry() {
+// `config`: the AudioSpecificConfig's second byte (its low bits start the channel configuration).
+Bytes mp4a_entry(std::uint8_t config = 0x90) {
   Bytes entry(6 + 2 + 8, 0);
   put(entry, 2, 2);   // channels
   put(entry, 16, 2);  // sample size
   put(entry, 0, 4);   // pre-defined, reserved
   put(entry, 48000u << 16, 4);
   // ES_Descriptor > DecoderConfigDescriptor (object type 0x40) > DecoderSpecificInfo (AAC LC = 2).
-  const Bytes dsi = {0x05, 0x02, 0x11, 0x90};
+  const Bytes dsi = {0x05, 0x02, 0x11, config};
   Bytes dcd = {0x04, static_cast<std::uint8_t>(13 + dsi.size()), 0x40, 0x15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   dcd.insert(dcd.end(), dsi.begin(), dsi.end());
   Bytes es = {0x03, static_cast<std::uint8_t>(3 + dcd.size()), 0, 1, 0};
@@ -147,6 +148,14 @@ TEST_F(BmffTest, ReadsAnAacInitSegment) {
   EXPECT_EQ(track->codecs, "mp4a.40.2");
   EXPECT_EQ(track->channels, 2);
   EXPECT_EQ(track->sample_rate, 48000);
+}
+
+TEST_F(BmffTest, TakesTheChannelCountFromTheAudioSpecificConfig) {
+  // AAC LC, 48 kHz, channel configuration 6 (5.1): 00010 0011 0110 000. The sample entry still says 2.
+  const auto track = read_init_segment(write("init51.mp4", init_segment(mp4a_entry(0xB0), "soun", 48000, 1024, 0)));
+  ASSERT_TRUE(track.has_value()) << track.error().message;
+  EXPECT_EQ(track->codecs, "mp4a.40.2");
+  EXPECT_EQ(track->channels, 6);
 }
 
 TEST_F(BmffTest, SumsSampleDurationsOfAFragment) {
