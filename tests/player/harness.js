@@ -12,6 +12,33 @@
   video.addEventListener('error', () => fail(`<video> error ${video.error && video.error.code}: ${video.error && video.error.message}`));
 
   const describe = (width, height, bandwidth) => ({ width, height, bandwidth });
+  const audioTrack = (language, label, roles, channels) => ({ language, label: label || '', roles: roles || [], channels });
+
+  // What the <video> really decodes, measured between it and the speakers: the
+  // RMS level of the last 4096 samples.
+  let analyser = null;
+  const listen = () => {
+    if (analyser) return;
+    // A muted <video> feeds silence to Web Audio; play.mjs allows unmuted autoplay.
+    video.muted = false;
+    const context = new AudioContext();
+    const source = context.createMediaElementSource(video);
+    analyser = context.createAnalyser();
+    analyser.fftSize = 4096;
+    source.connect(analyser);
+    analyser.connect(context.destination);
+    context.resume().catch((e) => result.warnings.push(`AudioContext: ${e}`));
+  };
+  window.__audioTracks = () => [];
+  window.__audioDebug = () => ({ state: analyser && analyser.context.state, muted: video.muted, decoded: video.webkitAudioDecodedByteCount });
+  window.__audioLevel = () => {
+    if (!analyser) return -1;
+    const samples = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const x of samples) sum += x * x;
+    return Math.sqrt(sum / samples.length);
+  };
 
   async function startHls() {
     const hls = new Hls({ enableWorker: true });
@@ -25,6 +52,10 @@
       result.renditions = hls.levels.map((l) => describe(l.width, l.height, l.bitrate));
       result.ready = true;
     });
+    // hls.js fills audioTracks after MANIFEST_PARSED.
+    window.__audioTracks = () => hls.audioTracks.map((t) => audioTrack(t.lang, t.name,
+      (t.attrs && t.attrs.CHARACTERISTICS ? t.attrs.CHARACTERISTICS.split(',') : []), Number(t.attrs && t.attrs.CHANNELS)));
+    window.__selectAudio = (i) => { hls.audioTrack = i; };
     hls.loadSource(src);
     hls.attachMedia(video);
     window.__selectLowest = () => {
@@ -41,6 +72,10 @@
     player.on(dashjs.MediaPlayer.events.PLAYBACK_ERROR, (e) => fail(`dash.js playback error ${JSON.stringify(e.error || e)}`));
     player.on(dashjs.MediaPlayer.events.STREAM_INITIALIZED, () => {
       result.renditions = player.getRepresentationsByType('video').map((r) => describe(r.width, r.height, r.bandwidth));
+      window.__audioTracks = () => player.getTracksFor('audio').map((t) => audioTrack(t.lang,
+        t.labels && t.labels[0] && t.labels[0].text, (t.roles || []).map((r) => (typeof r === 'string' ? r : r.value)),
+        undefined));
+      window.__selectAudio = (i) => player.setCurrentTrack(player.getTracksFor('audio')[i]);
       result.ready = true;
     });
     player.initialize(video, src, false);
@@ -66,6 +101,8 @@
       return;
     }
     result.renditions = player.getVariantTracks().map((t) => describe(t.width, t.height, t.bandwidth));
+    window.__audioTracks = () => player.getAudioTracks().map((t) => audioTrack(t.language, t.label, t.roles, t.channelsCount));
+    window.__selectAudio = (i) => player.selectAudioTrack(player.getAudioTracks()[i]);
     result.ready = true;
     window.__selectLowest = () => {
       const tracks = player.getVariantTracks();
@@ -90,5 +127,6 @@
     }
     video.play().catch((e) => fail(`play() rejected: ${e}`));
   };
+  listen();
   start().then(playWhenReady).catch((e) => fail(`player setup threw: ${e}`));
 })();

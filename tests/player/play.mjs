@@ -2,14 +2,18 @@
 // Plays a StreamTranscoding output directory in Debian's chromium with hls.js,
 // dash.js and Shaka Player (HLS and DASH), served over HTTP from 127.0.0.1.
 //
-//   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S]
+//   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S] [--audio LANG,LANG2[,commentary]]
 //   node play.mjs --url URL  [...]    an output published elsewhere (e.g. S3 over HTTP,
 //                                     which must allow cross-origin reads)
 //
 // For each player it checks that playback advances by S seconds (or nearly to the
 // end of a shorter video), that every rendition is listed, that no player error
 // occurs and, with --switch, that forcing the lowest rendition really changes the
-// decoded picture size while playback goes on. Exits non-zero on any failure.
+// decoded picture size while playback goes on. With --audio, every listed
+// language must be among the player's audio tracks (and a commentary, when
+// named), and choosing the first track of LANG2 must change the decoded sound:
+// the test sources make each language 12 dB quieter than the one before, and a
+// Web Audio analyser on the <video> measures the level. Exits non-zero on any failure.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +32,9 @@ const expectedRenditions = Number(option('--renditions', '0'));
 const wantSwitch = args.includes('--switch');
 const playSeconds = Number(option('--seconds', '3'));
 const timeoutMs = Number(option('--timeout', '45000'));
+const audioExpectation = option('--audio', '').split(',').filter(Boolean);
+const wantCommentary = audioExpectation.includes('commentary');
+const audioLanguages = audioExpectation.filter((a) => a !== 'commentary');
 
 if (!remoteRoot && !fs.existsSync(path.join(mediaRoot, 'master.m3u8'))) {
   console.error(`usage: node play.mjs OUTPUT_DIR  (no master.m3u8 in ${mediaRoot})`);
@@ -85,6 +92,8 @@ const base = `http://127.0.0.1:${server.address().port}`;
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // Playwright mutes headless chromium, which silences <video> before Web Audio sees it.
+  ignoreDefaultArgs: ['--mute-audio'],
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
 });
@@ -126,16 +135,54 @@ for (const c of cases) {
       switched = height;
     }
 
+    let audioSwitch = '';
+    if (audioLanguages.length && (await page.evaluate(() => window.__result.errors.length === 0))) {
+      const tracks = await page.evaluate(() => window.__audioTracks());
+      const listed = tracks.map((t) => `${t.language}${t.channels ? `/${t.channels}ch` : ''}${t.roles.length ? `[${t.roles.join(' ')}]` : ''}`);
+      for (const language of audioLanguages) {
+        if (!tracks.some((t) => t.language === language)) problems.push(`no audio track in ${language}: lists ${listed.join(', ')}`);
+      }
+      const isCommentary = (t) => t.roles.some((r) => r === 'commentary' || r === 'public.auxiliary-content');
+      if (wantCommentary && !tracks.some(isCommentary)) problems.push(`no commentary track: lists ${listed.join(', ')}`);
+      const level = async () => {
+        const samples = [];
+        for (let i = 0; i < 5; i++) {
+          samples.push(await page.evaluate(() => window.__audioLevel()));
+          await page.waitForTimeout(100);
+        }
+        return samples.sort((a, b) => a - b)[2];
+      };
+      const before = await level();
+      const target = tracks.findIndex((t) => t.language === audioLanguages[1] && !isCommentary(t));
+      if (!(before > 0)) {
+        problems.push(`no decoded audio measured (level ${before}) ${JSON.stringify(await page.evaluate(() => window.__audioDebug()))}`);
+      } else if (target < 0) {
+        problems.push(`no ${audioLanguages[1]} track to switch to`);
+      } else {
+        const from = await page.evaluate(() => document.getElementById('video').currentTime);
+        await page.evaluate((i) => window.__selectAudio(i), target);
+        await page.waitForFunction(({ before, from }) => {
+          const v = document.getElementById('video');
+          return window.__result.errors.length > 0 || (window.__audioLevel() < before / 2 && v.currentTime > from + 0.5);
+        }, { before, from }, { timeout: timeoutMs, polling: 100 });
+        const after = await level();
+        if (!(after < before / 2)) problems.push(`switching to ${audioLanguages[1]} left the level at ${after} (was ${before})`);
+        audioSwitch = `, audio [${listed.join(', ')}], ${audioLanguages[0]} level ${before.toFixed(4)} -> ${audioLanguages[1]} ${after.toFixed(4)}`;
+      }
+    }
+
     const state = await page.evaluate(() => {
       const v = document.getElementById('video');
       return { ...window.__result, currentTime: v.currentTime, videoHeight: v.videoHeight };
     });
     problems.push(...state.errors, ...consoleErrors);
-    if (expectedRenditions && state.renditions.length !== expectedRenditions) {
-      problems.push(`lists ${state.renditions.length} video renditions, expected ${expectedRenditions}`);
+    // Shaka lists a variant per video and audio pair: each picture size counts once.
+    const sizes = [...new Set(state.renditions.map((r) => `${r.width}x${r.height}`))];
+    if (expectedRenditions && sizes.length !== expectedRenditions) {
+      problems.push(`lists ${sizes.length} video renditions, expected ${expectedRenditions}`);
     }
-    const listed = state.renditions.map((r) => `${r.width}x${r.height}`).join(' ');
-    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}`;
+    const listed = sizes.join(' ');
+    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}${audioSwitch}`;
     if (state.warnings.length) console.log(`  ${name}: warnings: ${state.warnings.join('; ')}`);
     if (problems.length) {
       failures++;
