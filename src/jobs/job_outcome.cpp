@@ -7,15 +7,24 @@ namespace st {
 using nlohmann::json;
 
 json to_json(const VideoOutput& r) {
-  return {{"name", r.name},
-          {"width", r.width},
-          {"height", r.height},
-          {"frameRate", r.frame_rate},
-          {"codecs", r.codecs},
-          {"averageBitRate", r.average_bit_rate},
-          {"peakBitRate", r.peak_bit_rate},
-          {"sizeBytes", r.size_bytes},
-          {"playlistKey", r.playlist_key}};
+  json rendition = {{"name", r.name},
+                    {"width", r.width},
+                    {"height", r.height},
+                    {"frameRate", r.frame_rate},
+                    {"codecs", r.codecs},
+                    {"averageBitRate", r.average_bit_rate},
+                    {"peakBitRate", r.peak_bit_rate},
+                    {"sizeBytes", r.size_bytes},
+                    {"playlistKey", r.playlist_key}};
+  if (!r.iframe_playlist_key.empty()) rendition["iframePlaylistKey"] = r.iframe_playlist_key;
+  return rendition;
+}
+
+json to_json(const SpriteOutput& s) {
+  return {{"trackKey", s.track_key},    {"sheets", s.sheets},
+          {"thumbnails", s.thumbnails}, {"intervalSeconds", s.interval_seconds},
+          {"columns", s.columns},       {"rows", s.rows},
+          {"tileWidth", s.tile_width},  {"tileHeight", s.tile_height}};
 }
 
 json to_json(const AudioOutput& a) {
@@ -48,6 +57,7 @@ json to_json(const JobOutcome& o, bool with_report) {
                 {"publishSeconds", o.timings.publish_seconds}}},
               {"renditions", renditions},
               {"audio", audio}};
+  if (o.sprites) out["sprites"] = to_json(*o.sprites);
   if (with_report && !o.report.is_null()) out["report"] = o.report;
   return out;
 }
@@ -119,7 +129,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
                               .average_bit_rate = r.get<std::int64_t>("averageBitRate"),
                               .peak_bit_rate = r.get<std::int64_t>("peakBitRate"),
                               .size_bytes = r.get<std::int64_t>("sizeBytes"),
-                              .playlist_key = r.get<std::string>("playlistKey")});
+                              .playlist_key = r.get<std::string>("playlistKey"),
+                              .iframe_playlist_key = r.get<std::string>("iframePlaylistKey")});
     }
   }
   if (const auto& list = read.at("audio"); list.is_array()) {
@@ -137,6 +148,19 @@ Result<JobOutcome> outcome_from_json(const json& value) {
                          .size_bytes = a.get<std::int64_t>("sizeBytes"),
                          .playlist_key = a.get<std::string>("playlistKey")});
     }
+  }
+  if (const auto& sprites = read.at("sprites"); sprites.is_object()) {
+    Reader t(sprites);
+    o.sprites = SpriteOutput{.track_key = t.get<std::string>("trackKey"),
+                             .sheets = t.get<int>("sheets"),
+                             .thumbnails = t.get<int>("thumbnails"),
+                             .interval_seconds = t.get<double>("intervalSeconds"),
+                             .columns = t.get<int>("columns"),
+                             .rows = t.get<int>("rows"),
+                             .tile_width = t.get<int>("tileWidth"),
+                             .tile_height = t.get<int>("tileHeight")};
+    if (!t.ok())
+      return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's sprites.{} has the wrong type", t.bad()));
   }
   if (const auto& report = read.at("report"); report.is_object()) o.report = report;
   if (!read.ok())

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,20 @@ struct VideoOutput {
   std::int64_t peak_bit_rate = 0;
   std::int64_t size_bytes = 0;
   std::string playlist_key;
+  std::string iframe_playlist_key;  // HLS I-frame playlist; empty when none was written
+};
+
+// Trick-play sprite sheets: `sheets` JPEGs named {outputPrefix}thumbnails/sprite-00001.jpg
+// and on (docs/outputs.md), described by the WebVTT track at `track_key`.
+struct SpriteOutput {
+  std::string track_key;
+  int sheets = 0;
+  int thumbnails = 0;
+  double interval_seconds = 0;
+  int columns = 0;
+  int rows = 0;
+  int tile_width = 0;
+  int tile_height = 0;
 };
 
 struct AudioOutput {
@@ -60,6 +75,7 @@ struct JobOutcome {
   JobTimings timings;
   std::vector<VideoOutput> renditions;
   std::vector<AudioOutput> audio;
+  std::optional<SpriteOutput> sprites;
   // The full transcode report (local paths and command lines included): kept
   // with the job for operators, never published.
   nlohmann::json report;
@@ -72,5 +88,6 @@ Result<JobOutcome> outcome_from_json(const nlohmann::json& value);
 
 nlohmann::json to_json(const VideoOutput& rendition);
 nlohmann::json to_json(const AudioOutput& track);
+nlohmann::json to_json(const SpriteOutput& sprites);
 
 }  // namespace st

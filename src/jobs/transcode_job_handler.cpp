@@ -214,15 +214,19 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
                      .audio = {},
                      .report = to_json(*report)};
   for (const auto& v : report->presentation.video) {
-    outcome.renditions.push_back({.name = v.id,
-                                  .width = v.width,
-                                  .height = v.height,
-                                  .frame_rate = v.frame_rate.value(),
-                                  .codecs = v.codecs,
-                                  .average_bit_rate = static_cast<std::int64_t>(v.bit_rates.average_bps),
-                                  .peak_bit_rate = static_cast<std::int64_t>(v.bit_rates.peak_bps),
-                                  .size_bytes = static_cast<std::int64_t>(v.total_segment_bytes()),
-                                  .playlist_key = fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file)});
+    outcome.renditions.push_back(
+        {.name = v.id,
+         .width = v.width,
+         .height = v.height,
+         .frame_rate = v.frame_rate.value(),
+         .codecs = v.codecs,
+         .average_bit_rate = static_cast<std::int64_t>(v.bit_rates.average_bps),
+         .peak_bit_rate = static_cast<std::int64_t>(v.bit_rates.peak_bps),
+         .size_bytes = static_cast<std::int64_t>(v.total_segment_bytes()),
+         .playlist_key = fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file),
+         .iframe_playlist_key = v.iframe_playlist_file.empty()
+                                    ? std::string()
+                                    : fmt::format("{}{}/{}", *prefix, v.folder, v.iframe_playlist_file)});
   }
   for (const auto& a : report->presentation.audio) {
     outcome.audio.push_back({.name = a.id,
@@ -235,6 +239,16 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
                              .average_bit_rate = static_cast<std::int64_t>(a.bit_rates.average_bps),
                              .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes()),
                              .playlist_key = fmt::format("{}{}/{}", *prefix, a.folder, a.playlist_file)});
+  }
+  if (const auto& sprites = report->presentation.sprites) {
+    outcome.sprites = SpriteOutput{.track_key = fmt::format("{}{}", *prefix, sprites->track_file),
+                                   .sheets = static_cast<int>(sprites->files.size()),
+                                   .thumbnails = sprites->thumbnails,
+                                   .interval_seconds = sprites->interval_seconds,
+                                   .columns = sprites->columns,
+                                   .rows = sprites->rows,
+                                   .tile_width = sprites->tile_width,
+                                   .tile_height = sprites->tile_height};
   }
   return outcome;
 }

@@ -256,6 +256,7 @@ std::string video_transcoded_json(const Job& job) {
     event["audio"] = json::array();
     for (const auto& a : o.audio) event["audio"].push_back(to_json(a));
     if (!o.poster_key.empty()) event["thumbnails"] = {{"posterKey", o.poster_key}};
+    if (o.sprites) event["thumbnails"]["sprites"] = to_json(*o.sprites);
   } else {
     const bool input_at_fault = job.status == JobStatus::kFailed;
     event["failure"] = {{"code", job.error_code.empty() ? std::string(to_string(job.status)) : job.error_code},

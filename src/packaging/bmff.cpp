@@ -105,12 +105,18 @@ std::optional<Box> find(std::span<const std::uint8_t> bytes, std::initializer_li
   return current;
 }
 
+struct TopLevelBox {
+  std::string type;
+  std::uint64_t offset = 0;  // of the box header in the file
+  std::vector<std::uint8_t> payload;
+};
+
 // Reads the top-level boxes of a file: small metadata boxes whole, others skipped.
-Result<std::vector<std::pair<std::string, std::vector<std::uint8_t>>>> read_top_level(
-    const fs::path& path, std::initializer_list<std::string_view> wanted) {
+Result<std::vector<TopLevelBox>> read_top_level(const fs::path& path, std::initializer_list<std::string_view> wanted) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::kIo, fmt::format("cannot open {}", path.string()));
-  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> out;
+  std::vector<TopLevelBox> out;
+  std::uint64_t offset = 0;
   while (true) {
     std::array<std::uint8_t, 16> header{};
     in.read(reinterpret_cast<char*>(header.data()), 8);
@@ -140,11 +146,12 @@ Result<std::vector<std::pair<std::string, std::vector<std::uint8_t>>>> read_top_
       if (static_cast<std::uint64_t>(in.gcount()) != payload_size) {
         return fail(ErrorCode::kInvalidInput, fmt::format("{}: box '{}' is truncated", path.string(), type));
       }
-      out.emplace_back(type, std::move(payload));
+      out.push_back({.type = type, .offset = offset, .payload = std::move(payload)});
     } else {
       in.seekg(static_cast<std::streamoff>(payload_size), std::ios::cur);
       if (!in) return fail(ErrorCode::kInvalidInput, fmt::format("{}: box '{}' is truncated", path.string(), type));
     }
+    offset += size;
   }
   return out;
 }
@@ -217,7 +224,8 @@ Mp4aConfig mp4a_config(std::span<const std::uint8_t> esds) {
     if (!specific.empty() && bits.ok()) {
       config.codecs += fmt::format(".{}", aot);
       // 1..6 are that many channels, 7 is 7.1; 0 defers to a program config element.
-      if (channel_configuration >= 1 && channel_configuration <= 6) config.channels = static_cast<int>(channel_configuration);
+      if (channel_configuration >= 1 && channel_configuration <= 6)
+        config.channels = static_cast<int>(channel_configuration);
       if (channel_configuration == 7) config.channels = 8;
     }
   }
@@ -269,7 +277,7 @@ Result<TrackInfo> read_init_segment(const fs::path& path) {
   auto boxes = read_top_level(path, {"moov"});
   if (!boxes) return tl::unexpected(boxes.error());
   if (boxes->empty()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no 'moov' box", path.string()));
-  const std::span<const std::uint8_t> moov(boxes->front().second);
+  const std::span<const std::uint8_t> moov(boxes->front().payload);
 
   TrackInfo track;
   const auto trak = child(moov, "trak");
@@ -299,7 +307,7 @@ Result<TrackInfo> read_init_segment(const fs::path& path) {
     Cursor c(trex->payload);
     c.skip(4 + 4 + 4);  // version/flags, track id, sample description index
     track.default_sample_duration = c.u32();
-    c.skip(4);
+    track.default_sample_size = c.u32();
     track.default_sample_flags = c.u32();
   }
   if (track.timescale == 0 || track.codecs.empty()) {
@@ -315,19 +323,22 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
 
   FragmentInfo info;
   bool first_fragment = true;
-  for (const auto& [type, payload] : *boxes) {
-    for (const auto& traf : children(payload)) {
+  for (const auto& moof : *boxes) {
+    for (const auto& traf : children(moof.payload)) {
       if (traf.type != "traf") continue;
       std::uint32_t default_duration = track.default_sample_duration;
+      std::uint32_t default_size = track.default_sample_size;
       std::uint32_t default_flags = track.default_sample_flags;
+      // Sample data offsets count from the 'moof' unless the fragment names a base.
+      std::uint64_t base_offset = moof.offset;
       if (const auto tfhd = child(traf.payload, "tfhd")) {
         Cursor c(tfhd->payload);
         const auto flags = c.u32() & 0xFFFFFF;
         c.skip(4);  // track id
-        if ((flags & 0x01) != 0) c.skip(8);
+        if ((flags & 0x01) != 0) base_offset = c.u64();
         if ((flags & 0x02) != 0) c.skip(4);
         if ((flags & 0x08) != 0) default_duration = c.u32();
-        if ((flags & 0x10) != 0) c.skip(4);
+        if ((flags & 0x10) != 0) default_size = c.u32();
         if ((flags & 0x20) != 0) default_flags = c.u32();
       }
       if (const auto tfdt = child(traf.payload, "tfdt"); tfdt && first_fragment) {
@@ -342,7 +353,8 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
         Cursor c(trun.payload);
         const auto flags = c.u32() & 0xFFFFFF;
         const auto count = c.u32();
-        if ((flags & 0x001) != 0) c.skip(4);
+        std::optional<std::uint64_t> data_offset;
+        if ((flags & 0x001) != 0) data_offset = base_offset + static_cast<std::int32_t>(c.u32());
         std::optional<std::uint32_t> first_flags;
         if ((flags & 0x004) != 0) first_flags = c.u32();
         // The sample count is the file's word: bound it by the bytes there are
@@ -358,6 +370,9 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
           // Every sample takes the defaults: nothing per sample to read.
           if (count > 0 && first_sample) {
             info.starts_with_sync_sample = (first_flags.value_or(default_flags) & kSampleIsNonSync) == 0;
+            info.moof_offset = moof.offset;
+            info.first_sample_offset = data_offset.value_or(0);
+            info.first_sample_size = default_size;
             first_sample = false;
           }
           info.duration += std::uint64_t{count} * default_duration;
@@ -366,12 +381,15 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
         }
         for (std::uint32_t i = 0; i < count && c.ok(); ++i) {
           const std::uint32_t duration = (flags & 0x100) != 0 ? c.u32() : default_duration;
-          if ((flags & 0x200) != 0) c.skip(4);
+          const std::uint32_t size = (flags & 0x200) != 0 ? c.u32() : default_size;
           std::uint32_t sample_flags = (flags & 0x400) != 0 ? c.u32() : default_flags;
           if (i == 0 && first_flags) sample_flags = *first_flags;
           if ((flags & 0x800) != 0) c.skip(4);
           if (first_sample) {
             info.starts_with_sync_sample = (sample_flags & kSampleIsNonSync) == 0;
+            info.moof_offset = moof.offset;
+            info.first_sample_offset = data_offset.value_or(0);
+            info.first_sample_size = size;
             first_sample = false;
           }
           info.duration += duration;

@@ -26,6 +26,7 @@ struct TrackInfo {
   int sample_rate = 0;
   // Defaults from 'trex', used when a fragment does not repeat them.
   std::uint32_t default_sample_duration = 0;
+  std::uint32_t default_sample_size = 0;
   std::uint32_t default_sample_flags = 0;
 };
 
@@ -35,6 +36,19 @@ struct FragmentInfo {
   std::uint64_t duration = 0;                // sum of sample durations, same unit
   std::uint32_t sample_count = 0;
   bool starts_with_sync_sample = false;  // the first sample is a random access point
+  // Where the first sample is, as file offsets: with the 'moof' before it, the
+  // byte range an I-frame playlist names. first_sample_offset is 0 when the
+  // fragment does not state its data offset.
+  std::uint64_t moof_offset = 0;
+  std::uint64_t first_sample_offset = 0;
+  std::uint32_t first_sample_size = 0;
+
+  // The bytes from the 'moof' to the end of the first sample; 0 when unknown.
+  [[nodiscard]] std::uint64_t keyframe_range_bytes() const {
+    return first_sample_offset > moof_offset && first_sample_size > 0
+               ? first_sample_offset + first_sample_size - moof_offset
+               : 0;
+  }
 };
 
 Result<TrackInfo> read_init_segment(const std::filesystem::path& path);

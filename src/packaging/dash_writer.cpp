@@ -151,6 +151,28 @@ std::string write_dash_mpd(const Presentation& p) {
     }
     out += "    </AdaptationSet>\n";
   }
+  if (p.sprites && !p.sprites->files.empty()) {
+    // DASH-IF IOP 4.3 6.2.6: tiled thumbnails, one sheet per segment.
+    const auto& s = *p.sprites;
+    const auto sheet_millis = static_cast<std::uint64_t>(std::llround(s.sheet_seconds() * 1000));
+    const auto bandwidth =
+        p.duration_seconds > 0
+            ? static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.bytes) * 8 / p.duration_seconds))
+            : 0;
+    out += fmt::format("    <AdaptationSet id=\"{}\" contentType=\"image\" mimeType=\"image/jpeg\">\n",
+                       audio_sets.size() + 1);
+    out += fmt::format(
+        "      <SegmentTemplate timescale=\"1000\" duration=\"{}\" media=\"{}/{}$Number%05d$.jpg\" "
+        "startNumber=\"1\" />\n",
+        sheet_millis, kThumbnailsFolder, kSpriteFilePrefix);
+    out += fmt::format("      <Representation id=\"thumbnails\" bandwidth=\"{}\" width=\"{}\" height=\"{}\">\n",
+                       bandwidth, s.tile_width * s.columns, s.tile_height * s.rows);
+    out +=
+        fmt::format("        <EssentialProperty schemeIdUri=\"http://dashif.org/thumbnail_tile\" value=\"{}x{}\" />\n",
+                    s.columns, s.rows);
+    out += "      </Representation>\n";
+    out += "    </AdaptationSet>\n";
+  }
   out += "  </Period>\n";
   out += "</MPD>\n";
   return out;

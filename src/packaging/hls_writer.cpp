@@ -57,6 +57,45 @@ std::string write_hls_media_playlist(const Track& track) {
   return out;
 }
 
+std::string write_hls_iframe_playlist(const Track& track) {
+  std::string out;
+  out += "#EXTM3U\n";
+  out += "#EXT-X-VERSION:7\n";
+  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", hls_target_duration(track));
+  out += "#EXT-X-MEDIA-SEQUENCE:1\n";
+  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  out += "#EXT-X-I-FRAMES-ONLY\n";
+  out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", quoted_attribute(track.init_file));
+  // One keyframe per segment (the encoder places them on the segment grid):
+  // each is shown until the next, for its segment's duration.
+  for (const auto& segment : track.segments) {
+    out += fmt::format("#EXTINF:{:.3f},\n#EXT-X-BYTERANGE:{}@{}\n{}\n", track.seconds(segment.duration),
+                       segment.keyframe_bytes, segment.keyframe_offset, segment.file);
+  }
+  out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+BitRates iframe_bit_rates(const Track& track) {
+  BitRates rates;
+  std::uint64_t bytes = 0;
+  for (const auto& segment : track.segments) {
+    bytes += segment.keyframe_bytes;
+    const double seconds = track.seconds(segment.duration);
+    if (seconds > 0) {
+      rates.peak_bps =
+          std::max(rates.peak_bps,
+                   static_cast<std::uint64_t>(std::ceil(static_cast<double>(segment.keyframe_bytes) * 8 / seconds)));
+    }
+  }
+  const double duration = track.duration_seconds();
+  rates.average_bps =
+      duration > 0 ? static_cast<std::uint64_t>(std::ceil(static_cast<double>(bytes) * 8 / duration)) : 0;
+  rates.dash_bandwidth_bps = rates.peak_bps;
+  return rates;
+}
+
 std::vector<HlsAudioGroup> hls_audio_groups(const Presentation& p) {
   std::vector<HlsAudioGroup> groups;
   for (const auto& track : p.audio) {
@@ -125,6 +164,14 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
   }
   for (const auto& group : groups) {
     for (const auto& v : p.video) variant(v, &group);
+  }
+  // Trick play: fast-forward and scrubbing show keyframes only.
+  for (const auto& v : p.video) {
+    if (v.iframe_playlist_file.empty()) continue;
+    const auto rates = iframe_bit_rates(v);
+    out += fmt::format(
+        "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},URI=\"{}/{}\"\n",
+        rates.peak_bps, rates.average_bps, v.codecs, v.width, v.height, v.folder, v.iframe_playlist_file);
   }
   return out;
 }

@@ -19,6 +19,14 @@ int hls_target_duration(const Track& track);
 
 std::string write_hls_media_playlist(const Track& track);
 
+// A video track's I-frame playlist (RFC 8216 4.3.3.6): each segment's keyframe
+// as a byte range of the segment, from its 'moof' to the end of the sample.
+std::string write_hls_iframe_playlist(const Track& track);
+
+// Bits per second of an I-frame playlist: its largest keyframe over its
+// segment's duration, and all keyframe bytes over the track's duration.
+BitRates iframe_bit_rates(const Track& track);
+
 // The audio tracks of one codec: one GROUP-ID of EXT-X-MEDIA.
 struct HlsAudioGroup {
   std::string id;  // "audio-mp4a.40.2"

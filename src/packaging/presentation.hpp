@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct MediaSegment {
   std::uint64_t start = 0;     // decode time in the track's timescale
   std::uint64_t duration = 0;  // in the track's timescale
   std::uint64_t size_bytes = 0;
+  // Video: the segment's keyframe as a byte range from its 'moof' (HLS I-frame
+  // playlists); 0 bytes when unknown.
+  std::uint64_t keyframe_offset = 0;
+  std::uint64_t keyframe_bytes = 0;
 };
 
 // Measured, not targeted: players budget bandwidth from these.
@@ -40,6 +45,7 @@ struct Track {
   std::uint32_t timescale = 0;
   std::string init_file = std::string(kInitSegmentFile);
   std::string playlist_file = std::string(kMediaPlaylistFile);
+  std::string iframe_playlist_file;  // video with every keyframe located; empty otherwise
   std::vector<MediaSegment> segments;
   BitRates bit_rates;
   std::uint64_t target_bps = 0;  // what the encoder was asked for
@@ -64,11 +70,28 @@ struct Track {
   [[nodiscard]] std::uint64_t total_segment_bytes() const;
 };
 
+// Trick-play thumbnails: JPEG sprite sheets of `columns` x `rows` tiles, one
+// tile every `interval_seconds`, and a WebVTT track that points into them.
+struct SpriteSheets {
+  double interval_seconds = 0;
+  int columns = 0;
+  int rows = 0;
+  int tile_width = 0;
+  int tile_height = 0;
+  std::vector<std::string> files;  // relative to the output root, in order
+  int thumbnails = 0;              // tiles showing a frame (the last sheet may be padded)
+  std::uint64_t bytes = 0;
+  std::string track_file;  // the WebVTT thumbnail track, relative to the output root
+
+  [[nodiscard]] double sheet_seconds() const { return interval_seconds * columns * rows; }
+};
+
 struct Presentation {
   double duration_seconds = 0;
   double segment_seconds = 0;  // the target segment duration
   std::vector<Track> video;    // largest first
   std::vector<Track> audio;
+  std::optional<SpriteSheets> sprites;
 
   // DASH @minBufferTime; also the buffer the DASH bandwidth is computed for.
   [[nodiscard]] double min_buffer_seconds() const { return 2 * segment_seconds; }

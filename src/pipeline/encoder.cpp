@@ -19,6 +19,13 @@ namespace {
 constexpr std::array<std::string_view, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
                                                        "medium",    "slow",      "slower",   "veryslow", "placebo"};
 
+std::string format_seconds(double seconds) {
+  auto text = fmt::format("{:.3f}", seconds);
+  while (text.ends_with('0')) text.pop_back();
+  if (text.ends_with('.')) text.pop_back();
+  return text;
+}
+
 std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
   std::string graph = fmt::format("[0:{}]", info.video.index);
@@ -26,9 +33,10 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   graph += fmt::format("fps={}", ladder.frame_rate.to_string());
 
   const auto count = ladder.video.size();
-  if (count > 1) {
-    graph += fmt::format(",split={}", count);
-    for (std::size_t i = 0; i < count; ++i) graph += fmt::format("[s{}]", i);
+  const auto branches = count + (ladder.sprites ? 1 : 0);
+  if (branches > 1) {
+    graph += fmt::format(",split={}", branches);
+    for (std::size_t i = 0; i < branches; ++i) graph += fmt::format("[s{}]", i);
   } else {
     graph += "[s0]";
   }
@@ -40,14 +48,14 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
     // setsar=1: anamorphic sources come out with square pixels at their display size.
     graph += fmt::format("scale={}:{}:flags=bicubic,setsar=1,format=yuv420p[v{}]", r.width, r.height, i);
   }
+  if (ladder.sprites) {
+    // Trick-play sprites from the same decoded frames: one every interval,
+    // scaled small, tiled into sheets (the last one padded at the end).
+    const auto& s = *ladder.sprites;
+    graph += fmt::format(";[s{}]fps=1/{},scale={}:{}:flags=bicubic,setsar=1,format=yuvj420p,tile={}x{}[sprites]", count,
+                         format_seconds(s.interval_seconds), s.tile_width, s.tile_height, s.columns, s.rows);
+  }
   return graph;
-}
-
-std::string format_seconds(double seconds) {
-  auto text = fmt::format("{:.3f}", seconds);
-  while (text.ends_with('0')) text.pop_back();
-  if (text.ends_with('.')) text.pop_back();
-  return text;
 }
 
 // A decoding failure means the source is bad; anything else is our problem.
@@ -86,6 +94,10 @@ bool is_known_preset(std::string_view preset) {
 
 std::filesystem::path EncodeCommand::init_file(int representation) const {
   return output_dir / fmt::format("init-{}.mp4", representation);
+}
+
+std::filesystem::path EncodeCommand::sprite_file(int number) const {
+  return output_dir / fmt::format("sprite-{:05d}.jpg", number);
 }
 
 std::filesystem::path EncodeCommand::segment_file(int representation, int number) const {
@@ -144,6 +156,10 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
                      "-adaptation_sets", adaptation_sets, "-init_seg_name", "init-$RepresentationID$.mp4",
                      "-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
                      (output_dir / "ffmpeg.mpd").string()});
+  if (ladder.sprites) {
+    a.insert(a.end(), {"-map", "[sprites]", "-map_metadata", "-1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
+                       "-start_number", "1", (output_dir / "sprite-%05d.jpg").string()});
+  }
   return command;
 }
 

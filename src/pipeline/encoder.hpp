@@ -69,6 +69,8 @@ struct EncodeCommand {
   [[nodiscard]] std::filesystem::path init_file(int representation) const;
   // The 1-based `number`th media segment of a representation.
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
+  // The 1-based `number`th sprite sheet, when the ladder has sprites.
+  [[nodiscard]] std::filesystem::path sprite_file(int number) const;
 };
 
 EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info, const Ladder& ladder,

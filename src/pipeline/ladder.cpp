@@ -219,6 +219,19 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
   }
 
   ladder.audio = plan_audio(source.audio);
+  if (options_.sprites.enabled) {
+    // Tiles at the picture's aspect, the long side `tile_width`, even sizes.
+    const auto& top = ladder.video.front();
+    const int long_side = std::min(options_.sprites.tile_width, std::max(top.width, top.height));
+    const double scale = static_cast<double>(long_side) / std::max(top.width, top.height);
+    ladder.sprites = SpriteLayout{
+        .interval_seconds = options_.sprites.interval_seconds,
+        .columns = options_.sprites.columns,
+        .rows = options_.sprites.rows,
+        .tile_width = even_at_most(top.width * scale, top.width),
+        .tile_height = even_at_most(top.height * scale, top.height),
+    };
+  }
   return ladder;
 }
 

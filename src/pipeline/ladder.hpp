@@ -58,16 +58,38 @@ struct AudioRendition {
   int bitrate_kbps = 128;
 };
 
+// Trick-play thumbnails: one small frame every `interval_seconds`, tiled
+// columns x rows into JPEG sprite sheets.
+struct SpriteOptions {
+  bool enabled = true;
+  double interval_seconds = 2;
+  int columns = 5;
+  int rows = 5;
+  int tile_width = 160;  // the long side for portrait sources
+};
+
+struct SpriteLayout {
+  double interval_seconds = 0;
+  int columns = 0;
+  int rows = 0;
+  int tile_width = 0;
+  int tile_height = 0;
+  [[nodiscard]] int tiles_per_sheet() const { return columns * rows; }
+  [[nodiscard]] double sheet_seconds() const { return interval_seconds * tiles_per_sheet(); }
+};
+
 struct Ladder {
   Rational frame_rate;  // the constant rate the source is normalised to before scaling
   bool deinterlace = false;
-  std::vector<VideoRendition> video;  // largest first
-  std::vector<AudioRendition> audio;  // in source order, stereo before surround; empty when silent
-  std::vector<std::string> notes;     // profiles skipped, and why
+  std::vector<VideoRendition> video;    // largest first
+  std::vector<AudioRendition> audio;    // in source order, stereo before surround; empty when silent
+  std::optional<SpriteLayout> sprites;  // none when switched off
+  std::vector<std::string> notes;       // profiles skipped, and why
 };
 
 struct LadderOptions {
   std::vector<std::string> renditions;  // profile names to keep; empty keeps every one that fits
+  SpriteOptions sprites;
 };
 
 class LadderPlanner {

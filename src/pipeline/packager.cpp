@@ -1,5 +1,6 @@
 #include "pipeline/packager.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "packaging/dash_writer.hpp"
 #include "packaging/hls_writer.hpp"
 #include "packaging/output_names.hpp"
+#include "packaging/thumbnail_track.hpp"
 #include "util/files.hpp"
 
 namespace st {
@@ -52,13 +54,53 @@ Result<Track> collect_track(const EncodeCommand& encoded, int representation, Tr
         .duration = fragment->duration,
         .size_bytes = fs::file_size(from, ec),
     };
+    if (track.kind == TrackKind::kVideo &&
+        fragment->moof_offset + fragment->keyframe_range_bytes() <= segment.size_bytes) {
+      segment.keyframe_offset = fragment->moof_offset;
+      segment.keyframe_bytes = fragment->keyframe_range_bytes();
+    }
     if (auto moved = move_file(from, folder / segment.file); !moved) return tl::unexpected(moved.error());
     track.segments.push_back(std::move(segment));
   }
   if (track.segments.empty()) {
     return fail(ErrorCode::kInternal, fmt::format("ffmpeg wrote no segments for {}", track.id));
   }
+  const bool keyframes_located = std::all_of(track.segments.begin(), track.segments.end(),
+                                             [](const MediaSegment& s) { return s.keyframe_bytes > 0; });
+  if (track.kind == TrackKind::kVideo && keyframes_located)
+    track.iframe_playlist_file = std::string(kIFramePlaylistFile);
   return track;
+}
+
+// The encoder's sprite sheets, moved to thumbnails/; none is not an error
+// (a picture too short for one tile), only nothing to show.
+Result<std::optional<SpriteSheets>> collect_sprites(const EncodeCommand& encoded, const SpriteLayout& layout,
+                                                    double duration_seconds, const fs::path& root) {
+  SpriteSheets sprites{.interval_seconds = layout.interval_seconds,
+                       .columns = layout.columns,
+                       .rows = layout.rows,
+                       .tile_width = layout.tile_width,
+                       .tile_height = layout.tile_height,
+                       .files = {},
+                       .thumbnails = 0,
+                       .bytes = 0,
+                       .track_file = std::string(kThumbnailTrackFile)};
+  if (auto made = make_directories(root / kThumbnailsFolder); !made) return tl::unexpected(made.error());
+  for (int number = 1;; ++number) {
+    const auto from = encoded.sprite_file(number);
+    std::error_code ec;
+    if (!fs::exists(from, ec)) break;
+    const auto file = fmt::format("{}/{}{:05d}.jpg", kThumbnailsFolder, kSpriteFilePrefix, number);
+    sprites.bytes += fs::file_size(from, ec);
+    if (auto moved = move_file(from, root / file); !moved) return tl::unexpected(moved.error());
+    sprites.files.push_back(file);
+  }
+  if (sprites.files.empty()) return std::optional<SpriteSheets>();
+  // The fps filter takes a frame at 0, interval, 2 x interval ... before the end.
+  const auto expected = static_cast<int>(std::ceil(duration_seconds / layout.interval_seconds - 1e-6));
+  sprites.thumbnails =
+      std::min(std::max(expected, 1), static_cast<int>(sprites.files.size()) * layout.tiles_per_sheet());
+  return std::optional<SpriteSheets>(std::move(sprites));
 }
 
 Result<void> check_alignment(const std::vector<Track>& video) {
@@ -124,11 +166,30 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     }
   }
 
+  if (ladder.sprites) {
+    auto sprites = collect_sprites(encoded, *ladder.sprites, p.duration_seconds, root);
+    if (!sprites) return tl::unexpected(sprites.error());
+    p.sprites = std::move(*sprites);
+  }
+  if (p.sprites) {
+    if (auto written =
+            write_text_file(root / p.sprites->track_file, write_thumbnail_track(*p.sprites, p.duration_seconds));
+        !written) {
+      return tl::unexpected(written.error());
+    }
+  }
+
   // Media playlists first, the two entry points last: whoever can see a
   // manifest can fetch everything it names.
   for (const auto* tracks : {&p.video, &p.audio}) {
     for (const auto& track : *tracks) {
       if (auto written = write_text_file(root / track.folder / track.playlist_file, write_hls_media_playlist(track));
+          !written) {
+        return tl::unexpected(written.error());
+      }
+      if (track.iframe_playlist_file.empty()) continue;
+      if (auto written =
+              write_text_file(root / track.folder / track.iframe_playlist_file, write_hls_iframe_playlist(track));
           !written) {
         return tl::unexpected(written.error());
       }

@@ -28,6 +28,7 @@ json track_json(const Track& t) {
     j["width"] = t.width;
     j["height"] = t.height;
     j["frame_rate"] = t.frame_rate.to_string();
+    if (!t.iframe_playlist_file.empty()) j["iframe_playlist"] = t.folder + "/" + t.iframe_playlist_file;
   } else {
     j["channels"] = t.channels;
     j["sample_rate"] = t.sample_rate;
@@ -72,6 +73,22 @@ json source_json(const std::string& path, const MediaInfo& s) {
           {"audio", audio}};
 }
 
+json sprites_json(const Presentation& p) {
+  if (!p.sprites) return nullptr;
+  const auto& s = *p.sprites;
+  return {{"track", s.track_file},
+          {"sheets", s.files},
+          {"thumbnails", s.thumbnails},
+          {"interval_seconds", s.interval_seconds},
+          {"columns", s.columns},
+          {"rows", s.rows},
+          {"tile_width", s.tile_width},
+          {"tile_height", s.tile_height},
+          {"bytes", s.bytes},
+          // Made from the encode's decoded frames: their cost is inside the encode step.
+          {"made_in", "encode"}};
+}
+
 }  // namespace
 
 json to_json(const TranscodeReport& r) {
@@ -108,6 +125,7 @@ json to_json(const TranscodeReport& r) {
             {"height", r.poster.height},
             {"position_seconds", r.poster.position_seconds},
             {"luma_average", r.poster.luma_average}}},
+          {"sprites", sprites_json(r.presentation)},
           {"steps", steps},
           {"wall_seconds", wall_total},
           {"commands", commands},

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -264,6 +265,79 @@ TEST(Transcode, EveryAudioTrackBecomesARenditionWithItsLanguageRoleAndChannels) 
   EXPECT_EQ(report["audio"][3]["role"], "commentary");
   EXPECT_EQ(report["audio"][0]["default"], true);
   EXPECT_EQ(report["source"]["audio"].size(), 3U);
+}
+
+// The frames ffprobe finds in `bytes` of a segment after its init segment.
+nlohmann::json probe_frames(const fs::path& init, const fs::path& segment, std::uint64_t offset, std::uint64_t length,
+                            const fs::path& scratch) {
+  const auto data = read_text(segment);
+  {
+    std::ofstream out(scratch, std::ios::binary);
+    out << read_text(init) << data.substr(offset, length);
+  }
+  auto run = run_captured({.argv = {"ffprobe", "-v", "quiet", "-select_streams", "v:0", "-show_frames", "-show_entries",
+                                    "frame=key_frame,pict_type", "-print_format", "json", scratch.string()}},
+                          1 << 20);
+  EXPECT_TRUE(run.has_value());
+  return run ? nlohmann::json::parse(run->stdout_text, nullptr, false)["frames"] : nlohmann::json();
+}
+
+TEST(Transcode, TrickPlayGetsSpriteSheetsAThumbnailTrackAndIFramePlaylists) {
+  const auto dir = fresh_dir("trick_play");
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("landscape_1080p").string(), "-o", out.string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--renditions", "720p,360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+
+  // Six seconds (and a few audio frames), a tile every 2 s: 160x90 tiles on one 5x5 sheet of 800x450.
+  const auto report = read_json(out / "report.json");
+  const double duration = report["output"]["duration_seconds"];
+  const auto tiles = static_cast<int>(std::ceil(duration / 2 - 1e-6));
+  EXPECT_EQ(report["sprites"]["thumbnails"], tiles);
+  ASSERT_TRUE(fs::exists(out / "thumbnails" / "sprite-00001.jpg"));
+  EXPECT_FALSE(fs::exists(out / "thumbnails" / "sprite-00002.jpg"));
+  auto sheet = run_captured({.argv = {"ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of",
+                                      "csv=p=0", (out / "thumbnails" / "sprite-00001.jpg").string()}},
+                            4096);
+  ASSERT_TRUE(sheet.has_value());
+  EXPECT_EQ(sheet->stdout_text, "800,450\n");
+  const auto vtt = read_text(out / "thumbnails" / "thumbnails.vtt");
+  EXPECT_TRUE(
+      vtt.starts_with("WEBVTT\n"
+                      "\n00:00:00.000 --> 00:00:02.000\nsprite-00001.jpg#xywh=0,0,160,90\n"
+                      "\n00:00:02.000 --> 00:00:04.000\nsprite-00001.jpg#xywh=160,0,160,90\n"
+                      "\n00:00:04.000 --> 00:00:06.000\nsprite-00001.jpg#xywh=320,0,160,90\n"))
+      << vtt;
+  EXPECT_EQ(static_cast<int>(std::count(vtt.begin(), vtt.end(), '#')), tiles);
+  const auto mpd = read_text(out / "manifest.mpd");
+  EXPECT_NE(mpd.find(R"(<EssentialProperty schemeIdUri="http://dashif.org/thumbnail_tile" value="5x5" />)"),
+            std::string::npos);
+  EXPECT_NE(mpd.find(R"(width="800" height="450")"), std::string::npos);
+
+  // Every byte range of every I-frame playlist holds exactly one frame, a keyframe.
+  const auto master = read_text(out / "master.m3u8");
+  for (const char* rendition : {"720p", "360p"}) {
+    const auto folder = out / "video" / rendition;
+    EXPECT_NE(master.find(fmt::format("URI=\"video/{}/iframes.m3u8\"", rendition)), std::string::npos) << master;
+    std::istringstream lines(read_text(folder / "iframes.m3u8"));
+    std::string line;
+    int ranges = 0;
+    while (std::getline(lines, line)) {
+      if (!line.starts_with("#EXT-X-BYTERANGE:")) continue;
+      const auto at = line.find('@');
+      const auto length = std::stoull(line.substr(17, at - 17));
+      const auto offset = std::stoull(line.substr(at + 1));
+      std::string file;
+      std::getline(lines, file);
+      const auto frames = probe_frames(folder / "init.mp4", folder / file, offset, length, dir / "iframe.mp4");
+      ASSERT_EQ(frames.size(), 1U) << rendition << " " << file;
+      EXPECT_EQ(frames[0]["key_frame"], 1);
+      EXPECT_EQ(frames[0]["pict_type"], "I");
+      ++ranges;
+    }
+    EXPECT_EQ(ranges, report["renditions"][0]["segment_count"].get<int>()) << rendition;
+  }
+  EXPECT_EQ(report["renditions"][0]["iframe_playlist"], "video/720p/iframes.m3u8");
 }
 
 TEST(Transcode, OddDimensionsBecomeEven) {

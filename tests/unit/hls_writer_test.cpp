@@ -114,6 +114,37 @@ TEST(HlsWriter, OmitsTheAudioGroupWhenThereIsNoAudio) {
   EXPECT_NE(text.find("BANDWIDTH=6000000,"), std::string::npos);
 }
 
+TEST(HlsWriter, WritesAnIFramePlaylistOfKeyframeByteRanges) {
+  auto p = measured();
+  auto& v = p.video[0];
+  v.iframe_playlist_file = "iframes.m3u8";
+  for (auto& s : v.segments) {
+    s.keyframe_offset = 24;
+    s.keyframe_bytes = 50'000;
+  }
+  EXPECT_EQ(write_hls_iframe_playlist(v),
+            "#EXTM3U\n"
+            "#EXT-X-VERSION:7\n"
+            "#EXT-X-TARGETDURATION:4\n"
+            "#EXT-X-MEDIA-SEQUENCE:1\n"
+            "#EXT-X-PLAYLIST-TYPE:VOD\n"
+            "#EXT-X-I-FRAMES-ONLY\n"
+            "#EXT-X-INDEPENDENT-SEGMENTS\n"
+            "#EXT-X-MAP:URI=\"init.mp4\"\n"
+            "#EXTINF:4.000,\n#EXT-X-BYTERANGE:50000@24\nseg-00001.m4s\n"
+            "#EXTINF:4.000,\n#EXT-X-BYTERANGE:50000@24\nseg-00002.m4s\n"
+            "#EXTINF:2.000,\n#EXT-X-BYTERANGE:50000@24\nseg-00003.m4s\n"
+            "#EXT-X-ENDLIST\n");
+  // 50 kB in the 2 s segment is the peak (200 kb/s); 150 kB over 10 s the average.
+  const auto master = write_hls_multivariant_playlist(p);
+  EXPECT_NE(master.find("#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=200000,AVERAGE-BANDWIDTH=120000,CODECS=\"avc1.640028\","
+                        "RESOLUTION=1920x1080,URI=\"video/1080p/iframes.m3u8\"\n"),
+            std::string::npos)
+      << master;
+  // The 720p track has no located keyframes: no I-frame stream for it.
+  EXPECT_EQ(master.find("video/720p/iframes.m3u8"), std::string::npos);
+}
+
 TEST(HlsWriter, TargetDurationIsTheLongestSegmentRoundedToTheNearestSecond) {
   Track t;
   t.timescale = 1000;

@@ -166,6 +166,24 @@ TEST(LadderPlanner, EveryAudioTrackIsKeptAndSurroundGetsA51RenditionBesideStereo
   for (std::size_t i = 0; i < ladder.audio.size(); ++i) EXPECT_EQ(ladder.audio[i].is_default, i == 1) << i;
 }
 
+TEST(LadderPlanner, SpriteTilesKeepTheAspectOfTheTopRendition) {
+  const auto landscape = plan(source(1920, 1080));
+  ASSERT_TRUE(landscape.sprites.has_value());
+  EXPECT_EQ(landscape.sprites->tile_width, 160);
+  EXPECT_EQ(landscape.sprites->tile_height, 90);
+  EXPECT_EQ(landscape.sprites->tiles_per_sheet(), 25);
+  auto info = source(1080, 1920);
+  const auto portrait = plan(info);
+  ASSERT_TRUE(portrait.sprites.has_value());
+  EXPECT_EQ(portrait.sprites->tile_width, 90);
+  EXPECT_EQ(portrait.sprites->tile_height, 160);
+  LadderOptions off;
+  off.sprites.enabled = false;
+  const auto none = LadderPlanner(off).plan(source(640, 360));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_FALSE(none->sprites.has_value());
+}
+
 TEST(LadderPlanner, InterlacedSourcesAreDeinterlaced) {
   auto info = source(1920, 1080, {25, 1});
   info.video.interlaced = true;
