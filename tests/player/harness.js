@@ -101,6 +101,25 @@
       return;
     }
     result.renditions = player.getVariantTracks().map((t) => describe(t.width, t.height, t.bandwidth));
+    // Thumbnails for a position: from the manifest's image track (DASH), and
+    // from the WebVTT sprite track added beside it.
+    const thumbnail = (t) => t && { uri: t.uris[0], x: t.positionX, y: t.positionY, width: t.width, height: t.height, start: t.startTime };
+    window.__thumbnails = async (time, vttUri) => {
+      const images = player.getImageTracks();
+      const fromManifest = images.length ? thumbnail(await player.getThumbnails(images[0].id, time)) : null;
+      const added = await player.addThumbnailsTrack(new URL(vttUri, location.href).href, 'text/vtt');
+      const fromVtt = thumbnail(await player.getThumbnails(added.id, time));
+      return { fromManifest, fromVtt };
+    };
+    // HLS I-frame playlists become the trick-mode video of each variant.
+    window.__trickModeVideos = () => {
+      const manifest = player.getManifest();
+      const streams = new Set();
+      for (const v of (manifest ? manifest.variants : [])) {
+        if (v.video && v.video.trickModeVideo) streams.add(v.video.trickModeVideo);
+      }
+      return [...streams].map((s) => ({ width: s.width, height: s.height, iframe: s.isIframe }));
+    };
     window.__audioTracks = () => player.getAudioTracks().map((t) => audioTrack(t.language, t.label, t.roles, t.channelsCount));
     window.__selectAudio = (i) => player.selectAudioTrack(player.getAudioTracks()[i]);
     result.ready = true;

@@ -3,6 +3,7 @@
 // dash.js and Shaka Player (HLS and DASH), served over HTTP from 127.0.0.1.
 //
 //   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S] [--audio LANG,LANG2[,commentary]]
+//                            [--trick-play]
 //   node play.mjs --url URL  [...]    an output published elsewhere (e.g. S3 over HTTP,
 //                                     which must allow cross-origin reads)
 //
@@ -13,7 +14,10 @@
 // language must be among the player's audio tracks (and a commentary, when
 // named), and choosing the first track of LANG2 must change the decoded sound:
 // the test sources make each language 12 dB quieter than the one before, and a
-// Web Audio analyser on the <video> measures the level. Exits non-zero on any failure.
+// Web Audio analyser on the <video> measures the level. With --trick-play, Shaka
+// must return, for t=5 s, the tile the output's WebVTT sprite track names (and,
+// from DASH, the same tile from the MPD's thumbnail set), and list an I-frame
+// (trick-mode) stream for every HLS rendition. Exits non-zero on any failure.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +39,23 @@ const timeoutMs = Number(option('--timeout', '45000'));
 const audioExpectation = option('--audio', '').split(',').filter(Boolean);
 const wantCommentary = audioExpectation.includes('commentary');
 const audioLanguages = audioExpectation.filter((a) => a !== 'commentary');
+const wantTrickPlay = args.includes('--trick-play');
+
+// The tile the WebVTT sprite track gives for `time`, read the way a player would.
+function expectedTile(time) {
+  const text = remoteRoot ? '' : fs.readFileSync(path.join(mediaRoot, 'thumbnails', 'thumbnails.vtt'), 'utf8');
+  const stamp = (s) => s.split(':').reduce((sum, part) => sum * 60 + Number(part), 0);
+  for (const block of text.split('\n\n').slice(1)) {
+    const [timing, payload] = block.trim().split('\n');
+    const [start, end] = timing.split(' --> ').map(stamp);
+    if (time >= start && time < end) {
+      const [file, rect] = payload.split('#xywh=');
+      const [x, y, width, height] = rect.split(',').map(Number);
+      return { file, x, y, width, height };
+    }
+  }
+  return null;
+}
 
 if (!remoteRoot && !fs.existsSync(path.join(mediaRoot, 'master.m3u8'))) {
   console.error(`usage: node play.mjs OUTPUT_DIR  (no master.m3u8 in ${mediaRoot})`);
@@ -171,6 +192,29 @@ for (const c of cases) {
       }
     }
 
+    let trickPlay = '';
+    if (wantTrickPlay && c.player === 'shaka' && (await page.evaluate(() => window.__result.errors.length === 0))) {
+      const want = expectedTile(5);
+      const vttUri = remoteRoot ? `${remoteRoot}/thumbnails/thumbnails.vtt` : '/media/thumbnails/thumbnails.vtt';
+      const got = await page.evaluate(({ uri }) => window.__thumbnails(5, uri), { uri: vttUri });
+      const same = (t) => t && want && t.uri.split("#")[0].endsWith(`/thumbnails/${want.file}`) && t.x === want.x && t.y === want.y &&
+        t.width === want.width && t.height === want.height;
+      if (!want) problems.push('the WebVTT sprite track has no cue at 5 s');
+      if (!same(got.fromVtt)) problems.push(`WebVTT sprite track thumbnail at 5 s: ${JSON.stringify(got.fromVtt)}, want ${JSON.stringify(want)}`);
+      if (c.manifest.endsWith('.mpd') && !same(got.fromManifest)) {
+        problems.push(`DASH thumbnail set at 5 s: ${JSON.stringify(got.fromManifest)}, want ${JSON.stringify(want)}`);
+      }
+      trickPlay = `, thumbnail at 5 s ${want && `${want.file}#${want.x},${want.y}`}${got.fromManifest ? ' (MPD and WebVTT)' : ' (WebVTT)'}`;
+      if (c.manifest.endsWith('.m3u8')) {
+        const iframes = await page.evaluate(() => window.__trickModeVideos());
+        const sizes = new Set(iframes.filter((s) => s.iframe).map((s) => `${s.width}x${s.height}`));
+        if (expectedRenditions && sizes.size !== expectedRenditions) {
+          problems.push(`lists ${sizes.size} I-frame streams, expected ${expectedRenditions}: ${JSON.stringify(iframes)}`);
+        }
+        trickPlay += `, ${sizes.size} I-frame streams`;
+      }
+    }
+
     const state = await page.evaluate(() => {
       const v = document.getElementById('video');
       return { ...window.__result, currentTime: v.currentTime, videoHeight: v.videoHeight };
@@ -182,7 +226,7 @@ for (const c of cases) {
       problems.push(`lists ${sizes.length} video renditions, expected ${expectedRenditions}`);
     }
     const listed = sizes.join(' ');
-    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}${audioSwitch}`;
+    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}${audioSwitch}${trickPlay}`;
     if (state.warnings.length) console.log(`  ${name}: warnings: ${state.warnings.join('; ')}`);
     if (problems.length) {
       failures++;

@@ -2,7 +2,8 @@
 # Transcodes a generated 12-second 1080p clip with three audio tracks (English,
 # French 5.1 and an English commentary, each 12 dB quieter than the one before)
 # and plays the result in hls.js, dash.js and Shaka Player (HLS and DASH),
-# switching to the lowest rendition and from English to French.
+# switching to the lowest rendition and from English to French, and asks Shaka
+# for thumbnails (DASH thumbnail set, WebVTT sprites) and I-frame streams.
 set -euo pipefail
 binary=$1
 work=$2
@@ -23,4 +24,4 @@ if [ ! -s "$source" ]; then
 fi
 rm -rf "$work/out"
 "$binary" transcode "$source" -o "$work/out" --segment-duration 2 --preset veryfast --json > "$work/transcode.log"
-node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary
+node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play
