@@ -87,8 +87,10 @@ class TerminalView final : public ProgressView {
     }
     fmt::print(
         out_,
-        "\nOutputs in {}:\n  HLS   {}/master.m3u8\n  DASH  {}/manifest.mpd\n  poster {}/{}\n  report {}/report.json\n",
-        output_dir, output_dir, output_dir, output_dir, report.poster_file, output_dir);
+        "\nOutputs in {}:\n  HLS   {}/master.m3u8\n  DASH  {}/manifest.mpd\n  poster {}\n  report {}/report.json\n",
+        output_dir, output_dir, output_dir,
+        report.poster_file.empty() ? report.poster.note : fmt::format("{}/{}", output_dir, report.poster_file),
+        output_dir);
     std::fflush(out_);
   }
 

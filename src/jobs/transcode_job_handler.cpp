@@ -198,21 +198,22 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,
                static_cast<double>(published->bytes) / (1 << 20), outputs_->location(), *prefix);
 
-  JobOutcome outcome{.bucket = options_.output_bucket,
-                     .output_prefix = *prefix,
-                     .master_playlist_key = fmt::format("{}{}", *prefix, kMasterPlaylistFile),
-                     .dash_manifest_key = fmt::format("{}{}", *prefix, kDashManifestFile),
-                     .poster_key = fmt::format("{}{}", *prefix, kPosterFile),
-                     .report_key = fmt::format("{}{}", *prefix, kReportFile),
-                     .objects = static_cast<std::int64_t>(published->objects),
-                     .bytes = static_cast<std::int64_t>(published->bytes),
-                     .duration_seconds = report->presentation.duration_seconds,
-                     .timings = {.fetch_seconds = fetch_seconds,
-                                 .transcode_seconds = transcode_seconds,
-                                 .publish_seconds = publish_seconds},
-                     .renditions = {},
-                     .audio = {},
-                     .report = to_json(*report)};
+  JobOutcome outcome{
+      .bucket = options_.output_bucket,
+      .output_prefix = *prefix,
+      .master_playlist_key = fmt::format("{}{}", *prefix, kMasterPlaylistFile),
+      .dash_manifest_key = fmt::format("{}{}", *prefix, kDashManifestFile),
+      .poster_key = report->poster_file.empty() ? std::string() : fmt::format("{}{}", *prefix, report->poster_file),
+      .report_key = fmt::format("{}{}", *prefix, kReportFile),
+      .objects = static_cast<std::int64_t>(published->objects),
+      .bytes = static_cast<std::int64_t>(published->bytes),
+      .duration_seconds = report->presentation.duration_seconds,
+      .timings = {.fetch_seconds = fetch_seconds,
+                  .transcode_seconds = transcode_seconds,
+                  .publish_seconds = publish_seconds},
+      .renditions = {},
+      .audio = {},
+      .report = to_json(*report)};
   for (const auto& v : report->presentation.video) {
     outcome.renditions.push_back(
         {.name = v.id,

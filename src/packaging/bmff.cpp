@@ -346,6 +346,10 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
         const auto version = c.u8();
         c.skip(3);
         info.base_media_decode_time = version == 1 ? c.u64() : c.u32();
+        // The payload lies inside the 'moof' read whole: its place in the file follows.
+        info.decode_time_offset =
+            moof.offset + 8 + static_cast<std::uint64_t>(tfdt->payload.data() - moof.payload.data()) + 4;
+        info.decode_time_bytes = c.ok() ? (version == 1 ? 8 : 4) : 0;
       }
       bool first_sample = first_fragment;
       for (const auto& trun : children(traf.payload)) {
@@ -384,8 +388,14 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
           const std::uint32_t size = (flags & 0x200) != 0 ? c.u32() : default_size;
           std::uint32_t sample_flags = (flags & 0x400) != 0 ? c.u32() : default_flags;
           if (i == 0 && first_flags) sample_flags = *first_flags;
-          if ((flags & 0x800) != 0) c.skip(4);
+          // Signed with 'trun' version 1, unsigned with version 0.
+          const auto raw_offset = (flags & 0x800) != 0 ? c.u32() : 0U;
+          const auto version = trun.payload.empty() ? 0 : trun.payload[0];
+          const std::int64_t composition_offset = version == 1
+                                                      ? static_cast<std::int64_t>(static_cast<std::int32_t>(raw_offset))
+                                                      : std::int64_t{raw_offset};
           if (first_sample) {
+            info.first_composition_offset = composition_offset;
             info.starts_with_sync_sample = (sample_flags & kSampleIsNonSync) == 0;
             info.moof_offset = moof.offset;
             info.first_sample_offset = data_offset.value_or(0);
@@ -402,6 +412,27 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
   }
   if (info.sample_count == 0) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no samples", path.string()));
   return info;
+}
+
+Result<void> set_decode_time(const fs::path& path, const FragmentInfo& fragment, std::uint64_t decode_time) {
+  if (fragment.decode_time_bytes != 4 && fragment.decode_time_bytes != 8) {
+    return fail(ErrorCode::kInternal, fmt::format("{}: no 'tfdt' to rewrite", path.string()));
+  }
+  if (fragment.decode_time_bytes == 4 && decode_time > 0xFFFFFFFFULL) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("{}: decode time {} does not fit a version 0 'tfdt'", path.string(), decode_time));
+  }
+  std::array<char, 8> bytes{};
+  for (int i = 0; i < fragment.decode_time_bytes; ++i) {
+    bytes[static_cast<std::size_t>(i)] =
+        static_cast<char>((decode_time >> (8 * (fragment.decode_time_bytes - 1 - i))) & 0xFF);
+  }
+  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+  file.seekp(static_cast<std::streamoff>(fragment.decode_time_offset));
+  file.write(bytes.data(), fragment.decode_time_bytes);
+  file.close();
+  if (!file) return fail(ErrorCode::kIo, fmt::format("cannot rewrite the decode time of {}", path.string()));
+  return {};
 }
 
 }  // namespace st

@@ -42,6 +42,12 @@ struct FragmentInfo {
   std::uint64_t moof_offset = 0;
   std::uint64_t first_sample_offset = 0;
   std::uint32_t first_sample_size = 0;
+  // The first sample's composition offset ('trun'): with B-frames the picture
+  // is presented this many ticks after base_media_decode_time.
+  std::int64_t first_composition_offset = 0;
+  // Where the 'tfdt' time is in the file (8 bytes with version 1, else 4), to move the fragment in time.
+  std::uint64_t decode_time_offset = 0;
+  int decode_time_bytes = 0;
 
   // The bytes from the 'moof' to the end of the first sample; 0 when unknown.
   [[nodiscard]] std::uint64_t keyframe_range_bytes() const {
@@ -53,5 +59,10 @@ struct FragmentInfo {
 
 Result<TrackInfo> read_init_segment(const std::filesystem::path& path);
 Result<FragmentInfo> read_media_segment(const std::filesystem::path& path, const TrackInfo& track);
+
+// Rewrites a media segment's 'tfdt' (as read_media_segment located it) to
+// `decode_time`, in place: the fragment moves on the timeline, its bytes stay.
+Result<void> set_decode_time(const std::filesystem::path& path, const FragmentInfo& fragment,
+                             std::uint64_t decode_time);
 
 }  // namespace st

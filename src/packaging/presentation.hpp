@@ -49,6 +49,10 @@ struct Track {
   std::vector<MediaSegment> segments;
   BitRates bit_rates;
   std::uint64_t target_bps = 0;  // what the encoder was asked for
+  // When the first sample is shown, in seconds; audio is moved later by
+  // `delay_ticks` to start with the picture (see Packager).
+  double presentation_start_seconds = 0;
+  std::uint64_t delay_ticks = 0;
 
   // Video
   int width = 0;

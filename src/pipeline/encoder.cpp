@@ -30,7 +30,9 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
   std::string graph = fmt::format("[0:{}]", info.video.index);
   if (ladder.deinterlace) graph += "bwdif=mode=send_frame:parity=auto:deint=all,";
-  graph += fmt::format("fps={}", ladder.frame_rate.to_string());
+  // start_time=0: the picture starts at the source's time zero, as the audio
+  // does (below); a video that starts late repeats its first frame.
+  graph += fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
 
   const auto count = ladder.video.size();
   const auto branches = count + (ladder.sprites ? 1 : 0);
@@ -142,9 +144,11 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   for (std::size_t i = 0; i < ladder.audio.size(); ++i) {
     const auto& r = ladder.audio[i];
     const auto spec = fmt::format(":a:{}", i);
-    a.insert(a.end(), {"-map", fmt::format("0:{}", r.source_index), "-c" + spec, r.codec, "-b" + spec,
-                       fmt::format("{}k", r.bitrate_kbps), "-ac" + spec, std::to_string(r.channels), "-ar" + spec,
-                       std::to_string(r.sample_rate)});
+    // Audio that starts later than the picture (or after a gap) is padded with
+    // silence from time zero: every track keeps its place against the video.
+    a.insert(a.end(), {"-map", fmt::format("0:{}", r.source_index), "-filter" + spec, "aresample=async=1:first_pts=0",
+                       "-c" + spec, r.codec, "-b" + spec, fmt::format("{}k", r.bitrate_kbps), "-ac" + spec,
+                       std::to_string(r.channels), "-ar" + spec, std::to_string(r.sample_rate)});
     command.audio.push_back({.rendition = r.name, .representation = representation++});
   }
   // One adaptation set per stream in ffmpeg's own MPD (which the Packager

@@ -22,7 +22,12 @@ namespace fs = std::filesystem;
 // instant up to timescale rounding; anything beyond a millisecond is a real drift.
 constexpr double kAlignmentToleranceSeconds = 0.001;
 
-Result<Track> collect_track(const EncodeCommand& encoded, int representation, Track track, const fs::path& root) {
+// `picture_start_seconds`: for audio, when the picture's first frame is shown.
+// B-frames make the encoder show it a few frames after its decode time 0 while
+// the audio starts at 0; the audio's fragments are moved by the difference
+// (their 'tfdt' rewritten) so that sound and picture keep the source's sync.
+Result<Track> collect_track(const EncodeCommand& encoded, int representation, Track track, const fs::path& root,
+                            double picture_start_seconds = 0) {
   const auto folder = root / track.folder;
   if (auto made = make_directories(folder); !made) return tl::unexpected(made.error());
 
@@ -48,9 +53,24 @@ Result<Track> collect_track(const EncodeCommand& encoded, int representation, Tr
       return fail(ErrorCode::kInternal,
                   fmt::format("segment {} of {} does not start with a keyframe", number, track.id));
     }
+    if (number == 1) {
+      const double start = static_cast<double>(fragment->base_media_decode_time + fragment->first_composition_offset) /
+                           static_cast<double>(track.timescale);
+      track.presentation_start_seconds = start;
+      if (track.kind == TrackKind::kAudio && picture_start_seconds > start) {
+        track.delay_ticks = static_cast<std::uint64_t>(
+            std::llround((picture_start_seconds - start) * static_cast<double>(track.timescale)));
+        track.presentation_start_seconds = picture_start_seconds;
+      }
+    }
+    if (track.delay_ticks > 0) {
+      if (auto moved = set_decode_time(from, *fragment, fragment->base_media_decode_time + track.delay_ticks); !moved) {
+        return tl::unexpected(moved.error());
+      }
+    }
     MediaSegment segment{
         .file = fmt::format("seg-{:05d}.m4s", number),
-        .start = fragment->base_media_decode_time,
+        .start = fragment->base_media_decode_time + track.delay_ticks,
         .duration = fragment->duration,
         .size_bytes = fs::file_size(from, ec),
     };
@@ -153,7 +173,8 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     track.role = rendition.role;
     track.is_default = rendition.is_default;
     track.target_bps = static_cast<std::uint64_t>(rendition.bitrate_kbps) * 1000;
-    auto collected = collect_track(encoded, encoded.audio.at(i).representation, std::move(track), root);
+    const double picture_start = p.video.empty() ? 0.0 : p.video.front().presentation_start_seconds;
+    auto collected = collect_track(encoded, encoded.audio.at(i).representation, std::move(track), root, picture_start);
     if (!collected) return tl::unexpected(collected.error());
     p.audio.push_back(std::move(*collected));
   }

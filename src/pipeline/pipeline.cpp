@@ -154,11 +154,25 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
   {
     observer.step_started("thumbnails");
     StepTimer timer("thumbnails", report.steps);
-    report.poster_file = std::string(kPosterFile);
-    auto poster = PosterExtractor(options_.poster).extract(source, report.source, root / report.poster_file, stop);
-    if (!poster) return tl::unexpected(poster.error());
-    for (auto& argv : poster->commands) report.commands.push_back({"thumbnails", argv});
-    report.poster = std::move(*poster);
+    // A poster that cannot be made never fails a job that encoded: the
+    // encoded top rendition is the fallback, and no poster the last resort.
+    const PosterExtractor extractor(options_.poster);
+    const auto destination = root / kPosterFile;
+    auto poster = extractor.extract(source, report.source, destination, stop);
+    if (!poster && poster.error().code != ErrorCode::kCancelled && !report.presentation.video.empty()) {
+      const auto why = poster.error().message;
+      const auto& top = report.presentation.video.front();
+      poster = extractor.extract_from_rendition(root / top.folder, top, destination, stop);
+      if (poster) poster->note = fmt::format("taken from the {} rendition: {}", top.id, why);
+    }
+    if (!poster && poster.error().code == ErrorCode::kCancelled) return tl::unexpected(poster.error());
+    if (poster) {
+      for (auto& argv : poster->commands) report.commands.push_back({"thumbnails", argv});
+      report.poster = std::move(*poster);
+      report.poster_file = std::string(kPosterFile);
+    } else {
+      report.poster.note = fmt::format("no poster: {}", poster.error().message);
+    }
   }
 
   report.self_peak_rss_bytes = self_peak_rss_bytes();

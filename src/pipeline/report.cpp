@@ -23,7 +23,8 @@ json track_json(const Track& t) {
             {"measured", bit_rates_json(t)},
             {"size_bytes", t.total_segment_bytes()},
             {"segment_count", t.segments.size()},
-            {"duration_seconds", t.duration_seconds()}};
+            {"duration_seconds", t.duration_seconds()},
+            {"start_seconds", t.presentation_start_seconds}};
   if (t.kind == TrackKind::kVideo) {
     j["width"] = t.width;
     j["height"] = t.height;
@@ -124,7 +125,9 @@ json to_json(const TranscodeReport& r) {
             {"width", r.poster.width},
             {"height", r.poster.height},
             {"position_seconds", r.poster.position_seconds},
-            {"luma_average", r.poster.luma_average}}},
+            {"luma_average", r.poster.luma_average},
+            {"taken_from", r.poster_file.empty() ? "" : r.poster.taken_from},
+            {"note", r.poster.note}}},
           {"sprites", sprites_json(r.presentation)},
           {"steps", steps},
           {"wall_seconds", wall_total},

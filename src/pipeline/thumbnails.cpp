@@ -117,7 +117,71 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
     }
     if (luma->is_informative()) break;
   }
-  if (best.file.empty()) return fail(ErrorCode::kProcess, "ffmpeg could not extract a poster frame");
+  if (best.file.empty()) return fail(ErrorCode::kProcess, "ffmpeg could not extract a poster frame from the source");
+  best.width = width;
+  best.height = height;
+  return best;
+}
+
+Result<Poster> PosterExtractor::extract_from_rendition(const fs::path& folder, const Track& rendition,
+                                                       const fs::path& destination, const std::stop_token& stop) const {
+  if (auto made = make_directories(destination.parent_path()); !made) return tl::unexpected(made.error());
+  if (rendition.segments.empty() || rendition.width <= 0)
+    return fail(ErrorCode::kProcess, "no rendition to take a poster from");
+  const int width = std::min(options_.max_width, rendition.width) / 2 * 2;
+  const int height = std::max(
+      2, static_cast<int>(std::lround(static_cast<double>(width) * rendition.height / rendition.width / 2)) * 2);
+  const double duration = rendition.duration_seconds();
+  const double first_start = rendition.seconds(rendition.segments.front().start);
+
+  Poster best;
+  best.taken_from = rendition.id;
+  double best_contrast = -1;
+  std::optional<std::size_t> previous;
+  for (std::size_t i = 0; i < kCandidatePositions.size(); ++i) {
+    // The segment holding the position; each starts with a keyframe.
+    const double position = first_start + duration * kCandidatePositions[i];
+    std::size_t index = 0;
+    while (index + 1 < rendition.segments.size() &&
+           rendition.seconds(rendition.segments[index + 1].start) <= position) {
+      ++index;
+    }
+    if (previous == index) continue;
+    previous = index;
+    const auto joined = destination.parent_path() / fmt::format(".poster-segment-{}.mp4", i);
+    const auto candidate = destination.parent_path() / fmt::format(".poster-candidate-{}.jpg", i);
+    if (auto copied =
+            concatenate_files({folder / rendition.init_file, folder / rendition.segments[index].file}, joined);
+        !copied) {
+      return tl::unexpected(copied.error());
+    }
+    std::vector<std::string> argv{ffmpeg_, "-hide_banner", "-nostdin", "-loglevel", "error", "-y"};
+    for (auto& arg : safe_input_arguments(joined)) argv.push_back(std::move(arg));
+    argv.insert(argv.end(), {"-map", "0:v:0", "-vf",
+                             fmt::format("signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", width, height),
+                             "-frames:v", "1", "-q:v", "3", "-f", "image2", "-update", "1", candidate.string()});
+    best.commands.push_back(argv);
+    auto run =
+        run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
+    std::error_code ec;
+    fs::remove(joined, ec);
+    if (!run) return tl::unexpected(run.error());
+    if (run->result.cancelled) return fail(ErrorCode::kCancelled, "poster extraction stopped on request");
+    if (!run->result.succeeded() || !fs::exists(candidate, ec)) continue;
+    const auto luma = parse_signalstats(run->stdout_text);
+    const double contrast = luma.high - luma.low + luma.high / 10.0;
+    if (contrast > best_contrast) {
+      if (auto moved = move_file(candidate, destination); !moved) return tl::unexpected(moved.error());
+      best_contrast = contrast;
+      best.file = destination;
+      best.position_seconds = rendition.seconds(rendition.segments[index].start);
+      best.luma_average = luma.average;
+    } else {
+      fs::remove(candidate, ec);
+    }
+    if (luma.is_informative()) break;
+  }
+  if (best.file.empty()) return fail(ErrorCode::kProcess, fmt::format("no frame of {} could be decoded", rendition.id));
   best.width = width;
   best.height = height;
   return best;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "media/media_info.hpp"
+#include "packaging/presentation.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -29,6 +30,8 @@ struct Poster {
   int height = 0;
   double position_seconds = 0;
   double luma_average = 0;                         // 0..255; what made it "not black"
+  std::string taken_from = "source";               // or the rendition it fell back to
+  std::string note;                                // why it fell back, when it did
   std::vector<std::vector<std::string>> commands;  // every ffmpeg run, for the report
 };
 
@@ -52,6 +55,13 @@ class PosterExtractor {
 
   Result<Poster> extract(const std::filesystem::path& source, const MediaInfo& info,
                          const std::filesystem::path& destination, const std::stop_token& stop) const;
+
+  // The fallback when the source cannot be seeked (a long-GOP transport stream,
+  // timestamps that do not start at zero): the first frame (a keyframe) of
+  // the encoded rendition's segments at the usual positions. `folder` holds
+  // init.mp4 and the segments of `rendition`.
+  Result<Poster> extract_from_rendition(const std::filesystem::path& folder, const Track& rendition,
+                                        const std::filesystem::path& destination, const std::stop_token& stop) const;
 
  private:
   PosterOptions options_;

@@ -58,17 +58,40 @@ std::uint64_t free_disk_bytes(const fs::path& path) {
   return static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
 }
 
+namespace {
+
+Result<std::uint64_t> copy_all(int from, int to, const fs::path& to_path) {
+  std::uint64_t total = 0;
+  for (;;) {
+    const auto copied = ::copy_file_range(from, nullptr, to, nullptr, std::size_t{64} << 20, 0);
+    if (copied < 0 && errno == EINTR) continue;
+    if (copied < 0)
+      return fail(ErrorCode::kIo, fmt::format("cannot copy to {}: {}", to_path.string(), std::strerror(errno)));
+    if (copied == 0) break;
+    total += static_cast<std::uint64_t>(copied);
+  }
+  return total;
+}
+
+}  // namespace
+
 Result<std::uint64_t> copy_to_file(int from, const fs::path& to) {
   const UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!out.valid()) return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", to.string(), std::strerror(errno)));
+  return copy_all(from, out.get(), to);
+}
+
+Result<std::uint64_t> concatenate_files(const std::vector<fs::path>& parts, const fs::path& to) {
+  const UniqueFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!out.valid()) return fail(ErrorCode::kIo, fmt::format("cannot create {}: {}", to.string(), std::strerror(errno)));
   std::uint64_t total = 0;
-  for (;;) {
-    const auto copied = ::copy_file_range(from, nullptr, out.get(), nullptr, std::size_t{64} << 20, 0);
-    if (copied < 0 && errno == EINTR) continue;
-    if (copied < 0)
-      return fail(ErrorCode::kIo, fmt::format("cannot copy to {}: {}", to.string(), std::strerror(errno)));
-    if (copied == 0) break;
-    total += static_cast<std::uint64_t>(copied);
+  for (const auto& part : parts) {
+    const UniqueFd in(::open(part.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in.valid())
+      return fail(ErrorCode::kIo, fmt::format("cannot open {}: {}", part.string(), std::strerror(errno)));
+    auto copied = copy_all(in.get(), out.get(), to);
+    if (!copied) return tl::unexpected(copied.error());
+    total += *copied;
   }
   return total;
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -39,6 +40,10 @@ Result<UniqueFd> open_beneath(const std::filesystem::path& root, std::string_vie
 // Copies all of `from` (read from its current offset) to a new file at `to`,
 // through the kernel (copy_file_range), never through a buffer of the file's size.
 Result<std::uint64_t> copy_to_file(int from, const std::filesystem::path& to);
+
+// Writes `parts` one after the other into a new file at `to`, the same way.
+Result<std::uint64_t> concatenate_files(const std::vector<std::filesystem::path>& parts,
+                                        const std::filesystem::path& to);
 
 // Bytes free to an unprivileged writer on the file system holding `path`
 // (statvfs's f_bavail); the largest value when it cannot be read, so that a

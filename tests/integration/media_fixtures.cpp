@@ -87,15 +87,54 @@ const std::map<std::string, Recipe>& recipes() {
       {"three_audio_tracks",
        {[] {
           auto a = pattern("1280x720", "30", 4);
-          for (const char* tone : {"sine=frequency=440:sample_rate=48000,volume=0.5",
-                                   "sine=frequency=660:sample_rate=48000,volume=0.125",
-                                   "sine=frequency=880:sample_rate=48000,volume=0.03125"}) {
+          for (const char* tone :
+               {"sine=frequency=440:sample_rate=48000,volume=0.5", "sine=frequency=660:sample_rate=48000,volume=0.125",
+                "sine=frequency=880:sample_rate=48000,volume=0.03125"}) {
             a.insert(a.end(), {"-f", "lavfi", "-i", tone});
           }
-          a.insert(a.end(), {"-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a", "-shortest", "-ac:a:1", "6",
-                             "-metadata:s:a:0", "language=eng", "-metadata:s:a:1", "language=fre",
-                             "-metadata:s:a:2", "language=eng", "-disposition:a:0", "default", "-disposition:a:1", "0",
-                             "-disposition:a:2", "comment"});
+          a.insert(a.end(), {"-map",
+                             "0:v",
+                             "-map",
+                             "1:a",
+                             "-map",
+                             "2:a",
+                             "-map",
+                             "3:a",
+                             "-shortest",
+                             "-ac:a:1",
+                             "6",
+                             "-metadata:s:a:0",
+                             "language=eng",
+                             "-metadata:s:a:1",
+                             "language=fre",
+                             "-metadata:s:a:2",
+                             "language=eng",
+                             "-disposition:a:0",
+                             "default",
+                             "-disposition:a:1",
+                             "0",
+                             "-disposition:a:2",
+                             "comment"});
+          return h264(a, true);
+        }(),
+        "mp4",
+        {}}},
+      // Broadcast as it arrives: 1080i in MPEG-TS, timestamps starting at 1.47 s, one keyframe.
+      {"ts_1080i_offset",
+       {[] {
+          auto a = with_tone(pattern("1920x1080", "25", 6));
+          a.insert(a.end(), {"-vf", "setfield=tff", "-c:v", "libx264", "-preset", "ultrafast", "-flags", "+ildct+ilme",
+                             "-x264-params", "tff=1", "-c:a", "aac", "-output_ts_offset", "1.47", "-f", "mpegts"});
+          return a;
+        }(),
+        "ts",
+        {}}},
+      // The sound starts 1.5 s after the picture.
+      {"late_audio",
+       {[] {
+          auto a = pattern("1280x720", "30", 6);
+          a.insert(a.end(), {"-itsoffset", "1.5", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-map",
+                             "0:v", "-map", "1:a", "-t", "6"});
           return h264(a, true);
         }(),
         "mp4",
@@ -222,9 +261,9 @@ double mean_volume_db(const fs::path& folder) {
       out << read_text(folder / fmt::format("seg-{:05d}.m4s", n));
     }
   }
-  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", joined.string(), "-af", "volumedetect",
-                                    "-f", "null", "-"}},
-                          1 << 20);
+  auto run = run_captured(
+      {.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", joined.string(), "-af", "volumedetect", "-f", "null", "-"}},
+      1 << 20);
   fs::remove(joined);
   EXPECT_TRUE(run.has_value());
   if (!run) return 0;

@@ -340,6 +340,61 @@ TEST(Transcode, TrickPlayGetsSpriteSheetsAThumbnailTrackAndIFramePlaylists) {
   EXPECT_EQ(report["renditions"][0]["iframe_playlist"], "video/720p/iframes.m3u8");
 }
 
+// Picture and sound start within one frame of each other in every rendition.
+void expect_in_sync(const nlohmann::json& report) {
+  const double frame = 1.0 / 25;
+  for (const auto& a : report["audio"]) {
+    for (const auto& v : report["renditions"]) {
+      EXPECT_NEAR(a["start_seconds"].get<double>(), v["start_seconds"].get<double>(), frame)
+          << a["name"] << " " << v["name"];
+    }
+  }
+}
+
+TEST(Transcode, AnInterlacedTransportStreamWhoseTimestampsStartLateTranscodesWithAPoster) {
+  const auto dir = fresh_dir("ts_offset");
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("ts_1080i_offset").string(), "-o", out.string(), "--preset",
+                            "ultrafast", "--segment-duration", "2", "--renditions", "720p,360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  expect_complete_output(out, {{"1280x720", "640x360"}, true});
+  const auto report = read_json(out / "report.json");
+  EXPECT_TRUE(report["ladder"]["deinterlaced"].get<bool>());
+  // Seeking the source finds no keyframe after its first: the poster comes from the encoded top rendition.
+  EXPECT_EQ(report["poster"]["file"], "thumbnails/poster.jpg");
+  EXPECT_GT(testing::average_luma(out / "thumbnails" / "poster.jpg"), 40);
+  EXPECT_NEAR(report["output"]["duration_seconds"].get<double>(), 6, 0.5);
+  expect_in_sync(report);
+}
+
+TEST(Transcode, AudioThatStartsLateKeepsItsPlaceAgainstThePicture) {
+  const auto dir = fresh_dir("late_audio");
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("late_audio").string(), "-o", out.string(), "--preset", "ultrafast",
+                            "--segment-duration", "2", "--renditions", "360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  const auto report = read_json(out / "report.json");
+  expect_in_sync(report);
+  // The first 1.4 s of the audio rendition are silence, the tone follows.
+  const auto folder = out / "audio" / "aac-stereo-und";
+  const auto joined = dir / "audio.mp4";
+  {
+    std::ofstream file(joined, std::ios::binary);
+    file << read_text(folder / "init.mp4") << read_text(folder / "seg-00001.m4s");
+  }
+  const auto peak = [&](const char* range) {
+    auto probe = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", joined.string(), "-af",
+                                        fmt::format("atrim={},volumedetect", range), "-f", "null", "-"}},
+                              1 << 20);
+    EXPECT_TRUE(probe.has_value());
+    const auto& text = probe->result.stderr_tail;
+    const auto at = text.find("max_volume: ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + 12));
+  };
+  EXPECT_LT(peak("0:1.4"), -60);
+  EXPECT_GT(peak("1.6:2"), -30);
+}
+
 TEST(Transcode, OddDimensionsBecomeEven) {
   const auto dir = fresh_dir("odd");
   const auto run = run_cli({"transcode", source("odd_853x479").string(), "-o", (dir / "out").string(), "--preset",

@@ -169,6 +169,23 @@ TEST_F(BmffTest, SumsSampleDurationsOfAFragment) {
   EXPECT_TRUE(fragment->starts_with_sync_sample);
 }
 
+TEST_F(BmffTest, MovesAFragmentOnTheTimelineByRewritingItsDecodeTime) {
+  const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
+  ASSERT_TRUE(init.has_value());
+  const auto path = write("seg.m4s", media_segment(61440, {512, 512}, true));
+  const auto before = read_media_segment(path, *init);
+  ASSERT_TRUE(before.has_value());
+  EXPECT_EQ(before->decode_time_bytes, 8);
+  EXPECT_EQ(before->first_sample_size, 100U);
+  const auto size = fs::file_size(path);
+  ASSERT_TRUE(set_decode_time(path, *before, 61440 + 1024).has_value());
+  const auto after = read_media_segment(path, *init);
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->base_media_decode_time, 62464U);
+  EXPECT_EQ(after->duration, before->duration);
+  EXPECT_EQ(fs::file_size(path), size);
+}
+
 TEST_F(BmffTest, NoticesAFragmentThatDoesNotStartWithAKeyframe) {
   const auto init = read_init_segment(write("init.mp4", init_segment(avc1_entry(), "vide", 15360, 512, 0)));
   ASSERT_TRUE(init.has_value());

@@ -104,7 +104,7 @@ TEST(EncodeCommand, DecodesOnceAndSplitsForEveryRendition) {
   const auto command = command_for(source(true));
   EXPECT_EQ(count(command, "-i"), 1);
   // Three renditions and the trick-play sprites.
-  EXPECT_NE(joined(command).find("fps=60,split=4[s0][s1][s2][s3]"), std::string::npos);
+  EXPECT_NE(joined(command).find("fps=fps=60:start_time=0,split=4[s0][s1][s2][s3]"), std::string::npos);
   EXPECT_EQ(count(command, "libx264"), 3);
 }
 
@@ -139,7 +139,9 @@ TEST(EncodeCommand, PutsKeyframesOnTheSegmentGridForEveryRendition) {
 
 TEST(EncodeCommand, EncodesStereoAacAt48kHz) {
   const auto text = joined(command_for(source(true)));
-  EXPECT_NE(text.find("-map 0:1 -c:a:0 aac -b:a:0 128k -ac:a:0 2 -ar:a:0 48000"), std::string::npos);
+  EXPECT_NE(
+      text.find("-map 0:1 -filter:a:0 aresample=async=1:first_pts=0 -c:a:0 aac -b:a:0 128k -ac:a:0 2 -ar:a:0 48000"),
+      std::string::npos);
 }
 
 TEST(EncodeCommand, SaysWhichOutputIsWhichRendition) {
@@ -155,7 +157,10 @@ TEST(EncodeCommand, SaysWhichOutputIsWhichRendition) {
   EXPECT_EQ(command.audio[2].rendition, "aac-5.1-fr");
   EXPECT_EQ(command.audio[2].representation, 4);
   const auto text = joined(command);
-  EXPECT_NE(text.find("-map 0:2 -c:a:2 aac -b:a:2 384k -ac:a:2 6 -ar:a:2 48000"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("-map 0:2 -filter:a:2 aresample=async=1:first_pts=0 -c:a:2 aac -b:a:2 384k -ac:a:2 6 -ar:a:2 48000"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("id=4,streams=4 -init_seg_name"), std::string::npos);
 }
 
@@ -167,7 +172,8 @@ TEST(EncodeCommand, HasNoAudioOutputForASilentSource) {
 
 TEST(EncodeCommand, DeinterlacesOnceBeforeTheSplit) {
   const auto text = joined(command_for(source(true), /*interlaced=*/true));
-  EXPECT_NE(text.find("[0:0]bwdif=mode=send_frame:parity=auto:deint=all,fps=60,split=4"), std::string::npos);
+  EXPECT_NE(text.find("[0:0]bwdif=mode=send_frame:parity=auto:deint=all,fps=fps=60:start_time=0,split=4"),
+            std::string::npos);
 }
 
 TEST(EncodeCommand, StripsSourceMetadata) {
