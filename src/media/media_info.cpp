@@ -29,6 +29,11 @@ std::string_view to_string(AudioRole role) {
   return "main";
 }
 
+bool VideoStreamInfo::is_bt601() const {
+  if (color_matrix == "smpte170m" || color_matrix == "bt470bg") return true;
+  return color_matrix.empty() && height > 0 && height < 720;
+}
+
 int VideoStreamInfo::display_width() const {
   return quarter_turn(rotation) ? height : shown_width(*this);
 }

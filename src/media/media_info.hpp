@@ -23,6 +23,16 @@ struct VideoStreamInfo {
   double duration_seconds = 0;  // the stream's own, when the container states it
   bool interlaced = false;
   std::string field_order;  // as ffprobe says: "progressive", "tt", "bb", ...
+  // Colour as the stream tags it, in ffmpeg's names; only names from a known
+  // set are kept (they reach filter graphs), anything else is empty: untagged.
+  std::string color_transfer;   // "bt709", "smpte2084" (PQ), "arib-std-b67" (HLG), "smpte170m", ...
+  std::string color_primaries;  // "bt709", "bt2020", "smpte170m", "bt470bg"
+  std::string color_matrix;     // "bt709", "bt2020nc", "smpte170m", "bt470bg"
+
+  // PQ or HLG: high dynamic range that an SDR ladder must tone-map.
+  [[nodiscard]] bool is_hdr() const { return color_transfer == "smpte2084" || color_transfer == "arib-std-b67"; }
+  // BT.601 (525 or 625 lines), or untagged at SD size, where BT.601 is the convention.
+  [[nodiscard]] bool is_bt601() const;
 
   // The size a viewer sees: pixel aspect applied, then rotation.
   [[nodiscard]] int display_width() const;

@@ -1,5 +1,6 @@
 #include "media/probe.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -51,6 +52,11 @@ std::string string_field(const json& object, const char* key) {
 std::string tag(const json& stream, const char* key) {
   const auto tags = stream.find("tags");
   return tags != stream.end() && tags->is_object() ? string_field(*tags, key) : std::string();
+}
+
+// `value` when it is one of `known`, else empty.
+std::string known_name(const std::string& value, std::initializer_list<std::string_view> known) {
+  return std::find(known.begin(), known.end(), value) != known.end() ? value : std::string();
 }
 
 bool has_disposition(const json& stream, const char* flag) {
@@ -211,6 +217,11 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
   v.duration_seconds = number_field(*video, "duration");
   v.field_order = string_field(*video, "field_order");
   v.interlaced = is_interlaced(v.field_order);
+  v.color_transfer = known_name(string_field(*video, "color_transfer"),
+                                {"bt709", "smpte2084", "arib-std-b67", "smpte170m", "bt470bg", "gamma22", "gamma28",
+                                 "bt2020-10", "bt2020-12", "iec61966-2-1"});
+  v.color_primaries = known_name(string_field(*video, "color_primaries"), {"bt709", "bt2020", "smpte170m", "bt470bg"});
+  v.color_matrix = known_name(string_field(*video, "color_space"), {"bt709", "bt2020nc", "smpte170m", "bt470bg"});
 
   if (v.codec.empty() || v.width <= 0 || v.height <= 0) {
     return fail(ErrorCode::kInvalidInput,

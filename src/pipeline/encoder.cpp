@@ -30,6 +30,7 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
   std::string graph = fmt::format("[0:{}]", info.video.index);
   if (ladder.deinterlace) graph += "bwdif=mode=send_frame:parity=auto:deint=all,";
+  if (!ladder.tone_map_from.empty()) graph += sdr_tone_map_filter(ladder.tone_map_from) + ",";
   // start_time=0: the picture starts at the source's time zero, as the audio
   // does (below); a video that starts late repeats its first frame.
   graph += fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
@@ -48,7 +49,8 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
     // Dropping frames before scaling saves the scaler work.
     if (!(r.frame_rate == ladder.frame_rate)) graph += fmt::format("fps={},", r.frame_rate.to_string());
     // setsar=1: anamorphic sources come out with square pixels at their display size.
-    graph += fmt::format("scale={}:{}:flags=bicubic,setsar=1,format=yuv420p[v{}]", r.width, r.height, i);
+    graph += fmt::format("scale={}:{}:flags=bicubic{},setsar=1,format=yuv420p[v{}]", r.width, r.height,
+                         r.from_bt601 ? ":in_color_matrix=bt601:out_color_matrix=bt709" : "", i);
   }
   if (ladder.sprites) {
     // Trick-play sprites from the same decoded frames: one every interval,
@@ -131,6 +133,9 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
     const auto v = fmt::format(":v:{}", i);
     a.insert(a.end(), {"-map", fmt::format("[v{}]", i)});
     a.insert(a.end(), {"-c" + v, "libx264", "-profile" + v, "high", "-preset" + v, options.preset});
+    // Signalled as encoded, so that players neither guess nor keep a source's HDR tags.
+    a.insert(a.end(), {"-color_primaries" + v, r.color_primaries, "-color_trc" + v, r.color_transfer, "-colorspace" + v,
+                       r.color_matrix, "-color_range" + v, "tv"});
     a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps), "-maxrate" + v, fmt::format("{}k", r.maxrate_kbps),
                        "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
     // Keyframes on the segment grid and nowhere else: no scene-cut IDRs that would

@@ -106,6 +106,29 @@ std::vector<AudioRendition> plan_audio(const std::vector<AudioStreamInfo>& strea
   return out;
 }
 
+// SDR BT.709 for every rendition, with two exceptions kept as what they are:
+// an HDR source is tone-mapped (once, before the split); a BT.601 source keeps
+// BT.601 in its SD renditions and is converted to BT.709 in HD-sized ones,
+// where players assume BT.709 whatever the tags say.
+void plan_colour(const VideoStreamInfo& source, Ladder& ladder) {
+  if (source.is_hdr()) {
+    ladder.tone_map_from = source.color_transfer;
+    return;
+  }
+  if (!source.is_bt601()) return;
+  const bool pal = source.color_matrix == "bt470bg" || source.color_primaries == "bt470bg" ||
+                   (source.color_matrix.empty() && source.height == 576);
+  for (auto& r : ladder.video) {
+    if (std::min(r.width, r.height) >= 720) {
+      r.from_bt601 = true;
+      continue;
+    }
+    r.color_primaries = pal ? "bt470bg" : "smpte170m";
+    r.color_transfer = "smpte170m";
+    r.color_matrix = pal ? "bt470bg" : "smpte170m";
+  }
+}
+
 int round_to(double value, int step) {
   return static_cast<int>(std::lround(value / step)) * step;
 }
@@ -147,6 +170,16 @@ Rational normalise_frame_rate(Rational measured) {
   }
   if (closest != nullptr) return *closest;
   return Rational{std::max<std::int64_t>(1, std::llround(measured.value())), 1};
+}
+
+std::string sdr_tone_map_filter(std::string_view transfer) {
+  // To linear light (100 nits is SDR white), BT.2020 to BT.709 primaries,
+  // Hable's curve without desaturation, then BT.709 transfer and matrix. The
+  // source's tags are stated, not trusted to be on every frame.
+  return fmt::format(
+      "zscale=tin={}:min=bt2020nc:pin=bt2020:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+      "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p",
+      transfer);
 }
 
 Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
@@ -219,6 +252,7 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
   }
 
   ladder.audio = plan_audio(source.audio);
+  plan_colour(source.video, ladder);
   if (options_.sprites.enabled) {
     // Tiles at the picture's aspect, the long side `tile_width`, even sizes.
     const auto& top = ladder.video.front();

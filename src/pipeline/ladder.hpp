@@ -41,6 +41,13 @@ struct VideoRendition {
   int bitrate_kbps = 0;  // the encoder's target
   int maxrate_kbps = 0;  // VBV cap: bounds the peak that players must budget for
   int bufsize_kbits = 0;
+  // Colour as encoded and signalled (ffmpeg's names): BT.709, or BT.601 for
+  // SD renditions of a BT.601 source. `from_bt601`: the scaler converts the
+  // matrix (an HD-sized rendition of a BT.601 source).
+  std::string color_primaries = "bt709";
+  std::string color_transfer = "bt709";
+  std::string color_matrix = "bt709";
+  bool from_bt601 = false;
 };
 
 // One audio track of the output. Every source track gets a stereo rendition;
@@ -81,6 +88,9 @@ struct SpriteLayout {
 struct Ladder {
   Rational frame_rate;  // the constant rate the source is normalised to before scaling
   bool deinterlace = false;
+  // "smpte2084" (PQ) or "arib-std-b67" (HLG) when the source is HDR and is
+  // tone-mapped to SDR BT.709 once, before the split; empty otherwise.
+  std::string tone_map_from;
   std::vector<VideoRendition> video;    // largest first
   std::vector<AudioRendition> audio;    // in source order, stereo before surround; empty when silent
   std::optional<SpriteLayout> sprites;  // none when switched off
@@ -105,5 +115,9 @@ class LadderPlanner {
 
 // The standard frame rate within 0.5% of `measured` (23.976, 25, 29.97, ...), else `measured` rounded.
 Rational normalise_frame_rate(Rational measured);
+
+// The filter chain that tone-maps an HDR picture (`transfer`: "smpte2084" or
+// "arib-std-b67") to SDR BT.709 in limited range, 8-bit 4:2:0.
+std::string sdr_tone_map_filter(std::string_view transfer);
 
 }  // namespace st

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "media/input_policy.hpp"
+#include "pipeline/ladder.hpp"
 #include "util/files.hpp"
 
 namespace st {
@@ -82,6 +83,8 @@ Result<Poster> PosterExtractor::extract(const fs::path& source, const MediaInfo&
       const double window = keyframes_only ? kKeyframeWindowSeconds : kWindowSeconds;
       const int frames = keyframes_only ? kKeyframeCandidates : window_frames;
       std::string filters = info.video.interlaced ? "bwdif=mode=send_frame," : "";
+      // An HDR poster is tone-mapped like the renditions, or it shows washed out.
+      if (info.video.is_hdr()) filters += sdr_tone_map_filter(info.video.color_transfer) + ",";
       // Statistics go to stdout ("-"), which keeps paths out of the filter graph's escaping rules.
       filters += fmt::format("thumbnail=n={},signalstats,metadata=mode=print:file=-,scale={}:{},setsar=1", frames,
                              width, height);

@@ -139,6 +139,31 @@ const std::map<std::string, Recipe>& recipes() {
         }(),
         "mp4",
         {}}},
+      // HDR10 (PQ, BT.2020, HEVC Main 10) and HLG, made from the test pattern by zscale.
+      {"hdr10_pq",
+       {[] {
+          auto a = pattern("1280x720", "25", 2);
+          a.insert(a.end(), {"-vf",
+                             "zscale=tin=bt709:min=bt709:pin=bt709:t=smpte2084:m=bt2020nc:p=bt2020:npl=100,"
+                             "format=yuv420p10le",
+                             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params",
+                             "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc"});
+          return a;
+        }(),
+        "mp4",
+        {}}},
+      {"hlg",
+       {[] {
+          auto a = pattern("1280x720", "25", 2);
+          a.insert(a.end(), {"-vf",
+                             "zscale=tin=bt709:min=bt709:pin=bt709:t=arib-std-b67:m=bt2020nc:p=bt2020:npl=100,"
+                             "format=yuv420p10le",
+                             "-c:v", "libx265", "-preset", "ultrafast", "-x265-params",
+                             "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc"});
+          return a;
+        }(),
+        "mp4",
+        {}}},
       {"audio_only",
        {{"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "3", "-c:a", "aac"}, "m4a", {}}},
       {"image_png",

@@ -395,6 +395,61 @@ TEST(Transcode, AudioThatStartsLateKeepsItsPlaceAgainstThePicture) {
   EXPECT_GT(peak("1.6:2"), -30);
 }
 
+// PSNR (dB) of the first frame of `a` against `b`, both decoded by ffmpeg.
+double first_frame_psnr(const fs::path& a, const fs::path& b) {
+  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", a.string(), "-i", b.string(), "-lavfi",
+                                    "[0:v]trim=end_frame=1[x];[1:v]trim=end_frame=1[y];[x][y]psnr", "-f", "null", "-"}},
+                          1 << 20);
+  EXPECT_TRUE(run.has_value());
+  const auto& text = run->result.stderr_tail;
+  const auto at = text.find("average:");
+  EXPECT_NE(at, std::string::npos) << text;
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + 8));
+}
+
+class HdrSource : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+// An HDR source becomes an SDR BT.709 ladder whose pixels match a reference
+// tone-mapping of the source (zscale + Hable, 100 nits): at least 35 dB PSNR,
+// where truncating the 10-bit PQ values (what the ladder did before) gives about 14.
+TEST_P(HdrSource, IsToneMappedToSdrBt709) {
+  const auto [name, transfer] = GetParam();
+  const auto dir = fresh_dir(name);
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source(name).string(), "-o", out.string(), "--preset", "ultrafast",
+                            "--segment-duration", "2", "--renditions", "720p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  const auto report = read_json(out / "report.json");
+  EXPECT_EQ(report["source"]["video"]["color_transfer"], transfer);
+  EXPECT_EQ(report["ladder"]["tone_mapped_from"], transfer);
+  const auto top = testing::probe_rendition(out / "video" / "720p");
+  EXPECT_EQ(top["color_transfer"], "bt709");
+  EXPECT_EQ(top["color_primaries"], "bt709");
+  EXPECT_EQ(top["color_space"], "bt709");
+  EXPECT_EQ(top["pix_fmt"], "yuv420p");
+
+  const auto rendition = dir / "rendition.mp4";
+  {
+    std::ofstream file(rendition, std::ios::binary);
+    file << read_text(out / "video" / "720p" / "init.mp4") << read_text(out / "video" / "720p" / "seg-00001.m4s");
+  }
+  const auto reference = dir / "reference.mkv";
+  auto made = run_captured(
+      {.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", source(name).string(), "-vf",
+                fmt::format("zscale=tin={}:min=bt2020nc:pin=bt2020:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,"
+                            "tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p",
+                            transfer),
+                "-frames:v", "1", "-c:v", "ffv1", reference.string()}},
+      1 << 20);
+  ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+  EXPECT_GT(first_frame_psnr(rendition, reference), 35.0);
+  EXPECT_GT(testing::average_luma(out / "thumbnails" / "poster.jpg"), 40);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transcode, HdrSource,
+                         ::testing::Values(std::make_pair("hdr10_pq", "smpte2084"),
+                                           std::make_pair("hlg", "arib-std-b67")));
+
 TEST(Transcode, OddDimensionsBecomeEven) {
   const auto dir = fresh_dir("odd");
   const auto run = run_cli({"transcode", source("odd_853x479").string(), "-o", (dir / "out").string(), "--preset",

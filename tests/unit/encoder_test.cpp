@@ -108,6 +108,17 @@ TEST(EncodeCommand, DecodesOnceAndSplitsForEveryRendition) {
   EXPECT_EQ(count(command, "libx264"), 3);
 }
 
+TEST(EncodeCommand, ToneMapsAnHdrSourceOnceBeforeTheSplitAndSignalsBt709) {
+  auto info = source(true);
+  info.video.color_transfer = "arib-std-b67";
+  const auto ladder = LadderPlanner({.renditions = {"720p", "360p"}}).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  const auto text = joined(build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out"));
+  EXPECT_NE(text.find("[0:0]zscale=tin=arib-std-b67:"), std::string::npos) << text;
+  EXPECT_LT(text.find("tonemap=tonemap=hable"), text.find("split="));
+  EXPECT_NE(text.find("-color_primaries:v:1 bt709 -color_trc:v:1 bt709 -colorspace:v:1 bt709"), std::string::npos);
+}
+
 TEST(EncodeCommand, TilesSpritesFromTheSameDecodedFrames) {
   const auto text = joined(command_for(source(true)));
   // 1080p source: 160x90 tiles, one every 2 s, 5x5 to a sheet, written as JPEGs after the DASH output.

@@ -184,6 +184,32 @@ TEST(LadderPlanner, SpriteTilesKeepTheAspectOfTheTopRendition) {
   EXPECT_FALSE(none->sprites.has_value());
 }
 
+TEST(LadderPlanner, HdrSourcesAreToneMappedAndEveryRenditionIsBt709) {
+  auto info = source(3840, 2160);
+  info.video.color_transfer = "smpte2084";
+  info.video.color_matrix = "bt2020nc";
+  const auto ladder = plan(info);
+  EXPECT_EQ(ladder.tone_map_from, "smpte2084");
+  for (const auto& r : ladder.video) EXPECT_EQ(r.color_matrix, "bt709") << r.name;
+  EXPECT_TRUE(plan(source(1920, 1080)).tone_map_from.empty());
+}
+
+TEST(LadderPlanner, Bt601SourcesKeepBt601InSdAndConvertInHd) {
+  auto info = source(1280, 720);
+  info.video.color_matrix = "smpte170m";
+  const auto ladder = plan(info);
+  ASSERT_EQ(ladder.video.front().name, "720p");
+  EXPECT_TRUE(ladder.video.front().from_bt601);
+  EXPECT_EQ(ladder.video.front().color_matrix, "bt709");
+  EXPECT_FALSE(ladder.video.back().from_bt601);
+  EXPECT_EQ(ladder.video.back().color_matrix, "smpte170m");
+  // Untagged PAL SD: BT.601 625-line.
+  const auto pal = plan(source(720, 576, {25, 1}));
+  EXPECT_EQ(pal.video.front().color_primaries, "bt470bg");
+  // Untagged HD: BT.709.
+  EXPECT_EQ(plan(source(1920, 1080)).video.back().color_matrix, "bt709");
+}
+
 TEST(LadderPlanner, InterlacedSourcesAreDeinterlaced) {
   auto info = source(1920, 1080, {25, 1});
   info.video.interlaced = true;
