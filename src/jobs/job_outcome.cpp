@@ -20,6 +20,15 @@ json to_json(const VideoOutput& r) {
   return rendition;
 }
 
+json to_json(const SubtitleOutput& t) {
+  return {{"name", t.name},     {"language", t.language},        {"label", t.label},   {"kind", t.kind},
+          {"forced", t.forced}, {"playlistKey", t.playlist_key}, {"vttKey", t.vtt_key}};
+}
+
+json to_json(const SkippedStreamOutput& s) {
+  return {{"index", s.index}, {"codec", s.codec}, {"language", s.language}, {"reason", s.reason}};
+}
+
 json to_json(const SpriteOutput& s) {
   return {{"trackKey", s.track_key},    {"sheets", s.sheets},
           {"thumbnails", s.thumbnails}, {"intervalSeconds", s.interval_seconds},
@@ -58,6 +67,10 @@ json to_json(const JobOutcome& o, bool with_report) {
               {"renditions", renditions},
               {"audio", audio}};
   if (o.sprites) out["sprites"] = to_json(*o.sprites);
+  out["subtitles"] = json::array();
+  for (const auto& t : o.subtitles) out["subtitles"].push_back(to_json(t));
+  out["skippedStreams"] = json::array();
+  for (const auto& s : o.skipped_streams) out["skippedStreams"].push_back(to_json(s));
   if (with_report && !o.report.is_null()) out["report"] = o.report;
   return out;
 }
@@ -147,6 +160,34 @@ Result<JobOutcome> outcome_from_json(const json& value) {
                          .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
                          .size_bytes = a.get<std::int64_t>("sizeBytes"),
                          .playlist_key = a.get<std::string>("playlistKey")});
+    }
+  }
+  if (const auto& list = read.at("subtitles"); list.is_array()) {
+    for (const auto& item : list) {
+      if (!item.is_object()) continue;
+      Reader t(item);
+      o.subtitles.push_back({.name = t.get<std::string>("name"),
+                             .language = t.get<std::string>("language"),
+                             .label = t.get<std::string>("label"),
+                             .kind = t.get<std::string>("kind"),
+                             .forced = t.get<bool>("forced"),
+                             .playlist_key = t.get<std::string>("playlistKey"),
+                             .vtt_key = t.get<std::string>("vttKey")});
+      if (!t.ok())
+        return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's subtitles.{} has the wrong type", t.bad()));
+    }
+  }
+  if (const auto& list = read.at("skippedStreams"); list.is_array()) {
+    for (const auto& item : list) {
+      if (!item.is_object()) continue;
+      Reader s(item);
+      o.skipped_streams.push_back({.index = s.get<int>("index"),
+                                   .codec = s.get<std::string>("codec"),
+                                   .language = s.get<std::string>("language"),
+                                   .reason = s.get<std::string>("reason")});
+      if (!s.ok())
+        return fail(ErrorCode::kInvalidInput,
+                    fmt::format("a job outcome's skippedStreams.{} has the wrong type", s.bad()));
     }
   }
   if (const auto& sprites = read.at("sprites"); sprites.is_object()) {

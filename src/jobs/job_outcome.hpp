@@ -42,6 +42,24 @@ struct SpriteOutput {
   int tile_height = 0;
 };
 
+struct SubtitleOutput {
+  std::string name;
+  std::string language;  // BCP 47; "und" when the source does not say
+  std::string label;
+  std::string kind;  // "subtitle" or "caption"
+  bool forced = false;
+  std::string playlist_key;  // HLS: WebVTT segments
+  std::string vtt_key;       // DASH and downloads: the whole WebVTT file
+};
+
+// A source stream left out (image subtitles, tracks beyond the limit), and why.
+struct SkippedStreamOutput {
+  int index = 0;
+  std::string codec;
+  std::string language;
+  std::string reason;
+};
+
 struct AudioOutput {
   std::string name;
   std::string codecs;
@@ -75,6 +93,8 @@ struct JobOutcome {
   JobTimings timings;
   std::vector<VideoOutput> renditions;
   std::vector<AudioOutput> audio;
+  std::vector<SubtitleOutput> subtitles;
+  std::vector<SkippedStreamOutput> skipped_streams;
   std::optional<SpriteOutput> sprites;
   // The full transcode report (local paths and command lines included): kept
   // with the job for operators, never published.
@@ -89,5 +109,7 @@ Result<JobOutcome> outcome_from_json(const nlohmann::json& value);
 nlohmann::json to_json(const VideoOutput& rendition);
 nlohmann::json to_json(const AudioOutput& track);
 nlohmann::json to_json(const SpriteOutput& sprites);
+nlohmann::json to_json(const SubtitleOutput& track);
+nlohmann::json to_json(const SkippedStreamOutput& stream);
 
 }  // namespace st

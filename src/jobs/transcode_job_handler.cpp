@@ -241,6 +241,18 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
                              .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes()),
                              .playlist_key = fmt::format("{}{}/{}", *prefix, a.folder, a.playlist_file)});
   }
+  for (const auto& t : report->presentation.subtitles) {
+    outcome.subtitles.push_back({.name = t.id,
+                                 .language = t.language,
+                                 .label = t.label,
+                                 .kind = t.caption ? "caption" : "subtitle",
+                                 .forced = t.forced,
+                                 .playlist_key = fmt::format("{}{}/{}", *prefix, t.folder, t.playlist_file),
+                                 .vtt_key = fmt::format("{}{}/{}", *prefix, t.folder, t.vtt_file)});
+  }
+  for (const auto& s : report->ladder.skipped) {
+    outcome.skipped_streams.push_back({.index = s.index, .codec = s.codec, .language = s.language, .reason = s.reason});
+  }
   if (const auto& sprites = report->presentation.sprites) {
     outcome.sprites = SpriteOutput{.track_key = fmt::format("{}{}", *prefix, sprites->track_file),
                                    .sheets = static_cast<int>(sprites->files.size()),

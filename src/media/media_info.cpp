@@ -34,6 +34,11 @@ bool VideoStreamInfo::is_bt601() const {
   return color_matrix.empty() && height > 0 && height < 720;
 }
 
+bool SubtitleStreamInfo::is_text() const {
+  return codec == "mov_text" || codec == "subrip" || codec == "srt" || codec == "ass" || codec == "ssa" ||
+         codec == "webvtt" || codec == "text";
+}
+
 int VideoStreamInfo::display_width() const {
   return quarter_turn(rotation) ? height : shown_width(*this);
 }

@@ -58,6 +58,19 @@ struct AudioStreamInfo {
   AudioRole role = AudioRole::kMain;
 };
 
+// A subtitle stream: text ones (mov_text, SubRip, ASS/SSA, WebVTT) become
+// WebVTT; image ones (PGS, DVB, DVD) cannot and are reported as skipped.
+struct SubtitleStreamInfo {
+  int index = 0;
+  std::string codec;     // ffprobe's name: "mov_text", "subrip", "hdmv_pgs_subtitle", ...
+  std::string language;  // ISO 639-2 as tagged, or empty
+  bool is_default = false;
+  bool forced = false;            // only the lines a viewer needs (foreign dialogue, signs)
+  bool hearing_impaired = false;  // captions: dialogue and sounds
+
+  [[nodiscard]] bool is_text() const;
+};
+
 struct MediaInfo {
   std::string format_name;  // ffprobe's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
   double duration_seconds = 0;
@@ -65,6 +78,7 @@ struct MediaInfo {
   std::int64_t bit_rate = 0;
   VideoStreamInfo video;
   std::vector<AudioStreamInfo> audio;  // in container order
+  std::vector<SubtitleStreamInfo> subtitles;
 
   [[nodiscard]] bool has_audio() const { return !audio.empty(); }
 };

@@ -198,6 +198,16 @@ Result<MediaInfo> parse_ffprobe_json(std::string_view text, std::uint64_t size_b
           .role = audio_role(stream),
       });
     }
+    if (type == "subtitle") {
+      info.subtitles.push_back(SubtitleStreamInfo{
+          .index = int_field(stream, "index"),
+          .codec = string_field(stream, "codec_name"),
+          .language = tag(stream, "language"),
+          .is_default = has_disposition(stream, "default"),
+          .forced = has_disposition(stream, "forced"),
+          .hearing_impaired = has_disposition(stream, "hearing_impaired"),
+      });
+    }
   }
   if (video == nullptr) {
     return fail(ErrorCode::kInvalidInput, fmt::format("the input has no video stream ({})", stream_summary(streams)));

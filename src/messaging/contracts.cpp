@@ -255,6 +255,10 @@ std::string video_transcoded_json(const Job& job) {
     for (const auto& r : o.renditions) event["renditions"].push_back(to_json(r));
     event["audio"] = json::array();
     for (const auto& a : o.audio) event["audio"].push_back(to_json(a));
+    event["subtitles"] = json::array();
+    for (const auto& t : o.subtitles) event["subtitles"].push_back(to_json(t));
+    event["skippedStreams"] = json::array();
+    for (const auto& s : o.skipped_streams) event["skippedStreams"].push_back(to_json(s));
     if (!o.poster_key.empty()) event["thumbnails"] = {{"posterKey", o.poster_key}};
     if (o.sprites) event["thumbnails"]["sprites"] = to_json(*o.sprites);
   } else {

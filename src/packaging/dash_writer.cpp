@@ -151,6 +151,27 @@ std::string write_dash_mpd(const Presentation& p) {
     }
     out += "    </AdaptationSet>\n";
   }
+  // Subtitles: one WebVTT file per track (ISO/IEC 23009-1 5.3.1: a text
+  // adaptation set whose representation is the whole file at its BaseURL).
+  std::size_t next_id = audio_sets.size() + 1;
+  for (const auto& t : p.subtitles) {
+    const auto bandwidth =
+        p.duration_seconds > 0
+            ? static_cast<std::uint64_t>(std::ceil(static_cast<double>(t.bytes) * 8 / p.duration_seconds))
+            : 0;
+    out += fmt::format("    <AdaptationSet id=\"{}\" contentType=\"text\" mimeType=\"text/vtt\" lang=\"{}\">\n",
+                       next_id++, xml_escape(t.language));
+    out += fmt::format("      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"{}\" />\n",
+                       t.forced    ? "forced-subtitle"
+                       : t.caption ? "caption"
+                                   : "subtitle");
+    out += fmt::format("      <Label>{}</Label>\n", xml_escape(t.label));
+    out += fmt::format("      <Representation id=\"subtitles-{}\" bandwidth=\"{}\">\n", xml_escape(t.id),
+                       std::max<std::uint64_t>(bandwidth, 1));
+    out += fmt::format("        <BaseURL>{}/{}</BaseURL>\n", xml_escape(t.folder), xml_escape(t.vtt_file));
+    out += "      </Representation>\n";
+    out += "    </AdaptationSet>\n";
+  }
   if (p.sprites && !p.sprites->files.empty()) {
     // DASH-IF IOP 4.3 6.2.6: tiled thumbnails, one sheet per segment.
     const auto& s = *p.sprites;
@@ -159,8 +180,7 @@ std::string write_dash_mpd(const Presentation& p) {
         p.duration_seconds > 0
             ? static_cast<std::uint64_t>(std::ceil(static_cast<double>(s.bytes) * 8 / p.duration_seconds))
             : 0;
-    out += fmt::format("    <AdaptationSet id=\"{}\" contentType=\"image\" mimeType=\"image/jpeg\">\n",
-                       audio_sets.size() + 1);
+    out += fmt::format("    <AdaptationSet id=\"{}\" contentType=\"image\" mimeType=\"image/jpeg\">\n", next_id++);
     out += fmt::format(
         "      <SegmentTemplate timescale=\"1000\" duration=\"{}\" media=\"{}/{}$Number%05d$.jpg\" "
         "startNumber=\"1\" />\n",

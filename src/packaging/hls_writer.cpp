@@ -10,6 +10,8 @@
 namespace st {
 namespace {
 
+constexpr std::string_view kSubtitleGroup = "subtitles";
+
 // Apple's media characteristics (AVMediaCharacteristic): described video,
 // and auxiliary content for a commentary (RFC 8216 has none of its own).
 std::string_view hls_characteristics(AudioRole role) {
@@ -53,6 +55,21 @@ std::string write_hls_media_playlist(const Track& track) {
   for (const auto& segment : track.segments) {
     out += fmt::format("#EXTINF:{:.3f},\n{}\n", track.seconds(segment.duration), segment.file);
   }
+  out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+std::string write_hls_text_playlist(const TextTrack& track) {
+  long target = 1;
+  for (const auto& segment : track.segments) target = std::max(target, std::lround(segment.duration));
+  std::string out;
+  out += "#EXTM3U\n";
+  out += "#EXT-X-VERSION:7\n";
+  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", target);
+  out += "#EXT-X-MEDIA-SEQUENCE:1\n";
+  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  for (const auto& segment : track.segments)
+    out += fmt::format("#EXTINF:{:.3f},\n{}\n", segment.duration, segment.file);
   out += "#EXT-X-ENDLIST\n";
   return out;
 }
@@ -145,6 +162,20 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
     }
   }
 
+  for (const auto& t : p.subtitles) {
+    // Subtitles are off until chosen; forced ones (AUTOSELECT=YES, as RFC 8216
+    // requires) are shown by players when no other subtitles are.
+    out += fmt::format(R"(#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="{}",NAME="{}",LANGUAGE="{}",DEFAULT=NO,AUTOSELECT=YES)",
+                       kSubtitleGroup, quoted_attribute(t.label), quoted_attribute(t.language));
+    out += fmt::format(",FORCED={}", t.forced ? "YES" : "NO");
+    if (t.caption) {
+      out +=
+          ",CHARACTERISTICS=\"public.accessibility.transcribes-spoken-dialog,"
+          "public.accessibility.describes-music-and-sound\"";
+    }
+    out += fmt::format(",URI=\"{}/{}\"\n", t.folder, t.playlist_file);
+  }
+
   // RFC 8216 4.3.4.2: BANDWIDTH is the largest sum over the renditions a
   // variant can play, so each variant counts the largest audio of its group; a
   // variant per group when there are several codecs.
@@ -157,6 +188,7 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
         v.bit_rates.peak_bps + audio_peak, v.bit_rates.average_bps + audio_average, codecs, v.width, v.height,
         v.frame_rate.value());
     if (group != nullptr) out += fmt::format(",AUDIO=\"{}\"", group->id);
+    if (!p.subtitles.empty()) out += fmt::format(",SUBTITLES=\"{}\"", kSubtitleGroup);
     out += fmt::format("\n{}/{}\n", v.folder, v.playlist_file);
   };
   if (groups.empty()) {

@@ -19,6 +19,9 @@ int hls_target_duration(const Track& track);
 
 std::string write_hls_media_playlist(const Track& track);
 
+// A subtitle track's media playlist: its WebVTT segments, no EXT-X-MAP.
+std::string write_hls_text_playlist(const TextTrack& track);
+
 // A video track's I-frame playlist (RFC 8216 4.3.3.6): each segment's keyframe
 // as a byte range of the segment, from its 'moof' to the end of the sample.
 std::string write_hls_iframe_playlist(const Track& track);

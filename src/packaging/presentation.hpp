@@ -74,6 +74,28 @@ struct Track {
   [[nodiscard]] std::uint64_t total_segment_bytes() const;
 };
 
+// A WebVTT text track: whole in `vtt_file` (DASH) and cut into segments on
+// the video's grid (HLS), both in `folder`.
+struct TextTrack {
+  std::string id;      // also the folder name under subtitles/
+  std::string folder;  // "subtitles/en"
+  std::string language;
+  std::string label;
+  bool caption = false;
+  bool forced = false;
+  bool is_default = false;
+  std::string vtt_file = "subtitles.vtt";
+  std::string playlist_file = std::string(kMediaPlaylistFile);
+  struct Segment {
+    std::string file;  // "seg-00001.vtt"
+    double start = 0;  // seconds
+    double duration = 0;
+  };
+  std::vector<Segment> segments;
+  std::size_t cues = 0;
+  std::uint64_t bytes = 0;  // of vtt_file
+};
+
 // Trick-play thumbnails: JPEG sprite sheets of `columns` x `rows` tiles, one
 // tile every `interval_seconds`, and a WebVTT track that points into them.
 struct SpriteSheets {
@@ -95,7 +117,9 @@ struct Presentation {
   double segment_seconds = 0;  // the target segment duration
   std::vector<Track> video;    // largest first
   std::vector<Track> audio;
+  std::vector<TextTrack> subtitles;
   std::optional<SpriteSheets> sprites;
+  std::vector<std::string> notes;  // what was left out while packaging, and why
 
   // DASH @minBufferTime; also the buffer the DASH bandwidth is computed for.
   [[nodiscard]] double min_buffer_seconds() const { return 2 * segment_seconds; }

@@ -13,7 +13,4 @@ namespace st {
 // Cue times run from 0 to `duration_seconds`; sheet names are relative to the track's folder.
 std::string write_thumbnail_track(const SpriteSheets& sprites, double duration_seconds);
 
-// "00:01:02.500", as WebVTT timestamps are written.
-std::string webvtt_timestamp(double seconds);
-
 }  // namespace st

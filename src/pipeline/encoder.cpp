@@ -100,6 +100,10 @@ std::filesystem::path EncodeCommand::init_file(int representation) const {
   return output_dir / fmt::format("init-{}.mp4", representation);
 }
 
+std::filesystem::path EncodeCommand::subtitle_file(int k) const {
+  return output_dir / fmt::format("subtitle-{}.vtt", k);
+}
+
 std::filesystem::path EncodeCommand::sprite_file(int number) const {
   return output_dir / fmt::format("sprite-{:05d}.jpg", number);
 }
@@ -165,6 +169,14 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
                      "-adaptation_sets", adaptation_sets, "-init_seg_name", "init-$RepresentationID$.mp4",
                      "-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
                      (output_dir / "ffmpeg.mpd").string()});
+  // Text subtitles converted to WebVTT (styling WebVTT cannot carry is
+  // dropped by ffmpeg's encoder, the text is kept), one file per track.
+  for (std::size_t k = 0; k < ladder.subtitles.size(); ++k) {
+    const int index = static_cast<int>(k);
+    a.insert(a.end(), {"-map", fmt::format("0:{}", ladder.subtitles[k].source_index), "-map_metadata", "-1", "-c:s",
+                       "webvtt", "-f", "webvtt", command.subtitle_file(index).string()});
+    command.subtitles.push_back({.rendition = ladder.subtitles[k].name, .representation = index});
+  }
   if (ladder.sprites) {
     a.insert(a.end(), {"-map", "[sprites]", "-map_metadata", "-1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
                        "-start_number", "1", (output_dir / "sprite-%05d.jpg").string()});

@@ -64,11 +64,14 @@ struct RenditionOutput {
 struct EncodeCommand {
   std::vector<std::string> argv;
   std::filesystem::path output_dir;
-  std::vector<RenditionOutput> video;  // in ladder order
-  std::vector<RenditionOutput> audio;  // in ladder order
+  std::vector<RenditionOutput> video;      // in ladder order
+  std::vector<RenditionOutput> audio;      // in ladder order
+  std::vector<RenditionOutput> subtitles;  // representation: the k of subtitle_file(k)
   [[nodiscard]] std::filesystem::path init_file(int representation) const;
   // The 1-based `number`th media segment of a representation.
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
+  // The WebVTT that ffmpeg converted the ladder's `k`th subtitle track to.
+  [[nodiscard]] std::filesystem::path subtitle_file(int k) const;
   // The 1-based `number`th sprite sheet, when the ladder has sprites.
   [[nodiscard]] std::filesystem::path sprite_file(int number) const;
 };

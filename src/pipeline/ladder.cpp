@@ -66,10 +66,21 @@ std::string role_label(AudioRole role) {
   return {};
 }
 
+// A hostile source may carry hundreds of tracks; each would be an encode.
+constexpr std::size_t kMaxAudioTracks = 16;
+constexpr std::size_t kMaxSubtitleTracks = 32;
+
 // Every source track, in source order: a stereo rendition each, and a 5.1
 // one beside it where the source has surround. The default is the source's
 // default track (its first, when none says so).
-std::vector<AudioRendition> plan_audio(const std::vector<AudioStreamInfo>& streams) {
+std::vector<AudioRendition> plan_audio(std::vector<AudioStreamInfo> streams, std::vector<SkippedStream>& skipped) {
+  for (std::size_t i = kMaxAudioTracks; i < streams.size(); ++i) {
+    skipped.push_back({.index = streams[i].index,
+                       .codec = streams[i].codec,
+                       .language = streams[i].language,
+                       .reason = fmt::format("more than {} audio tracks", kMaxAudioTracks)});
+  }
+  if (streams.size() > kMaxAudioTracks) streams.resize(kMaxAudioTracks);
   std::vector<AudioRendition> out;
   std::set<std::string> names;
   const auto unique = [&names](const std::string& base) {
@@ -127,6 +138,50 @@ void plan_colour(const VideoStreamInfo& source, Ladder& ladder) {
     r.color_transfer = "smpte170m";
     r.color_matrix = pal ? "bt470bg" : "smpte170m";
   }
+}
+
+// Every text subtitle stream becomes a WebVTT track; image ones (PGS, DVB,
+// DVD) cannot be turned into text and are reported as skipped.
+std::vector<SubtitleRendition> plan_subtitles(const std::vector<SubtitleStreamInfo>& streams,
+                                              std::vector<SkippedStream>& skipped) {
+  std::vector<SubtitleRendition> out;
+  std::set<std::string> names;
+  for (const auto& stream : streams) {
+    const auto skip = [&](std::string reason) {
+      skipped.push_back(
+          {.index = stream.index, .codec = stream.codec, .language = stream.language, .reason = std::move(reason)});
+    };
+    if (!stream.is_text()) {
+      skip("image subtitles cannot be converted to WebVTT text");
+      continue;
+    }
+    if (out.size() >= kMaxSubtitleTracks) {
+      skip(fmt::format("more than {} subtitle tracks", kMaxSubtitleTracks));
+      continue;
+    }
+    const auto language = language_from_tag(stream.language);
+    std::string base = language.tag;
+    std::string label = language.name;
+    if (stream.forced) {
+      base += "-forced";
+      label += " (forced)";
+    }
+    if (stream.hearing_impaired) {
+      base += "-sdh";
+      label += " (SDH)";
+    }
+    auto name = base;
+    for (int n = 2; names.count(name) > 0; ++n) name = fmt::format("{}-{}", base, n);
+    names.insert(name);
+    out.push_back({.name = name,
+                   .source_index = stream.index,
+                   .language = language.tag,
+                   .label = label,
+                   .caption = stream.hearing_impaired,
+                   .forced = stream.forced,
+                   .is_default = stream.is_default});
+  }
+  return out;
 }
 
 int round_to(double value, int step) {
@@ -251,7 +306,8 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
     ladder.video.push_back(rendition);
   }
 
-  ladder.audio = plan_audio(source.audio);
+  ladder.audio = plan_audio(source.audio, ladder.skipped);
+  ladder.subtitles = plan_subtitles(source.subtitles, ladder.skipped);
   plan_colour(source.video, ladder);
   if (options_.sprites.enabled) {
     // Tiles at the picture's aspect, the long side `tile_width`, even sizes.

@@ -65,6 +65,25 @@ struct AudioRendition {
   int bitrate_kbps = 128;
 };
 
+// One text track of the output, from a text subtitle stream of the source.
+struct SubtitleRendition {
+  std::string name;  // unique; also the folder: "en", "en-forced", "en-sdh", "fr-2"
+  int source_index = 0;
+  std::string language;  // BCP 47; "und" when the source does not say
+  std::string label;     // "English", "English (forced)", "English (SDH)"
+  bool caption = false;  // for the hearing impaired (DASH Role "caption")
+  bool forced = false;
+  bool is_default = false;
+};
+
+// A source stream the ladder leaves out, and why (image subtitles, too many tracks).
+struct SkippedStream {
+  int index = 0;
+  std::string codec;
+  std::string language;
+  std::string reason;
+};
+
 // Trick-play thumbnails: one small frame every `interval_seconds`, tiled
 // columns x rows into JPEG sprite sheets.
 struct SpriteOptions {
@@ -91,8 +110,10 @@ struct Ladder {
   // "smpte2084" (PQ) or "arib-std-b67" (HLG) when the source is HDR and is
   // tone-mapped to SDR BT.709 once, before the split; empty otherwise.
   std::string tone_map_from;
-  std::vector<VideoRendition> video;    // largest first
-  std::vector<AudioRendition> audio;    // in source order, stereo before surround; empty when silent
+  std::vector<VideoRendition> video;  // largest first
+  std::vector<AudioRendition> audio;  // in source order, stereo before surround; empty when silent
+  std::vector<SubtitleRendition> subtitles;
+  std::vector<SkippedStream> skipped;
   std::optional<SpriteLayout> sprites;  // none when switched off
   std::vector<std::string> notes;       // profiles skipped, and why
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -11,6 +13,7 @@
 #include "packaging/hls_writer.hpp"
 #include "packaging/output_names.hpp"
 #include "packaging/thumbnail_track.hpp"
+#include "packaging/webvtt.hpp"
 #include "util/files.hpp"
 
 namespace st {
@@ -123,6 +126,59 @@ Result<std::optional<SpriteSheets>> collect_sprites(const EncodeCommand& encoded
   return std::optional<SpriteSheets>(std::move(sprites));
 }
 
+// The WebVTT ffmpeg made of the ladder's `k`th subtitle track, whole and cut
+// on the video's segment grid. A track that is not usable WebVTT (too large,
+// too many cues) is left out with a note, never failing the job.
+Result<std::optional<TextTrack>> collect_subtitles(const EncodeCommand& encoded, int k,
+                                                   const SubtitleRendition& rendition, const Track& video,
+                                                   const fs::path& root, std::vector<std::string>& notes) {
+  const auto from = encoded.subtitle_file(k);
+  const WebVttLimits limits;
+  std::error_code ec;
+  const auto size = fs::file_size(from, ec);
+  if (ec || size > limits.max_bytes) {
+    notes.push_back(fmt::format("subtitle track {} left out: {}", rendition.name,
+                                ec ? ec.message() : fmt::format("{} bytes of WebVTT", size)));
+    return std::optional<TextTrack>();
+  }
+  std::string text;
+  {
+    std::ifstream in(from, std::ios::binary);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto cues = parse_webvtt(text, limits);
+  if (!cues) {
+    notes.push_back(fmt::format("subtitle track {} left out: {}", rendition.name, cues.error().message));
+    return std::optional<TextTrack>();
+  }
+  TextTrack track{.id = rendition.name,
+                  .folder = "subtitles/" + rendition.name,
+                  .language = rendition.language,
+                  .label = rendition.label,
+                  .caption = rendition.caption,
+                  .forced = rendition.forced,
+                  .is_default = rendition.is_default};
+  const auto folder = root / track.folder;
+  if (auto made = make_directories(folder); !made) return tl::unexpected(made.error());
+  const auto whole = write_webvtt(*cues);
+  if (auto written = write_text_file(folder / track.vtt_file, whole); !written) return tl::unexpected(written.error());
+  track.bytes = whole.size();
+  track.cues = cues->size();
+  for (std::size_t i = 0; i < video.segments.size(); ++i) {
+    const auto& segment = video.segments[i];
+    TextTrack::Segment piece{.file = fmt::format("seg-{:05d}.vtt", i + 1),
+                             .start = video.seconds(segment.start),
+                             .duration = video.seconds(segment.duration)};
+    if (auto written = write_text_file(folder / piece.file,
+                                       write_webvtt_segment(*cues, piece.start, piece.start + piece.duration));
+        !written) {
+      return tl::unexpected(written.error());
+    }
+    track.segments.push_back(std::move(piece));
+  }
+  return std::optional<TextTrack>(std::move(track));
+}
+
 Result<void> check_alignment(const std::vector<Track>& video) {
   for (std::size_t i = 1; i < video.size(); ++i) {
     const auto& a = video.front();
@@ -187,6 +243,12 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     }
   }
 
+  for (std::size_t k = 0; k < ladder.subtitles.size() && !p.video.empty(); ++k) {
+    auto text = collect_subtitles(encoded, encoded.subtitles.at(k).representation, ladder.subtitles[k], p.video.front(),
+                                  root, p.notes);
+    if (!text) return tl::unexpected(text.error());
+    if (*text) p.subtitles.push_back(std::move(**text));
+  }
   if (ladder.sprites) {
     auto sprites = collect_sprites(encoded, *ladder.sprites, p.duration_seconds, root);
     if (!sprites) return tl::unexpected(sprites.error());
@@ -214,6 +276,12 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
           !written) {
         return tl::unexpected(written.error());
       }
+    }
+  }
+  for (const auto& text : p.subtitles) {
+    if (auto written = write_text_file(root / text.folder / text.playlist_file, write_hls_text_playlist(text));
+        !written) {
+      return tl::unexpected(written.error());
     }
   }
   if (auto written = write_text_file(root / kDashManifestFile, write_dash_mpd(p)); !written) {

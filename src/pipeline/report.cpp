@@ -42,6 +42,15 @@ json track_json(const Track& t) {
 }
 
 json source_json(const std::string& path, const MediaInfo& s) {
+  json subtitles = json::array();
+  for (const auto& t : s.subtitles) {
+    subtitles.push_back({{"index", t.index},
+                         {"codec", t.codec},
+                         {"language", t.language},
+                         {"default", t.is_default},
+                         {"forced", t.forced},
+                         {"hearing_impaired", t.hearing_impaired}});
+  }
   json audio = json::array();
   for (const auto& a : s.audio) {
     audio.push_back({{"index", a.index},
@@ -74,7 +83,31 @@ json source_json(const std::string& path, const MediaInfo& s) {
             {"frame_rate", v.frame_rate.to_string()},
             {"field_order", v.field_order},
             {"interlaced", v.interlaced}}},
-          {"audio", audio}};
+          {"audio", audio},
+          {"subtitles", subtitles}};
+}
+
+json subtitles_json(const Presentation& p) {
+  json out = json::array();
+  for (const auto& t : p.subtitles) {
+    out.push_back({{"name", t.id},
+                   {"language", t.language},
+                   {"label", t.label},
+                   {"kind", t.caption ? "caption" : "subtitle"},
+                   {"forced", t.forced},
+                   {"cues", t.cues},
+                   {"vtt", t.folder + "/" + t.vtt_file},
+                   {"playlist", t.folder + "/" + t.playlist_file}});
+  }
+  return out;
+}
+
+json skipped_json(const Ladder& ladder) {
+  json out = json::array();
+  for (const auto& s : ladder.skipped) {
+    out.push_back({{"index", s.index}, {"codec", s.codec}, {"language", s.language}, {"reason", s.reason}});
+  }
+  return out;
 }
 
 json sprites_json(const Presentation& p) {
@@ -121,7 +154,8 @@ json to_json(const TranscodeReport& r) {
            {{"frame_rate", r.ladder.frame_rate.to_string()},
             {"deinterlaced", r.ladder.deinterlace},
             {"tone_mapped_from", r.ladder.tone_map_from},
-            {"notes", r.ladder.notes}}},
+            {"notes", r.ladder.notes},
+            {"skipped_streams", skipped_json(r.ladder)}}},
           {"renditions", renditions},
           {"audio", audio},
           {"poster",
@@ -133,6 +167,8 @@ json to_json(const TranscodeReport& r) {
             {"taken_from", r.poster_file.empty() ? "" : r.poster.taken_from},
             {"note", r.poster.note}}},
           {"sprites", sprites_json(r.presentation)},
+          {"subtitles", subtitles_json(r.presentation)},
+          {"packaging_notes", r.presentation.notes},
           {"steps", steps},
           {"wall_seconds", wall_total},
           {"commands", commands},

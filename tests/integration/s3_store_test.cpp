@@ -241,8 +241,8 @@ TEST_F(S3StoreTest, PublishingPutsMediaFirstAndManifestsLast) {
   const auto out = dir_ / "out";
   for (const auto* file :
        {"master.m3u8", "manifest.mpd", "report.json", "thumbnails/poster.jpg", "video/720p/init.mp4",
-        "video/720p/seg-00001.m4s", "video/720p/seg-00002.m4s", "video/720p/playlist.m3u8", "audio/aac-stereo-und/init.mp4",
-        "audio/aac-stereo-und/seg-00001.m4s", "audio/aac-stereo-und/playlist.m3u8"}) {
+        "video/720p/seg-00001.m4s", "video/720p/seg-00002.m4s", "video/720p/playlist.m3u8",
+        "audio/aac-stereo-und/init.mp4", "audio/aac-stereo-und/seg-00001.m4s", "audio/aac-stereo-und/playlist.m3u8"}) {
     fs::create_directories((out / file).parent_path());
     std::ofstream(out / file) << file;
   }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "media_fixtures.hpp"
+#include "packaging/webvtt.hpp"
 
 namespace st {
 namespace {
@@ -449,6 +450,108 @@ TEST_P(HdrSource, IsToneMappedToSdrBt709) {
 INSTANTIATE_TEST_SUITE_P(Transcode, HdrSource,
                          ::testing::Values(std::make_pair("hdr10_pq", "smpte2084"),
                                            std::make_pair("hlg", "arib-std-b67")));
+
+// Subtitles embedded in MP4 (mov_text) and Matroska (SubRip, ASS) become WebVTT tracks.
+TEST(Transcode, TextSubtitlesBecomeWebVttTracksInBothManifests) {
+  const auto dir = fresh_dir("subtitles");
+  // English with styling, Japanese with a byte order mark and CRLF line ends.
+  std::ofstream(dir / "en.srt") << "1\n00:00:02,500 --> 00:00:04,000\nHello <b>there</b>\n\n2\n00:00:04,500 --> "
+                                   "00:00:05,500\nSecond line\n";
+  std::ofstream(dir / "ja.srt", std::ios::binary) << "\xEF\xBB\xBF"
+                                                     "1\r\n00:00:01,000 --> 00:00:02,000\r\n\xE3\x81\x93\xE3\x82"
+                                                     "\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF\r\n";
+  const auto video = source("landscape_1080p");
+  struct Case {
+    std::string container;
+    std::vector<std::string> codecs;
+  };
+  for (const Case& c : {Case{"mp4", {"mov_text", "mov_text"}}, Case{"mkv", {"srt", "ass"}}}) {
+    const auto input = dir / ("subtitled." + c.container);
+    auto made = run_captured({.argv = {"ffmpeg",
+                                       "-hide_banner",
+                                       "-loglevel",
+                                       "error",
+                                       "-nostdin",
+                                       "-y",
+                                       "-i",
+                                       video.string(),
+                                       "-i",
+                                       (dir / "en.srt").string(),
+                                       "-i",
+                                       (dir / "ja.srt").string(),
+                                       "-map",
+                                       "0:v",
+                                       "-map",
+                                       "0:a",
+                                       "-map",
+                                       "1:s",
+                                       "-map",
+                                       "2:s",
+                                       "-c:v",
+                                       "copy",
+                                       "-c:a",
+                                       "copy",
+                                       "-c:s:0",
+                                       c.codecs[0],
+                                       "-c:s:1",
+                                       c.codecs[1],
+                                       "-metadata:s:s:0",
+                                       "language=eng",
+                                       "-metadata:s:s:1",
+                                       "language=jpn",
+                                       "-disposition:s:1",
+                                       "hearing_impaired",
+                                       input.string()}},
+                             1 << 20);
+    ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+
+    const auto out = dir / ("out-" + c.container);
+    const auto run = run_cli({"transcode", input.string(), "-o", out.string(), "--preset", "ultrafast",
+                              "--segment-duration", "2", "--renditions", "360p", "--json"});
+    ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+
+    const auto media = media_renditions(read_text(out / "master.m3u8"));
+    std::vector<std::map<std::string, std::string>> subtitles;
+    for (const auto& m : media) {
+      if (m.at("TYPE") == "SUBTITLES") subtitles.push_back(m);
+    }
+    ASSERT_EQ(subtitles.size(), 2U) << c.container;
+    EXPECT_EQ(subtitles[0].at("LANGUAGE"), "en");
+    EXPECT_EQ(subtitles[0].at("NAME"), "English");
+    EXPECT_EQ(subtitles[1].at("LANGUAGE"), "ja");
+    EXPECT_EQ(subtitles[1].at("NAME"), "Japanese (SDH)");
+    EXPECT_NE(subtitles[1].at("CHARACTERISTICS").find("transcribes-spoken-dialog"), std::string::npos);
+    for (const auto& v : variants(read_text(out / "master.m3u8")))
+      EXPECT_EQ(v.attributes.at("SUBTITLES"), "\"subtitles\"");
+
+    // The cue at 2.5 s, within a frame (Matroska's timeline starts with the
+    // AAC priming, 21 ms before the picture, and the picture moves with it), its
+    // text kept; the styling WebVTT can carry may stay.
+    const auto english = read_text(out / "subtitles" / "en" / "subtitles.vtt");
+    const auto cues = parse_webvtt(english);
+    ASSERT_TRUE(cues.has_value()) << english;
+    ASSERT_EQ(cues->size(), 2U) << english;
+    EXPECT_NEAR((*cues)[0].start, 2.5, 1.0 / 30) << english;
+    EXPECT_NEAR((*cues)[0].end - (*cues)[0].start, 1.5, 0.001);
+    EXPECT_NE((*cues)[0].text.find("there"), std::string::npos) << english;
+    EXPECT_EQ((*cues)[1].text, "Second line");
+    const auto second = read_text(out / "subtitles" / "en" / "seg-00002.vtt");
+    EXPECT_TRUE(second.starts_with("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n")) << second;
+    EXPECT_NE(second.find("there"), std::string::npos);
+    EXPECT_EQ(read_text(out / "subtitles" / "en" / "seg-00001.vtt").find("-->"), std::string::npos);
+    const auto japanese = read_text(out / "subtitles" / "ja-sdh" / "subtitles.vtt");
+    EXPECT_NE(japanese.find("\xE3\x81\x93\xE3\x82\x93\xE3\x81\xAB\xE3\x81\xA1\xE3\x81\xAF"), std::string::npos)
+        << japanese;
+
+    const auto mpd = read_text(out / "manifest.mpd");
+    EXPECT_NE(mpd.find(R"(contentType="text" mimeType="text/vtt" lang="en">)"), std::string::npos) << mpd;
+    EXPECT_NE(mpd.find(R"(<Role schemeIdUri="urn:mpeg:dash:role:2011" value="caption" />)"), std::string::npos);
+    EXPECT_NE(mpd.find("<BaseURL>subtitles/ja-sdh/subtitles.vtt</BaseURL>"), std::string::npos);
+    const auto report = read_json(out / "report.json");
+    EXPECT_EQ(report["subtitles"].size(), 2U);
+    EXPECT_EQ(report["subtitles"][1]["kind"], "caption");
+  }
+}
 
 TEST(Transcode, OddDimensionsBecomeEven) {
   const auto dir = fresh_dir("odd");

@@ -210,6 +210,39 @@ TEST(LadderPlanner, Bt601SourcesKeepBt601InSdAndConvertInHd) {
   EXPECT_EQ(plan(source(1920, 1080)).video.back().color_matrix, "bt709");
 }
 
+TEST(LadderPlanner, TextSubtitlesBecomeTracksAndImageSubtitlesAreSkippedWithAReason) {
+  auto info = source(1280, 720);
+  info.subtitles = {
+      {.index = 2, .codec = "mov_text", .language = "eng"},
+      {.index = 3, .codec = "subrip", .language = "eng", .hearing_impaired = true},
+      {.index = 4, .codec = "hdmv_pgs_subtitle", .language = "fre"},
+      {.index = 5, .codec = "ass", .language = "", .forced = true},
+      {.index = 6, .codec = "webvtt", .language = "eng"},
+  };
+  const auto ladder = plan(info);
+  std::vector<std::string> names;
+  for (const auto& t : ladder.subtitles) names.push_back(t.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"en", "en-sdh", "und-forced", "en-2"}));
+  EXPECT_TRUE(ladder.subtitles[1].caption);
+  EXPECT_EQ(ladder.subtitles[1].label, "English (SDH)");
+  EXPECT_TRUE(ladder.subtitles[2].forced);
+  ASSERT_EQ(ladder.skipped.size(), 1U);
+  EXPECT_EQ(ladder.skipped[0].index, 4);
+  EXPECT_NE(ladder.skipped[0].reason.find("image subtitles"), std::string::npos);
+}
+
+TEST(LadderPlanner, AHostileNumberOfTracksIsCapped) {
+  auto info = source(640, 360, {30, 1}, /*audio=*/false);
+  for (int i = 0; i < 40; ++i) {
+    info.audio.push_back({.index = 1 + i, .codec = "aac", .channels = 2, .sample_rate = 48000, .language = "eng"});
+    info.subtitles.push_back({.index = 100 + i, .codec = "subrip", .language = "eng"});
+  }
+  const auto ladder = plan(info);
+  EXPECT_EQ(ladder.audio.size(), 16U);
+  EXPECT_EQ(ladder.subtitles.size(), 32U);
+  EXPECT_EQ(ladder.skipped.size(), 24U + 8U);
+}
+
 TEST(LadderPlanner, InterlacedSourcesAreDeinterlaced) {
   auto info = source(1920, 1080, {25, 1});
   info.video.interlaced = true;

@@ -29,11 +29,5 @@ TEST(ThumbnailTrack, NeverPointsPastTheSheetsThereAre) {
   EXPECT_EQ(text.find("00:00:08.000 -->"), std::string::npos);  // only as an end time
 }
 
-TEST(ThumbnailTrack, WritesWebVttTimestamps) {
-  EXPECT_EQ(webvtt_timestamp(0), "00:00:00.000");
-  EXPECT_EQ(webvtt_timestamp(3723.25), "01:02:03.250");
-  EXPECT_EQ(webvtt_timestamp(-1), "00:00:00.000");
-}
-
 }  // namespace
 }  // namespace st
