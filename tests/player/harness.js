@@ -30,6 +30,15 @@
     context.resume().catch((e) => result.warnings.push(`AudioContext: ${e}`));
   };
   window.__audioTracks = () => [];
+  window.__textTracks = () => [];
+  // Every cue the <video> knows, from every text track the player gave it.
+  window.__cues = () => {
+    const out = [];
+    for (const track of video.textTracks) {
+      for (const cue of (track.cues ? [...track.cues] : [])) out.push({ start: cue.startTime, end: cue.endTime, text: cue.text, track: track.label, language: track.language });
+    }
+    return out;
+  };
   window.__audioDebug = () => ({ state: analyser && analyser.context.state, muted: video.muted, decoded: video.webkitAudioDecodedByteCount });
   window.__audioLevel = () => {
     if (!analyser) return -1;
@@ -56,6 +65,8 @@
     window.__audioTracks = () => hls.audioTracks.map((t) => audioTrack(t.lang, t.name,
       (t.attrs && t.attrs.CHARACTERISTICS ? t.attrs.CHARACTERISTICS.split(',') : []), Number(t.attrs && t.attrs.CHANNELS)));
     window.__selectAudio = (i) => { hls.audioTrack = i; };
+    window.__textTracks = () => hls.subtitleTracks.map((t) => ({ language: t.lang, label: t.name }));
+    window.__selectText = (i) => { hls.subtitleTrack = i; hls.subtitleDisplay = true; };
     hls.loadSource(src);
     hls.attachMedia(video);
     window.__selectLowest = () => {
@@ -76,6 +87,9 @@
         t.labels && t.labels[0] && t.labels[0].text, (t.roles || []).map((r) => (typeof r === 'string' ? r : r.value)),
         undefined));
       window.__selectAudio = (i) => player.setCurrentTrack(player.getTracksFor('audio')[i]);
+      window.__textTracks = () => player.getTracksFor('text').map((t) => ({ language: t.lang,
+        label: t.labels && t.labels[0] && t.labels[0].text }));
+      window.__selectText = (i) => { player.enableText(true); player.setTextTrack(i); };
       result.ready = true;
     });
     player.initialize(video, src, false);
@@ -122,6 +136,8 @@
     };
     window.__audioTracks = () => player.getAudioTracks().map((t) => audioTrack(t.language, t.label, t.roles, t.channelsCount));
     window.__selectAudio = (i) => player.selectAudioTrack(player.getAudioTracks()[i]);
+    window.__textTracks = () => player.getTextTracks().map((t) => ({ language: t.language, label: t.label }));
+    window.__selectText = (i) => player.selectTextTrack(player.getTextTracks()[i]);
     result.ready = true;
     window.__selectLowest = () => {
       const tracks = player.getVariantTracks();

@@ -3,7 +3,7 @@
 // dash.js and Shaka Player (HLS and DASH), served over HTTP from 127.0.0.1.
 //
 //   node play.mjs OUTPUT_DIR [--renditions N] [--switch] [--seconds S] [--audio LANG,LANG2[,commentary]]
-//                            [--trick-play]
+//                            [--trick-play] [--text LANG,LANG2]
 //   node play.mjs --url URL  [...]    an output published elsewhere (e.g. S3 over HTTP,
 //                                     which must allow cross-origin reads)
 //
@@ -40,6 +40,7 @@ const audioExpectation = option('--audio', '').split(',').filter(Boolean);
 const wantCommentary = audioExpectation.includes('commentary');
 const audioLanguages = audioExpectation.filter((a) => a !== 'commentary');
 const wantTrickPlay = args.includes('--trick-play');
+const textLanguages = option('--text', '').split(',').filter(Boolean);
 
 // The tile the WebVTT sprite track gives for `time`, read the way a player would.
 function expectedTile(time) {
@@ -78,6 +79,7 @@ const types = {
   '.html': 'text/html',
   '.jpg': 'image/jpeg',
   '.json': 'application/json',
+  '.vtt': 'text/vtt',
 };
 
 function serve(req, res) {
@@ -192,6 +194,35 @@ for (const c of cases) {
       }
     }
 
+    // Text: every language listed; choosing the first loads its cues, and the
+    // test sources' cue at 2.5 s arrives at 2.5 s (within a frame).
+    let text = '';
+    if (textLanguages.length && (await page.evaluate(() => window.__result.errors.length === 0))) {
+      const tracks = await page.evaluate(() => window.__textTracks());
+      for (const language of textLanguages) {
+        if (!tracks.some((t) => t.language === language)) problems.push(`no text track in ${language}: lists ${JSON.stringify(tracks)}`);
+      }
+      const target = tracks.findIndex((t) => t.language === textLanguages[0]);
+      // Known gap (issue 11's closing note): Shaka 5 lists the HLS subtitle
+      // renditions and fetches their WebVTT segments but shows no cue from
+      // them, with or without X-TIMESTAMP-MAP; hls.js, dash.js and Shaka's
+      // DASH show the same cues at 2.5 s. Only the listing is checked there.
+      const cuesChecked = !(c.player === 'shaka' && c.manifest.endsWith('.m3u8'));
+      if (!cuesChecked) text = `, text [${tracks.map((t) => t.language).join(', ')}] (cues not checked)`;
+      if (target >= 0 && cuesChecked) {
+        await page.evaluate((i) => window.__selectText(i), target);
+        await page.evaluate(() => { document.getElementById('video').currentTime = 1; });
+        try {
+          await page.waitForFunction(() => window.__cues().some((c) => c.start > 2 && c.start < 3), null, { timeout: timeoutMs, polling: 200 });
+        } catch (e) {
+          problems.push(`no cue near 2.5 s after choosing ${textLanguages[0]}: ${JSON.stringify(await page.evaluate(() => window.__cues()))}`);
+        }
+        const cue = (await page.evaluate(() => window.__cues())).find((c) => c.start > 2 && c.start < 3);
+        if (cue && Math.abs(cue.start - 2.5) > 1 / 30) problems.push(`the cue at 2.5 s starts at ${cue.start}`);
+        text = `, text [${tracks.map((t) => t.language).join(', ')}]${cue ? `, cue at ${cue.start.toFixed(3)} s` : ''}`;
+      }
+    }
+
     let trickPlay = '';
     if (wantTrickPlay && c.player === 'shaka' && (await page.evaluate(() => window.__result.errors.length === 0))) {
       const want = expectedTile(5);
@@ -226,7 +257,7 @@ for (const c of cases) {
       problems.push(`lists ${sizes.length} video renditions, expected ${expectedRenditions}`);
     }
     const listed = sizes.join(' ');
-    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}${audioSwitch}${trickPlay}`;
+    const summary = `t=${state.currentTime.toFixed(2)}s, renditions [${listed}]${switched ? `, switched to ${switched}p` : ''}${audioSwitch}${text}${trickPlay}`;
     if (state.warnings.length) console.log(`  ${name}: warnings: ${state.warnings.join('; ')}`);
     if (problems.length) {
       failures++;

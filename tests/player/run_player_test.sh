@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Transcodes a generated 12-second 1080p clip with three audio tracks (English,
 # French 5.1 and an English commentary, each 12 dB quieter than the one before)
-# and plays the result in hls.js, dash.js and Shaka Player (HLS and DASH),
+# and English and French subtitles (a cue at 2.5 s), and plays the result in
+# hls.js, dash.js and Shaka Player (HLS and DASH),
 # switching to the lowest rendition and from English to French, and asks Shaka
 # for thumbnails (DASH thumbnail set, WebVTT sprites) and I-frame streams.
 set -euo pipefail
@@ -10,18 +11,22 @@ work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 
 mkdir -p "$work"
-source="$work/source-three-audio.mp4"
+source="$work/source-three-audio-subtitles.mp4"
 if [ ! -s "$source" ]; then
+  printf '1\n00:00:02,500 --> 00:00:04,000\nHello at two and a half seconds\n' > "$work/en.srt"
+  printf '1\n00:00:02,500 --> 00:00:04,000\nBonjour\n' > "$work/fr.srt"
   ffmpeg -hide_banner -loglevel error -y \
     -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
     -f lavfi -i "sine=frequency=440:sample_rate=48000,volume=4" \
     -f lavfi -i "sine=frequency=660:sample_rate=48000" \
     -f lavfi -i "sine=frequency=880:sample_rate=48000,volume=0.25" \
-    -map 0:v -map 1:a -map 2:a -map 3:a -t 12 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac:a:1 6 \
+    -i "$work/en.srt" -i "$work/fr.srt" \
+    -map 0:v -map 1:a -map 2:a -map 3:a -map 4:s -map 5:s -c:s mov_text -t 12 -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac:a:1 6 \
     -metadata:s:a:0 language=eng -metadata:s:a:1 language=fre -metadata:s:a:2 language=eng \
-    -disposition:a:0 default -disposition:a:1 0 -disposition:a:2 comment "$work/source.tmp.mp4"
+    -disposition:a:0 default -disposition:a:1 0 -disposition:a:2 comment \
+    -metadata:s:s:0 language=eng -metadata:s:s:1 language=fre "$work/source.tmp.mp4"
   mv "$work/source.tmp.mp4" "$source"
 fi
 rm -rf "$work/out"
 "$binary" transcode "$source" -o "$work/out" --segment-duration 2 --preset veryfast --json > "$work/transcode.log"
-node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play
+node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play --text en,fr
