@@ -43,14 +43,7 @@ std::string segment_template(const Track& track, std::string_view indent) {
 // urn:mpeg:dash:role:2011 (ISO/IEC 23009-1 5.8.5.5): the default track is
 // "main", the other languages "alternate".
 std::string_view dash_role(AudioRole role, bool is_default) {
-  switch (role) {
-    case AudioRole::kCommentary:
-      return "commentary";
-    case AudioRole::kDescription:
-      return "description";
-    case AudioRole::kMain:
-      break;
-  }
+  if (role != AudioRole::kMain) return to_string(role);  // "commentary", "description": the same words
   return is_default ? "main" : "alternate";
 }
 

@@ -43,13 +43,19 @@ int hls_target_duration(const Track& track) {
   return static_cast<int>(target);
 }
 
+namespace {
+
+// The opening of every VOD media playlist we write.
+std::string vod_playlist_header(long target_duration) {
+  return fmt::format(
+      "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:{}\n#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-PLAYLIST-TYPE:VOD\n",
+      target_duration);
+}
+
+}  // namespace
+
 std::string write_hls_media_playlist(const Track& track) {
-  std::string out;
-  out += "#EXTM3U\n";
-  out += "#EXT-X-VERSION:7\n";
-  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", hls_target_duration(track));
-  out += "#EXT-X-MEDIA-SEQUENCE:1\n";
-  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  std::string out = vod_playlist_header(hls_target_duration(track));
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", quoted_attribute(track.init_file));
   for (const auto& segment : track.segments) {
@@ -62,12 +68,7 @@ std::string write_hls_media_playlist(const Track& track) {
 std::string write_hls_text_playlist(const TextTrack& track) {
   long target = 1;
   for (const auto& segment : track.segments) target = std::max(target, std::lround(segment.duration));
-  std::string out;
-  out += "#EXTM3U\n";
-  out += "#EXT-X-VERSION:7\n";
-  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", target);
-  out += "#EXT-X-MEDIA-SEQUENCE:1\n";
-  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  std::string out = vod_playlist_header(target);
   for (const auto& segment : track.segments)
     out += fmt::format("#EXTINF:{:.3f},\n{}\n", segment.duration, segment.file);
   out += "#EXT-X-ENDLIST\n";
@@ -75,12 +76,7 @@ std::string write_hls_text_playlist(const TextTrack& track) {
 }
 
 std::string write_hls_iframe_playlist(const Track& track) {
-  std::string out;
-  out += "#EXTM3U\n";
-  out += "#EXT-X-VERSION:7\n";
-  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", hls_target_duration(track));
-  out += "#EXT-X-MEDIA-SEQUENCE:1\n";
-  out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  std::string out = vod_playlist_header(hls_target_duration(track));
   out += "#EXT-X-I-FRAMES-ONLY\n";
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", quoted_attribute(track.init_file));
