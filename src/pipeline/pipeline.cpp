@@ -119,6 +119,15 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     const double duration = report.source.duration_seconds;
     const auto& budget = options_.encode.budget;
     RenditionWatch watch(command, report.ladder, duration, segment_seconds);
+    // Every rendition at 0% from the start: ffmpeg's first progress report can
+    // take seconds (its outputs all open first), and watchers should not see an
+    // encode without renditions meanwhile.
+    {
+      const EncodeProgress start{};
+      auto e = estimate(start, duration);
+      e.renditions = watch.update(0, false);
+      observer.encode_progress(start, e);
+    }
     auto result = Encoder().run(
         command,
         [&](const EncodeProgress& p) {
