@@ -36,10 +36,9 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   graph += fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
 
   const auto count = ladder.video.size();
-  const auto branches = count + (ladder.sprites ? 1 : 0);
-  if (branches > 1) {
-    graph += fmt::format(",split={}", branches);
-    for (std::size_t i = 0; i < branches; ++i) graph += fmt::format("[s{}]", i);
+  if (count > 1) {
+    graph += fmt::format(",split={}", count);
+    for (std::size_t i = 0; i < count; ++i) graph += fmt::format("[s{}]", i);
   } else {
     graph += "[s0]";
   }
@@ -51,13 +50,6 @@ std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
     // setsar=1: anamorphic sources come out with square pixels at their display size.
     graph += fmt::format("scale={}:{}:flags=bicubic{},setsar=1,format=yuv420p[v{}]", r.width, r.height,
                          r.from_bt601 ? ":in_color_matrix=bt601:out_color_matrix=bt709" : "", i);
-  }
-  if (ladder.sprites) {
-    // Trick-play sprites from the same decoded frames: one every interval,
-    // scaled small, tiled into sheets (the last one padded at the end).
-    const auto& s = *ladder.sprites;
-    graph += fmt::format(";[s{}]fps=1/{},scale={}:{}:flags=bicubic,setsar=1,format=yuvj420p,tile={}x{}[sprites]", count,
-                         format_seconds(s.interval_seconds), s.tile_width, s.tile_height, s.columns, s.rows);
   }
   return graph;
 }
@@ -102,10 +94,6 @@ std::filesystem::path EncodeCommand::init_file(int representation) const {
 
 std::filesystem::path EncodeCommand::subtitle_file(int k) const {
   return output_dir / fmt::format("subtitle-{}.vtt", k);
-}
-
-std::filesystem::path EncodeCommand::sprite_file(int number) const {
-  return output_dir / fmt::format("sprite-{:05d}.jpg", number);
 }
 
 std::filesystem::path EncodeCommand::segment_file(int representation, int number) const {
@@ -176,10 +164,6 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
     a.insert(a.end(), {"-map", fmt::format("0:{}", ladder.subtitles[k].source_index), "-map_metadata", "-1", "-c:s",
                        "webvtt", "-f", "webvtt", command.subtitle_file(index).string()});
     command.subtitles.push_back({.rendition = ladder.subtitles[k].name, .representation = index});
-  }
-  if (ladder.sprites) {
-    a.insert(a.end(), {"-map", "[sprites]", "-map_metadata", "-1", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2",
-                       "-start_number", "1", (output_dir / "sprite-%05d.jpg").string()});
   }
   return command;
 }

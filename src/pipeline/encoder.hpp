@@ -72,8 +72,6 @@ struct EncodeCommand {
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
   // The WebVTT that ffmpeg converted the ladder's `k`th subtitle track to.
   [[nodiscard]] std::filesystem::path subtitle_file(int k) const;
-  // The 1-based `number`th sprite sheet, when the ladder has sprites.
-  [[nodiscard]] std::filesystem::path sprite_file(int number) const;
 };
 
 EncodeCommand build_encode_command(const std::filesystem::path& source, const MediaInfo& info, const Ladder& ladder,

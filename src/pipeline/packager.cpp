@@ -95,37 +95,6 @@ Result<Track> collect_track(const EncodeCommand& encoded, int representation, Tr
   return track;
 }
 
-// The encoder's sprite sheets, moved to thumbnails/; none is not an error
-// (a picture too short for one tile), only nothing to show.
-Result<std::optional<SpriteSheets>> collect_sprites(const EncodeCommand& encoded, const SpriteLayout& layout,
-                                                    double duration_seconds, const fs::path& root) {
-  SpriteSheets sprites{.interval_seconds = layout.interval_seconds,
-                       .columns = layout.columns,
-                       .rows = layout.rows,
-                       .tile_width = layout.tile_width,
-                       .tile_height = layout.tile_height,
-                       .files = {},
-                       .thumbnails = 0,
-                       .bytes = 0,
-                       .track_file = std::string(kThumbnailTrackFile)};
-  if (auto made = make_directories(root / kThumbnailsFolder); !made) return tl::unexpected(made.error());
-  for (int number = 1;; ++number) {
-    const auto from = encoded.sprite_file(number);
-    std::error_code ec;
-    if (!fs::exists(from, ec)) break;
-    const auto file = fmt::format("{}/{}{:05d}.jpg", kThumbnailsFolder, kSpriteFilePrefix, number);
-    sprites.bytes += fs::file_size(from, ec);
-    if (auto moved = move_file(from, root / file); !moved) return tl::unexpected(moved.error());
-    sprites.files.push_back(file);
-  }
-  if (sprites.files.empty()) return std::optional<SpriteSheets>();
-  // The fps filter takes a frame at 0, interval, 2 x interval ... before the end.
-  const auto expected = static_cast<int>(std::ceil(duration_seconds / layout.interval_seconds - 1e-6));
-  sprites.thumbnails =
-      std::min(std::max(expected, 1), static_cast<int>(sprites.files.size()) * layout.tiles_per_sheet());
-  return std::optional<SpriteSheets>(std::move(sprites));
-}
-
 // The WebVTT ffmpeg made of the ladder's `k`th subtitle track, whole and cut
 // on the video's segment grid. A track that is not usable WebVTT (too large,
 // too many cues) is left out with a note, never failing the job.
@@ -200,7 +169,7 @@ Result<void> check_alignment(const std::vector<Track>& video) {
 }  // namespace
 
 Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladder& ladder, double segment_seconds,
-                                       const fs::path& root) const {
+                                       const fs::path& root, const std::optional<SpriteSheets>& sprites) const {
   Presentation p;
   p.segment_seconds = segment_seconds;
 
@@ -249,11 +218,7 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     if (!text) return tl::unexpected(text.error());
     if (*text) p.subtitles.push_back(std::move(**text));
   }
-  if (ladder.sprites) {
-    auto sprites = collect_sprites(encoded, *ladder.sprites, p.duration_seconds, root);
-    if (!sprites) return tl::unexpected(sprites.error());
-    p.sprites = std::move(*sprites);
-  }
+  p.sprites = sprites;
   if (p.sprites) {
     if (auto written =
             write_text_file(root / p.sprites->track_file, write_thumbnail_track(*p.sprites, p.duration_seconds));

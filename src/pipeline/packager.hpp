@@ -8,6 +8,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 #include "packaging/presentation.hpp"
 #include "pipeline/encoder.hpp"
@@ -18,8 +19,10 @@ namespace st {
 
 class Packager {
  public:
+  // `sprites`: trick-play sheets already written under `root` (SpriteMaker), to describe.
   Result<Presentation> package(const EncodeCommand& encoded, const Ladder& ladder, double segment_seconds,
-                               const std::filesystem::path& root) const;
+                               const std::filesystem::path& root,
+                               const std::optional<SpriteSheets>& sprites = std::nullopt) const;
 };
 
 }  // namespace st

@@ -139,12 +139,35 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     if (!result) return tl::unexpected(result.error());
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
   }
+  // Trick play from the smallest rendition's keyframes, before packaging moves
+  // its files: sprites that cannot be made never fail a job that encoded.
+  std::optional<SpriteSheets> sprites;
+  std::string sprite_note;
+  if (report.ladder.sprites && !command.video.empty()) {
+    StepTimer timer("sprites", report.steps);
+    const int smallest = command.video.back().representation;
+    std::vector<fs::path> segments;
+    std::error_code ec;
+    for (int n = 1; fs::exists(command.segment_file(smallest, n), ec); ++n)
+      segments.push_back(command.segment_file(smallest, n));
+    std::vector<std::string> argv;
+    auto made = SpriteMaker().make(command.init_file(smallest), segments, segment_seconds, *report.ladder.sprites, root,
+                                   stop, argv);
+    if (!argv.empty()) report.commands.push_back({"sprites", argv});
+    if (!made && made.error().code == ErrorCode::kCancelled) return tl::unexpected(made.error());
+    if (made) {
+      sprites = std::move(*made);
+    } else {
+      sprite_note = fmt::format("no sprite sheets: {}", made.error().message);
+    }
+  }
   {
     observer.step_started("package");
     StepTimer timer("package", report.steps);
-    auto presentation = Packager().package(command, report.ladder, segment_seconds, root);
+    auto presentation = Packager().package(command, report.ladder, segment_seconds, root, sprites);
     if (!presentation) return tl::unexpected(presentation.error());
     report.presentation = std::move(*presentation);
+    if (!sprite_note.empty()) report.presentation.notes.push_back(sprite_note);
     std::error_code ec;
     fs::remove_all(scratch, ec);
   }

@@ -122,8 +122,8 @@ json sprites_json(const Presentation& p) {
           {"tile_width", s.tile_width},
           {"tile_height", s.tile_height},
           {"bytes", s.bytes},
-          // Made from the encode's decoded frames: their cost is inside the encode step.
-          {"made_in", "encode"}};
+          // From the smallest rendition's keyframes: the "sprites" step.
+          {"made_from", "the smallest rendition's keyframes"}};
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "media/input_policy.hpp"
+#include "packaging/output_names.hpp"
 #include "pipeline/ladder.hpp"
 #include "util/files.hpp"
 
@@ -188,6 +189,58 @@ Result<Poster> PosterExtractor::extract_from_rendition(const fs::path& folder, c
   best.width = width;
   best.height = height;
   return best;
+}
+
+Result<SpriteSheets> SpriteMaker::make(const fs::path& init, const std::vector<fs::path>& segments,
+                                       double segment_seconds, SpriteLayout layout, const fs::path& root,
+                                       const std::stop_token& stop, std::vector<std::string>& command) const {
+  if (segments.empty() || segment_seconds <= 0) return fail(ErrorCode::kProcess, "no segments to make sprites from");
+  const int every = std::max(1, static_cast<int>(std::ceil(layout.interval_seconds / segment_seconds - 1e-6)));
+  layout.interval_seconds = every * segment_seconds;
+  const auto folder = root / kThumbnailsFolder;
+  if (auto made = make_directories(folder); !made) return tl::unexpected(made.error());
+  const auto joined = folder / ".sprite-source.mp4";
+  std::vector<fs::path> parts{init};
+  parts.insert(parts.end(), segments.begin(), segments.end());
+  if (auto copied = concatenate_files(parts, joined); !copied) return tl::unexpected(copied.error());
+
+  command = {ffmpeg_, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-skip_frame", "nokey"};
+  for (auto& arg : safe_input_arguments(joined)) command.push_back(std::move(arg));
+  command.insert(command.end(),
+                 {"-map", "0:v:0", "-vf",
+                  fmt::format("select=not(mod(n\\,{})),scale={}:{}:flags=bicubic,setsar=1,format=yuvj420p,tile={}x{}",
+                              every, layout.tile_width, layout.tile_height, layout.columns, layout.rows),
+                  "-fps_mode", "passthrough", "-c:v", "mjpeg", "-q:v", "5", "-f", "image2", "-start_number", "1",
+                  (folder / fmt::format("{}%05d.jpg", kSpriteFilePrefix)).string()});
+  auto run =
+      run_captured(ProcessSpec{.argv = command, .limits = {.wall_time = kTimeLimit}}, std::size_t{64} * 1024, stop);
+  std::error_code ec;
+  fs::remove(joined, ec);
+  if (!run) return tl::unexpected(run.error());
+  if (run->result.cancelled) return fail(ErrorCode::kCancelled, "sprite sheets stopped on request");
+  if (!run->result.succeeded()) return fail(ErrorCode::kProcess, fmt::format("ffmpeg {}", run->result.describe()));
+
+  SpriteSheets sprites{.interval_seconds = layout.interval_seconds,
+                       .columns = layout.columns,
+                       .rows = layout.rows,
+                       .tile_width = layout.tile_width,
+                       .tile_height = layout.tile_height,
+                       .files = {},
+                       .thumbnails = 0,
+                       .bytes = 0,
+                       .track_file = std::string(kThumbnailTrackFile)};
+  for (int number = 1;; ++number) {
+    const auto file = fmt::format("{}/{}{:05d}.jpg", kThumbnailsFolder, kSpriteFilePrefix, number);
+    if (!fs::exists(root / file, ec)) break;
+    sprites.bytes += fs::file_size(root / file, ec);
+    sprites.files.push_back(file);
+  }
+  if (sprites.files.empty()) return fail(ErrorCode::kProcess, "ffmpeg wrote no sprite sheet");
+  // A tile per `every` segments, the first at 0.
+  const auto segment_count = static_cast<int>(segments.size());
+  const int tiles = (segment_count + every - 1) / every;
+  sprites.thumbnails = std::min(tiles, static_cast<int>(sprites.files.size()) * layout.tiles_per_sheet());
+  return sprites;
 }
 
 }  // namespace st

@@ -15,6 +15,7 @@
 
 #include "media/media_info.hpp"
 #include "packaging/presentation.hpp"
+#include "pipeline/ladder.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -65,6 +66,27 @@ class PosterExtractor {
 
  private:
   PosterOptions options_;
+  std::string ffmpeg_;
+};
+
+// Trick-play sprite sheets from the keyframes of the smallest rendition: one
+// per segment (the encoder puts an IDR on every segment boundary), so only
+// keyframes of a small picture are decoded. Made from the encoded rendition
+// rather than inside the encode: a tiling branch in the encode's filter graph
+// holds its frames for a whole sheet, and ffmpeg 5.1 then stops reporting
+// progress until the end.
+class SpriteMaker {
+ public:
+  explicit SpriteMaker(std::string ffmpeg = "ffmpeg") : ffmpeg_(std::move(ffmpeg)) {}
+
+  // Writes thumbnails/sprite-NNNNN.jpg under `root` from the init segment and
+  // `segments` of one rendition. The interval becomes a whole number of
+  // segments (at least the layout's).
+  Result<SpriteSheets> make(const std::filesystem::path& init, const std::vector<std::filesystem::path>& segments,
+                            double segment_seconds, SpriteLayout layout, const std::filesystem::path& root,
+                            const std::stop_token& stop, std::vector<std::string>& command) const;
+
+ private:
   std::string ffmpeg_;
 };
 

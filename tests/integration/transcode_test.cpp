@@ -148,7 +148,7 @@ void expect_complete_output(const fs::path& out, const Expectation& expected) {
   }
   std::vector<std::string> steps;
   for (const auto& s : report["steps"]) steps.push_back(s["name"]);
-  EXPECT_EQ(steps, (std::vector<std::string>{"probe", "plan", "encode", "package", "thumbnails"}));
+  EXPECT_EQ(steps, (std::vector<std::string>{"probe", "plan", "encode", "sprites", "package", "thumbnails"}));
 }
 
 const nlohmann::json* encode_command(const nlohmann::json& report) {

@@ -103,8 +103,7 @@ TEST(Encoder, StopsWhenTheScratchDiskRunsLow) {
 TEST(EncodeCommand, DecodesOnceAndSplitsForEveryRendition) {
   const auto command = command_for(source(true));
   EXPECT_EQ(count(command, "-i"), 1);
-  // Three renditions and the trick-play sprites.
-  EXPECT_NE(joined(command).find("fps=fps=60:start_time=0,split=4[s0][s1][s2][s3]"), std::string::npos);
+  EXPECT_NE(joined(command).find("fps=fps=60:start_time=0,split=3[s0][s1][s2]"), std::string::npos);
   EXPECT_EQ(count(command, "libx264"), 3);
 }
 
@@ -117,17 +116,6 @@ TEST(EncodeCommand, ToneMapsAnHdrSourceOnceBeforeTheSplitAndSignalsBt709) {
   EXPECT_NE(text.find("[0:0]zscale=tin=arib-std-b67:"), std::string::npos) << text;
   EXPECT_LT(text.find("tonemap=tonemap=hable"), text.find("split="));
   EXPECT_NE(text.find("-color_primaries:v:1 bt709 -color_trc:v:1 bt709 -colorspace:v:1 bt709"), std::string::npos);
-}
-
-TEST(EncodeCommand, TilesSpritesFromTheSameDecodedFrames) {
-  const auto text = joined(command_for(source(true)));
-  // 1080p source: 160x90 tiles, one every 2 s, 5x5 to a sheet, written as JPEGs after the DASH output.
-  EXPECT_NE(text.find(";[s3]fps=1/2,scale=160:90:flags=bicubic,setsar=1,format=yuvj420p,tile=5x5[sprites]"),
-            std::string::npos)
-      << text;
-  EXPECT_NE(text.find("-map [sprites] -map_metadata -1 -c:v mjpeg -q:v 5 -f image2 -start_number 1 "),
-            std::string::npos);
-  EXPECT_GT(text.find("-map [sprites]"), text.find("ffmpeg.mpd"));
 }
 
 TEST(EncodeCommand, OpensTheSourceThroughTheWhitelists) {
@@ -183,7 +171,7 @@ TEST(EncodeCommand, HasNoAudioOutputForASilentSource) {
 
 TEST(EncodeCommand, DeinterlacesOnceBeforeTheSplit) {
   const auto text = joined(command_for(source(true), /*interlaced=*/true));
-  EXPECT_NE(text.find("[0:0]bwdif=mode=send_frame:parity=auto:deint=all,fps=fps=60:start_time=0,split=4"),
+  EXPECT_NE(text.find("[0:0]bwdif=mode=send_frame:parity=auto:deint=all,fps=fps=60:start_time=0,split=3"),
             std::string::npos);
 }
 
