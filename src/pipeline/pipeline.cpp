@@ -119,6 +119,7 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     const double duration = report.source.duration_seconds;
     const auto& budget = options_.encode.budget;
     RenditionWatch watch(command, report.ladder, duration, segment_seconds);
+    RecentSpeed speed;
     // Every rendition at 0% from the start: ffmpeg's first progress report can
     // take seconds (its outputs all open first), and watchers should not see an
     // encode without renditions meanwhile.
@@ -131,7 +132,7 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
     auto result = Encoder().run(
         command,
         [&](const EncodeProgress& p) {
-          auto e = estimate(p, duration);
+          auto e = estimate(p, duration, speed.update(p.encoded_seconds, RecentSpeed::Clock::now()));
           e.renditions = watch.update(e.percent, p.finished);
           observer.encode_progress(p, e);
         },

@@ -43,16 +43,31 @@ std::optional<EncodeProgress> ProgressParser::feed(std::string_view line) {
   return std::nullopt;
 }
 
-ProgressEstimate estimate(const EncodeProgress& progress, double total_seconds) {
+ProgressEstimate estimate(const EncodeProgress& progress, double total_seconds, double speed) {
   ProgressEstimate out;
+  if (speed <= 0) speed = progress.speed;
   if (total_seconds <= 0) return out;
   out.percent = progress.finished ? 100.0 : std::clamp(100.0 * progress.encoded_seconds / total_seconds, 0.0, 100.0);
   if (progress.finished) {
     out.eta_seconds = 0;
-  } else if (progress.speed > 0) {
-    out.eta_seconds = std::max(0.0, total_seconds - progress.encoded_seconds) / progress.speed;
+  } else if (speed > 0) {
+    out.eta_seconds = std::max(0.0, total_seconds - progress.encoded_seconds) / speed;
   }
   return out;
+}
+
+double RecentSpeed::update(double encoded_seconds, Clock::time_point now) {
+  // Output time only grows; a report that says otherwise restarts the window.
+  if (!samples_.empty() && (encoded_seconds < samples_.back().encoded_seconds || now < samples_.back().at)) {
+    samples_.clear();
+  }
+  samples_.push_back({now, encoded_seconds});
+  // Keep one sample at or beyond the window's start, so the span stays near the window.
+  while (samples_.size() > 2 && now - samples_[1].at >= window_) samples_.pop_front();
+  const auto& first = samples_.front();
+  const double wall = std::chrono::duration<double>(now - first.at).count();
+  if (wall < 1.0) return 0;
+  return (encoded_seconds - first.encoded_seconds) / wall;
 }
 
 }  // namespace st
