@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/progress_view.hpp"
+#include "media/languages.hpp"
 #include "storage/staged_directory.hpp"
 
 namespace st {
@@ -14,6 +15,9 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_option("-o,--output", args.output, "Output directory (created; must not exist unless --force)")->required();
   cmd->add_option("--renditions", args.renditions, "Renditions to make, e.g. 1080p,720p (default: every one that fits)")
       ->delimiter(',');
+  cmd->add_option("--subtitles", args.subtitles,
+                  "A SubRip or WebVTT file to add as a subtitle track: LANG[:KIND]=FILE, e.g. fr=film.fr.srt or "
+                  "en:caption=film.en.vtt (KIND: subtitle, caption, forced); repeatable");
   cmd->add_option("--segment-duration", o.encode.segment_seconds, "Segment duration in seconds")
       ->check(CLI::Range(1.0, 30.0))
       ->capture_default_str();
@@ -37,6 +41,31 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   return cmd;
 }
 
+namespace {
+
+// "LANG[:KIND]=FILE": the language and kind first, so that the file name may hold anything.
+Result<SidecarFile> parse_sidecar_argument(std::string_view argument) {
+  const auto usage = [&](std::string_view why) {
+    return fail(ErrorCode::kUsage, fmt::format("--subtitles {}: {} (expected LANG[:KIND]=FILE)", argument, why));
+  };
+  const auto equals = argument.find('=');
+  if (equals == std::string_view::npos || equals + 1 == argument.size()) return usage("no file");
+  auto spec = argument.substr(0, equals);
+  SidecarFile file{.path = std::string(argument.substr(equals + 1)), .name = {}, .language = {}, .kind = {}};
+  file.name = file.path.filename().string();
+  if (const auto colon = spec.find(':'); colon != std::string_view::npos) {
+    const auto kind = parse_subtitle_kind(spec.substr(colon + 1));
+    if (!kind) return usage("KIND is one of subtitle, caption, forced");
+    file.kind = *kind;
+    spec = spec.substr(0, colon);
+  }
+  file.language = language_from_tag(spec).tag;
+  if (file.language == "und" && spec != "und") return usage("LANG is not a known ISO 639 language or BCP 47 tag");
+  return file;
+}
+
+}  // namespace
+
 int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
   const auto stop = signals.token();
   auto view = make_progress_view(args.json);
@@ -57,10 +86,17 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
         std::chrono::milliseconds(static_cast<std::int64_t>(args.time_limit_seconds * 1000));
   }
 
+  std::vector<SidecarFile> sidecars;
+  for (const auto& argument : args.subtitles) {
+    auto file = parse_sidecar_argument(argument);
+    if (!file) return report_failure(file.error());
+    sidecars.push_back(std::move(*file));
+  }
+
   auto staged = StagedDirectory::prepare(args.output, args.force);
   if (!staged) return report_failure(staged.error());
 
-  auto report = Pipeline(args.pipeline).run(args.input, staged->path(), *view, stop);
+  auto report = Pipeline(args.pipeline).run(args.input, sidecars, staged->path(), *view, stop);
   if (!report) return report_failure(report.error());
   if (stop.stop_requested()) return report_failure({ErrorCode::kCancelled, "stopped on request"});
   if (auto committed = staged->commit(); !committed) return report_failure(committed.error());

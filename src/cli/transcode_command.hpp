@@ -20,6 +20,7 @@ struct TranscodeArgs {
   std::string input;
   std::string output;
   std::vector<std::string> renditions;
+  std::vector<std::string> subtitles;  // "LANG[:KIND]=FILE"
   bool json = false;
   bool force = false;
   double time_limit_seconds = 0;

@@ -133,6 +133,7 @@ json job_to_json(const Job& job, const std::optional<JobProgress>& live) {
               {"sourceVersion", s.source_version},
               {"source", source},
               {"profiles", s.profile_set},
+              {"subtitles", to_json(s.subtitles)},
               {"priority", s.priority},
               {"status", to_string(job.status)},
               {"attempt", job.attempt},
@@ -165,8 +166,9 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
   FieldReader read(doc);
 
   NewJob job;
-  read.refuse_unknown_keys({"tenantId", "videoId", "sourceVersion", "source", "profiles", "priority", "maxAttempts"},
-                           "a field of a job request");
+  read.refuse_unknown_keys(
+      {"tenantId", "videoId", "sourceVersion", "source", "profiles", "subtitles", "priority", "maxAttempts"},
+      "a field of a job request");
   // Optional: the tenant is the caller's; a request may only repeat it.
   job.tenant_id = read.text("tenantId", {.max_length = 64});
   job.video_id = read.text("videoId", {.required = true, .max_length = 128});
@@ -209,6 +211,11 @@ Result<NewJob> parse_new_job(const std::string& body, const JobsApiOptions& opti
         job.profile_set.push_back(p.get<std::string>());
       }
     }
+  }
+  if (const auto* subtitles = read.array("subtitles")) {
+    std::vector<std::string> problems;
+    job.subtitles = subtitle_sidecars_from_json(*subtitles, problems);
+    for (auto& p : problems) read.problem(std::move(p));
   }
   // Clamped, not refused: a caller that asks for "as urgent as possible" gets the top.
   const auto priority =

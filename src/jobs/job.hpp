@@ -8,8 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "jobs/job_outcome.hpp"
 #include "jobs/job_progress.hpp"
+#include "media/media_info.hpp"
 
 namespace st {
 
@@ -41,6 +44,22 @@ struct JobOrigin {
   std::string traceparent;
 };
 
+// A subtitle file (SubRip or WebVTT) uploaded beside the master, in its bucket.
+struct SubtitleSidecar {
+  std::string key;
+  std::string language;  // BCP 47, normalised ("fre" and "fr" are "fr")
+  SubtitleKind kind = SubtitleKind::kSubtitle;
+};
+
+inline constexpr std::size_t kMaxSubtitleSidecars = 16;
+
+// Reads the `subtitles` array of an upload event or an API request:
+// [{"key", "language", "kind"}], at most kMaxSubtitleSidecars. Each problem is
+// appended to `problems`, naming its entry; the entries returned are valid.
+std::vector<SubtitleSidecar> subtitle_sidecars_from_json(const nlohmann::json& list,
+                                                         std::vector<std::string>& problems);
+nlohmann::json to_json(const std::vector<SubtitleSidecar>& sidecars);
+
 // What a client asks for; the store adds the rest.
 struct NewJob {
   std::string tenant_id;
@@ -48,6 +67,7 @@ struct NewJob {
   std::string source_version;
   JobSource source;
   std::vector<std::string> profile_set;
+  std::vector<SubtitleSidecar> subtitles;
   std::string output_prefix;
   int priority = 0;
   int max_attempts = 3;

@@ -26,7 +26,13 @@ json to_json(const SubtitleOutput& t) {
 }
 
 json to_json(const SkippedStreamOutput& s) {
-  return {{"index", s.index}, {"codec", s.codec}, {"language", s.language}, {"reason", s.reason}};
+  json out = {{"codec", s.codec}, {"language", s.language}, {"reason", s.reason}};
+  if (s.sidecar.empty()) {
+    out["index"] = s.index;
+  } else {
+    out["sidecarKey"] = s.sidecar;
+  }
+  return out;
 }
 
 json to_json(const SpriteOutput& s) {
@@ -181,7 +187,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
     for (const auto& item : list) {
       if (!item.is_object()) continue;
       Reader s(item);
-      o.skipped_streams.push_back({.index = s.get<int>("index"),
+      o.skipped_streams.push_back({.index = item.contains("sidecarKey") ? -1 : s.get<int>("index"),
+                                   .sidecar = s.get<std::string>("sidecarKey"),
                                    .codec = s.get<std::string>("codec"),
                                    .language = s.get<std::string>("language"),
                                    .reason = s.get<std::string>("reason")});

@@ -52,9 +52,11 @@ struct SubtitleOutput {
   std::string vtt_key;       // DASH and downloads: the whole WebVTT file
 };
 
-// A source stream left out (image subtitles, tracks beyond the limit), and why.
+// A source stream left out (image subtitles, tracks beyond the limit), or a
+// sidecar file that could not be used, and why.
 struct SkippedStreamOutput {
-  int index = 0;
+  int index = 0;        // the source stream's; -1 for a sidecar
+  std::string sidecar;  // the sidecar's key; empty for a source stream
   std::string codec;
   std::string language;
   std::string reason;

@@ -14,6 +14,7 @@ json to_record_json(const Job& job) {
           {"sourceVersion", s.source_version},
           {"source", source},
           {"profiles", s.profile_set},
+          {"subtitles", to_json(s.subtitles)},
           {"outputPrefix", s.output_prefix},
           {"priority", s.priority},
           {"maxAttempts", s.max_attempts},
@@ -53,6 +54,12 @@ std::optional<Job> job_from_record_json(const json& j) {
     s.source.checksum = source.at("checksum").get<std::string>();
     if (!source.at("size").is_null()) s.source.size_bytes = source.at("size").get<std::int64_t>();
     s.profile_set = j.at("profiles").get<std::vector<std::string>>();
+    // Records cached before sidecars existed have none.
+    if (const auto sidecars = j.find("subtitles"); sidecars != j.end()) {
+      std::vector<std::string> problems;
+      s.subtitles = subtitle_sidecars_from_json(*sidecars, problems);
+      if (!problems.empty()) return std::nullopt;
+    }
     s.output_prefix = j.at("outputPrefix").get<std::string>();
     s.priority = j.at("priority").get<int>();
     s.max_attempts = j.at("maxAttempts").get<int>();

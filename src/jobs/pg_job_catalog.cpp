@@ -22,11 +22,11 @@ Error no_such_job(const std::string& id) {
 
 // Inserts `job` unless its source version already has one; either way returns the job.
 CreatedJob insert_or_find(pqxx::work& tx, const NewJob& job) {
-  const auto inserted =
-      tx.exec_prepared("catalog_insert", job.tenant_id, job.video_id, job.source_version, job.source.bucket,
-                       job.source.key, job.source.size_bytes, job.source.checksum,
-                       nlohmann::json(job.profile_set).dump(), job.priority, job.max_attempts, job.origin.message_id,
-                       job.origin.correlation_id, job.origin.conversation_id, job.origin.traceparent);
+  const auto inserted = tx.exec_prepared("catalog_insert", job.tenant_id, job.video_id, job.source_version,
+                                         job.source.bucket, job.source.key, job.source.size_bytes, job.source.checksum,
+                                         nlohmann::json(job.profile_set).dump(), job.priority, job.max_attempts,
+                                         job.origin.message_id, job.origin.correlation_id, job.origin.conversation_id,
+                                         job.origin.traceparent, to_json(job.subtitles).dump());
   if (!inserted.empty()) return CreatedJob{job_from_row(inserted[0]), true, {}};
   // Someone inserted it first; within this transaction's snapshot or after, it is there.
   const auto existing = tx.exec_prepared("catalog_by_source", job.tenant_id, job.video_id, job.source_version);
@@ -50,24 +50,25 @@ void PgJobCatalog::prepare_statements(pqxx::connection& c) {
   pg::prepare_outbox(c);
   constexpr const char* kInsertColumns =
       "tenant_id, video_id, source_version, source_bucket, source_key, source_size, source_checksum, profile_set,"
-      " priority, max_attempts, message_id, correlation_id, conversation_id, traceparent";
+      " priority, max_attempts, message_id, correlation_id, conversation_id, traceparent, subtitles";
   c.prepare("catalog_insert",
             fmt::format("INSERT INTO jobs ({}) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, ''),"
                         " ARRAY(SELECT json_array_elements_text($8::json)), $9, $10,"
-                        " NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''))"
+                        " NULLIF($11, ''), NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''), $15::jsonb)"
                         " ON CONFLICT (tenant_id, video_id, source_version) DO NOTHING RETURNING {}",
                         kInsertColumns, kJobColumns));
   // The batch form of catalog_insert: $1 is a JSON array of rows (see create_all).
   constexpr const char* kBatchRows =
       "json_to_recordset($1::json) AS r(tenant_id text, video_id text, source_version text, source_bucket text,"
       " source_key text, source_size bigint, source_checksum text, profile_set json, priority integer,"
-      " max_attempts integer, message_id text, correlation_id text, conversation_id text, traceparent text)";
+      " max_attempts integer, message_id text, correlation_id text, conversation_id text, traceparent text,"
+      " subtitles jsonb)";
   c.prepare("catalog_insert_all",
             fmt::format("INSERT INTO jobs ({}) SELECT tenant_id, video_id, source_version, NULLIF(source_bucket, ''),"
                         " source_key, source_size, NULLIF(source_checksum, ''),"
                         " ARRAY(SELECT json_array_elements_text(profile_set)), priority, max_attempts,"
                         " NULLIF(message_id, ''), NULLIF(correlation_id, ''), NULLIF(conversation_id, ''),"
-                        " NULLIF(traceparent, '') FROM {}"
+                        " NULLIF(traceparent, ''), coalesce(subtitles, '[]'::jsonb) FROM {}"
                         " ON CONFLICT (tenant_id, video_id, source_version) DO NOTHING RETURNING id::text",
                         kInsertColumns, kBatchRows));
   c.prepare("catalog_by_sources", fmt::format("SELECT {} FROM jobs WHERE (tenant_id, video_id, source_version) IN"
@@ -141,7 +142,8 @@ Result<std::vector<CreatedJob>> PgJobCatalog::create_all(const std::vector<NewJo
                     {"message_id", job.origin.message_id},
                     {"correlation_id", job.origin.correlation_id},
                     {"conversation_id", job.origin.conversation_id},
-                    {"traceparent", job.origin.traceparent}});
+                    {"traceparent", job.origin.traceparent},
+                    {"subtitles", to_json(job.subtitles)}});
   }
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<std::vector<CreatedJob>> {
     pqxx::work tx(c);

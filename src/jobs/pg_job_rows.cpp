@@ -15,7 +15,7 @@ const char* const kJobColumns =
     " coalesce(error_message, ''), coalesce(result::text, ''), " ST_ISO8601("created_at") ", " ST_ISO8601(
         "updated_at") ", coalesce(" ST_ISO8601("started_at") ", ''), coalesce(" ST_ISO8601("finished_at") ", ''),"
                       " coalesce(message_id, ''), coalesce(correlation_id, ''), coalesce(conversation_id, ''),"
-                      " coalesce(traceparent, ''), coalesce(progress_detail::text, '')";
+                      " coalesce(traceparent, ''), coalesce(progress_detail::text, ''), subtitles::text";
 
 #undef ST_ISO8601
 
@@ -61,6 +61,11 @@ Job job_from_row(const pqxx::row& row) {
   if (const auto detail = row[i++].as<std::string>(); !detail.empty()) {
     job.progress_detail = progress_from_json(nlohmann::json::parse(detail, nullptr, false));
   }
+  // Written from checked entries; read through the same checks all the same
+  // (a row edited by hand loses what is wrong, not the job).
+  std::vector<std::string> problems;
+  spec.subtitles =
+      subtitle_sidecars_from_json(nlohmann::json::parse(row[i++].as<std::string>(), nullptr, false), problems);
   return job;
 }
 

@@ -141,6 +141,37 @@ Result<fs::path> TranscodeJobHandler::fetch(const Job& job, const fs::path& scra
   return local;
 }
 
+Result<std::vector<SidecarFile>> TranscodeJobHandler::fetch_sidecars(const Job& job, const SidecarLimits& limits,
+                                                                     const fs::path& scratch,
+                                                                     const std::stop_token& stop) {
+  std::vector<SidecarFile> files;
+  if (job.spec.subtitles.empty()) return files;
+  auto store = sources_(job.spec.source.bucket);
+  for (std::size_t k = 0; k < job.spec.subtitles.size(); ++k) {
+    const auto& sidecar = job.spec.subtitles[k];
+    SidecarFile file{.path = {}, .name = sidecar.key, .language = sidecar.language, .kind = sidecar.kind};
+    // The master's bucket, checked like the master: the key again here too.
+    if (auto allowed = options_.sources.check({.bucket = job.spec.source.bucket, .key = sidecar.key}); !allowed) {
+      file.unavailable = allowed.error().message;
+    } else if (auto info = store->head(sidecar.key); !info) {
+      if (info.error().code != ErrorCode::kNotFound) return tl::unexpected(info.error());
+      file.unavailable = "no such object";
+    } else if (info->size > limits.max_bytes) {
+      file.unavailable =
+          fmt::format("{} bytes, more than the {} a subtitle file may have", info->size, limits.max_bytes);
+    } else {
+      file.path = scratch / fmt::format("sidecar-{}.txt", k);
+      if (auto got = store->get(sidecar.key, file.path, stop); !got) {
+        if (got.error().code != ErrorCode::kNotFound) return tl::unexpected(got.error());
+        file.path.clear();
+        file.unavailable = "no such object";
+      }
+    }
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
 Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context) {
   auto prefix =
       output_key_prefix(options_.output_prefix, job.spec.tenant_id, job.spec.video_id, job.id, job.fencing_token);
@@ -167,15 +198,17 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   context.step_started("fetch");
   auto source = fetch(job, scratch->path(), context.stop_token());
   if (!source) return tl::unexpected(source.error());
+  auto pipeline_options = std::move(*planned);
+  auto sidecars = fetch_sidecars(job, pipeline_options.sidecars, scratch->path(), context.stop_token());
+  if (!sidecars) return tl::unexpected(sidecars.error());
   const auto fetch_seconds = seconds_since(started);
 
-  auto pipeline_options = std::move(*planned);
   pipeline_options.encode.budget = options_.budget;
   pipeline_options.encode.budget.scratch = scratch->path();
   const auto root = scratch->path() / "out";
   fs::create_directories(root, error);
   started = Clock::now();
-  auto report = Pipeline(pipeline_options).run(*source, root, context, context.stop_token());
+  auto report = Pipeline(pipeline_options).run(*source, *sidecars, root, context, context.stop_token());
   if (!report) return tl::unexpected(without_local_paths(report.error(), *source, scratch->path()));
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
   const auto transcode_seconds = seconds_since(started);
@@ -251,7 +284,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
                                  .vtt_key = fmt::format("{}{}/{}", *prefix, t.folder, t.vtt_file)});
   }
   for (const auto& s : report->ladder.skipped) {
-    outcome.skipped_streams.push_back({.index = s.index, .codec = s.codec, .language = s.language, .reason = s.reason});
+    outcome.skipped_streams.push_back(
+        {.index = s.index, .sidecar = s.sidecar, .codec = s.codec, .language = s.language, .reason = s.reason});
   }
   if (const auto& sprites = report->presentation.sprites) {
     outcome.sprites = SpriteOutput{.track_key = fmt::format("{}{}", *prefix, sprites->track_file),

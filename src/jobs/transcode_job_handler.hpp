@@ -4,7 +4,8 @@
 //            which reads only beneath storage.source_dir) to a scratch folder
 //            of its own, after checking the source against the SourcePolicy
 //            and that the disk can hold it; size and checksum checked against
-//            the job
+//            the job; then its sidecar subtitle files from the same bucket
+//            (one that is missing or too large is reported, not fatal)
 //   plan     the tenant's policy (allowed profiles, top rung, segment
 //            duration, preset, input limits) over the service's defaults
 //   run      the Pipeline (probe, plan, encode, package, thumbnails, report),
@@ -66,6 +67,8 @@ class TranscodeJobHandler final : public JobHandler {
  private:
   Result<std::filesystem::path> fetch(const Job& job, const std::filesystem::path& scratch,
                                       const std::stop_token& stop);
+  Result<std::vector<SidecarFile>> fetch_sidecars(const Job& job, const SidecarLimits& limits,
+                                                  const std::filesystem::path& scratch, const std::stop_token& stop);
 
   TranscodeJobOptions options_;
   SourceStores sources_;

@@ -34,6 +34,25 @@ bool VideoStreamInfo::is_bt601() const {
   return color_matrix.empty() && height > 0 && height < 720;
 }
 
+std::string_view to_string(SubtitleKind kind) {
+  switch (kind) {
+    case SubtitleKind::kCaption:
+      return "caption";
+    case SubtitleKind::kForced:
+      return "forced";
+    case SubtitleKind::kSubtitle:
+      break;
+  }
+  return "subtitle";
+}
+
+std::optional<SubtitleKind> parse_subtitle_kind(std::string_view text) {
+  for (const auto kind : {SubtitleKind::kSubtitle, SubtitleKind::kCaption, SubtitleKind::kForced}) {
+    if (text == to_string(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 bool SubtitleStreamInfo::is_text() const {
   return codec == "mov_text" || codec == "subrip" || codec == "srt" || codec == "ass" || codec == "ssa" ||
          codec == "webvtt" || codec == "text";

@@ -60,8 +60,15 @@ struct AudioStreamInfo {
 
 // A subtitle stream: text ones (mov_text, SubRip, ASS/SSA, WebVTT) become
 // WebVTT; image ones (PGS, DVB, DVD) cannot and are reported as skipped.
+// What a subtitle track is for, as a sidecar's uploader states it (a source
+// stream says it through its dispositions instead).
+enum class SubtitleKind { kSubtitle, kCaption, kForced };
+std::string_view to_string(SubtitleKind kind);
+std::optional<SubtitleKind> parse_subtitle_kind(std::string_view text);
+
 struct SubtitleStreamInfo {
   int index = 0;
+  int sidecar = -1;      // >= 0: not a source stream but the job's sidecar file of that index
   std::string codec;     // ffprobe's name: "mov_text", "subrip", "hdmv_pgs_subtitle", ...
   std::string language;  // ISO 639-2 as tagged, or empty
   bool is_default = false;

@@ -203,6 +203,15 @@ Result<VideoUploaded> parse_video_uploaded(std::string_view value, const EventLi
   if (const auto profiles = doc->find("profiles"); profiles != doc->end()) {
     for (const auto& profile : *profiles) event.profiles.push_back(profile.get<std::string>());
   }
+  if (const auto subtitles = doc->find("subtitles"); subtitles != doc->end()) {
+    // The schema has checked the shape; the language table decides the rest.
+    std::vector<std::string> problems;
+    event.subtitles = subtitle_sidecars_from_json(*subtitles, problems);
+    if (!problems.empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  fmt::format("the message's subtitles are refused: {}", fmt::join(problems, "; ")));
+    }
+  }
   if (const auto metadata = doc->find("metadata"); metadata != doc->end() && metadata->is_object()) {
     event.title = text(*metadata, "title");
     event.language = text(*metadata, "language");
@@ -220,6 +229,7 @@ NewJob to_new_job(const VideoUploaded& event, int max_attempts) {
                 .source_version = event.source_version,
                 .source = event.source,
                 .profile_set = event.profiles,
+                .subtitles = event.subtitles,
                 .output_prefix = "",
                 .priority = 0,
                 .max_attempts = max_attempts};

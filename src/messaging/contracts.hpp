@@ -22,6 +22,7 @@ struct VideoUploaded {
   std::string content_type;
   std::string uploaded_at;
   std::vector<std::string> profiles;
+  std::vector<SubtitleSidecar> subtitles;
   std::string title;
   std::string language;
 };

@@ -158,12 +158,14 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
                      "-media_seg_name", "seg-$RepresentationID$-$Number%05d$.m4s", "-format_options", "movflags=+cmaf",
                      (output_dir / "ffmpeg.mpd").string()});
   // Text subtitles converted to WebVTT (styling WebVTT cannot carry is
-  // dropped by ffmpeg's encoder, the text is kept), one file per track.
+  // dropped by ffmpeg's encoder, the text is kept), one file per track. A
+  // sidecar's file is written there by the pipeline, not by this run.
   for (std::size_t k = 0; k < ladder.subtitles.size(); ++k) {
     const int index = static_cast<int>(k);
+    command.subtitles.push_back({.rendition = ladder.subtitles[k].name, .representation = index});
+    if (ladder.subtitles[k].sidecar >= 0) continue;
     a.insert(a.end(), {"-map", fmt::format("0:{}", ladder.subtitles[k].source_index), "-map_metadata", "-1", "-c:s",
                        "webvtt", "-f", "webvtt", command.subtitle_file(index).string()});
-    command.subtitles.push_back({.rendition = ladder.subtitles[k].name, .representation = index});
   }
   return command;
 }

@@ -70,7 +70,8 @@ struct EncodeCommand {
   [[nodiscard]] std::filesystem::path init_file(int representation) const;
   // The 1-based `number`th media segment of a representation.
   [[nodiscard]] std::filesystem::path segment_file(int representation, int number) const;
-  // The WebVTT that ffmpeg converted the ladder's `k`th subtitle track to.
+  // The WebVTT of the ladder's `k`th subtitle track: converted by ffmpeg from
+  // a source stream, or written by the pipeline from a sidecar file.
   [[nodiscard]] std::filesystem::path subtitle_file(int k) const;
 };
 

@@ -68,7 +68,6 @@ std::string role_label(AudioRole role) {
 
 // A hostile source may carry hundreds of tracks; each would be an encode.
 constexpr std::size_t kMaxAudioTracks = 16;
-constexpr std::size_t kMaxSubtitleTracks = 32;
 
 // Every source track, in source order: a stereo rendition each, and a 5.1
 // one beside it where the source has surround. The default is the source's
@@ -142,8 +141,11 @@ void plan_colour(const VideoStreamInfo& source, Ladder& ladder) {
 
 // Every text subtitle stream becomes a WebVTT track; image ones (PGS, DVB,
 // DVD) cannot be turned into text and are reported as skipped.
-std::vector<SubtitleRendition> plan_subtitles(const std::vector<SubtitleStreamInfo>& streams,
+std::vector<SubtitleRendition> plan_subtitles(const std::vector<SubtitleStreamInfo>& source,
+                                              const std::vector<SubtitleStreamInfo>& sidecars,
                                               std::vector<SkippedStream>& skipped) {
+  std::vector<SubtitleStreamInfo> streams = source;
+  streams.insert(streams.end(), sidecars.begin(), sidecars.end());
   std::vector<SubtitleRendition> out;
   std::set<std::string> names;
   for (const auto& stream : streams) {
@@ -175,6 +177,7 @@ std::vector<SubtitleRendition> plan_subtitles(const std::vector<SubtitleStreamIn
     names.insert(name);
     out.push_back({.name = name,
                    .source_index = stream.index,
+                   .sidecar = stream.sidecar,
                    .language = language.tag,
                    .label = label,
                    .caption = stream.hearing_impaired,
@@ -237,7 +240,7 @@ std::string sdr_tone_map_filter(std::string_view transfer) {
       transfer);
 }
 
-Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
+Result<Ladder> LadderPlanner::plan(const MediaInfo& source, const std::vector<SubtitleStreamInfo>& sidecars) const {
   std::set<std::string> wanted;
   for (const auto& name : options_.renditions) {
     if (!ProfileFactory::find(name)) {
@@ -307,7 +310,7 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source) const {
   }
 
   ladder.audio = plan_audio(source.audio, ladder.skipped);
-  ladder.subtitles = plan_subtitles(source.subtitles, ladder.skipped);
+  ladder.subtitles = plan_subtitles(source.subtitles, sidecars, ladder.skipped);
   plan_colour(source.video, ladder);
   if (options_.sprites.enabled) {
     // Tiles at the picture's aspect, the long side `tile_width`, even sizes.

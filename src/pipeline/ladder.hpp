@@ -69,6 +69,7 @@ struct AudioRendition {
 struct SubtitleRendition {
   std::string name;  // unique; also the folder: "en", "en-forced", "en-sdh", "fr-2"
   int source_index = 0;
+  int sidecar = -1;      // >= 0: made from the job's sidecar file of that index, not by the encode
   std::string language;  // BCP 47; "und" when the source does not say
   std::string label;     // "English", "English (forced)", "English (SDH)"
   bool caption = false;  // for the hearing impaired (DASH Role "caption")
@@ -76,9 +77,15 @@ struct SubtitleRendition {
   bool is_default = false;
 };
 
-// A source stream the ladder leaves out, and why (image subtitles, too many tracks).
+// Tracks beyond these are left out (and reported): manifests and player menus
+// stay usable, and a hostile source cannot multiply the work.
+inline constexpr std::size_t kMaxSubtitleTracks = 32;
+
+// A source stream the ladder leaves out, and why (image subtitles, too many
+// tracks), or a sidecar file that could not be used (`sidecar` names it).
 struct SkippedStream {
-  int index = 0;
+  int index = 0;        // the source stream's; -1 for a sidecar
+  std::string sidecar;  // the sidecar's key (or file name), empty for a source stream
   std::string codec;
   std::string language;
   std::string reason;
@@ -128,7 +135,8 @@ class LadderPlanner {
   explicit LadderPlanner(LadderOptions options) : options_(std::move(options)) {}
 
   // kUsage for unknown profile names; kInvalidInput when nothing requested fits.
-  Result<Ladder> plan(const MediaInfo& source) const;
+  // `sidecars`: the job's usable sidecar subtitle files, after the source's own tracks.
+  Result<Ladder> plan(const MediaInfo& source, const std::vector<SubtitleStreamInfo>& sidecars = {}) const;
 
  private:
   LadderOptions options_;

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "packaging/output_names.hpp"
+#include "packaging/webvtt.hpp"
 #include "pipeline/packager.hpp"
 #include "util/files.hpp"
 
@@ -89,9 +91,16 @@ class RenditionWatch {
 
 Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& root, PipelineObserver& observer,
                                       const std::stop_token& stop) const {
+  return run(source, {}, root, observer, stop);
+}
+
+Result<TranscodeReport> Pipeline::run(const fs::path& source, const std::vector<SidecarFile>& sidecars,
+                                      const fs::path& root, PipelineObserver& observer,
+                                      const std::stop_token& stop) const {
   TranscodeReport report;
   report.source_path = source.string();
   const double segment_seconds = options_.encode.segment_seconds;
+  std::map<int, std::vector<WebVttCue>> sidecar_cues;  // by sidecar index, for those that are usable
 
   {
     observer.step_started("probe");
@@ -105,9 +114,46 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
   {
     observer.step_started("plan");
     StepTimer timer("plan", report.steps);
-    auto ladder = LadderPlanner(options_.ladder).plan(report.source);
+    std::vector<SubtitleStreamInfo> usable;
+    std::vector<SkippedStream> unusable;
+    const auto embedded = static_cast<std::size_t>(std::count_if(
+        report.source.subtitles.begin(), report.source.subtitles.end(), [](const auto& s) { return s.is_text(); }));
+    for (std::size_t k = 0; k < sidecars.size(); ++k) {
+      const auto& file = sidecars[k];
+      if (embedded + usable.size() >= kMaxSubtitleTracks) {
+        unusable.push_back({.index = -1,
+                            .sidecar = file.name,
+                            .codec = "unknown",
+                            .language = file.language,
+                            .reason = fmt::format("more than {} subtitle tracks", kMaxSubtitleTracks)});
+        continue;
+      }
+      if (!file.unavailable.empty()) {
+        unusable.push_back({.index = -1,
+                            .sidecar = file.name,
+                            .codec = "unknown",
+                            .language = file.language,
+                            .reason = file.unavailable});
+        continue;
+      }
+      auto read = read_sidecar(file, options_.sidecars, stop);
+      if (!read && read.error().code != ErrorCode::kInvalidInput) return tl::unexpected(read.error());
+      if (!read) {
+        unusable.push_back({.index = -1,
+                            .sidecar = file.name,
+                            .codec = "unknown",
+                            .language = file.language,
+                            .reason = read.error().message});
+        continue;
+      }
+      report.commands.push_back({"subtitles", read->command});
+      usable.push_back(sidecar_stream(file, read->format, static_cast<int>(k)));
+      sidecar_cues.emplace(static_cast<int>(k), std::move(read->cues));
+    }
+    auto ladder = LadderPlanner(options_.ladder).plan(report.source, usable);
     if (!ladder) return tl::unexpected(ladder.error());
     report.ladder = std::move(*ladder);
+    report.ladder.skipped.insert(report.ladder.skipped.end(), unusable.begin(), unusable.end());
   }
 
   const fs::path scratch = root / ".encoder";
@@ -139,6 +185,16 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
         stop, budget.limits_for(duration, options_.encode.limits), budget);
     if (!result) return tl::unexpected(result.error());
     report.ffmpeg_peak_rss_bytes = result->max_rss_bytes;
+  }
+  // The sidecars' cues where the packager finds every subtitle track's WebVTT.
+  for (std::size_t k = 0; k < report.ladder.subtitles.size(); ++k) {
+    const auto& rendition = report.ladder.subtitles[k];
+    const auto cues = sidecar_cues.find(rendition.sidecar);
+    if (cues == sidecar_cues.end()) continue;
+    const auto file = command.subtitle_file(command.subtitles.at(k).representation);
+    if (auto written = write_text_file(file, write_webvtt(cues->second)); !written) {
+      return tl::unexpected(written.error());
+    }
   }
   // Trick play from the smallest rendition's keyframes, before packaging moves
   // its files: sprites that cannot be made never fail a job that encoded.

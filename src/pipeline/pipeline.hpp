@@ -14,6 +14,7 @@
 #include "pipeline/encoder.hpp"
 #include "pipeline/ladder.hpp"
 #include "pipeline/report.hpp"
+#include "pipeline/sidecar_subtitles.hpp"
 #include "pipeline/thumbnails.hpp"
 #include "util/error.hpp"
 
@@ -24,6 +25,7 @@ struct PipelineOptions {
   LadderOptions ladder;
   EncodeOptions encode;
   PosterOptions poster;
+  SidecarLimits sidecars;
   // A source that decodes to less than this share of its stated duration is truncated.
   double min_decoded_share = 0.9;
 };
@@ -44,6 +46,12 @@ class Pipeline {
   // directory). On failure `root` holds partial files that the caller discards.
   Result<TranscodeReport> run(const std::filesystem::path& source, const std::filesystem::path& root,
                               PipelineObserver& observer, const std::stop_token& stop) const;
+  // With subtitle files uploaded beside the source: each usable one becomes a
+  // subtitle track after the source's own; one that is not is reported in
+  // the ladder's skipped streams and never fails the job.
+  Result<TranscodeReport> run(const std::filesystem::path& source, const std::vector<SidecarFile>& sidecars,
+                              const std::filesystem::path& root, PipelineObserver& observer,
+                              const std::stop_token& stop) const;
 
  private:
   PipelineOptions options_;

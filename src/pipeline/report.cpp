@@ -105,7 +105,13 @@ json subtitles_json(const Presentation& p) {
 json skipped_json(const Ladder& ladder) {
   json out = json::array();
   for (const auto& s : ladder.skipped) {
-    out.push_back({{"index", s.index}, {"codec", s.codec}, {"language", s.language}, {"reason", s.reason}});
+    json stream = {{"codec", s.codec}, {"language", s.language}, {"reason", s.reason}};
+    if (s.sidecar.empty()) {
+      stream["index"] = s.index;
+    } else {
+      stream["sidecar"] = s.sidecar;
+    }
+    out.push_back(std::move(stream));
   }
   return out;
 }

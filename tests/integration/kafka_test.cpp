@@ -4,7 +4,9 @@
 // broker outage and a relay killed mid-publish.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -145,6 +147,44 @@ TEST_F(KafkaTest, AnUploadEventBecomesAJobAndExactlyOneOutcomeEvent) {
   EXPECT_EQ(job["outcome"]["masterPlaylistKey"], payload["masterPlaylistKey"]);
   EXPECT_EQ(job["outcome"]["bucket"], payload["bucket"]);
   EXPECT_EQ(job["progress"], 100);
+}
+
+// Sidecar subtitle files named by the upload event are fetched beside the
+// master; one that is absent is announced as skipped, and the job succeeds.
+TEST_F(KafkaTest, SidecarSubtitlesOfAnUploadEventBecomeTracksAndTheAbsentOneIsAnnounced) {
+  const auto dir = testing::source("short_2s").parent_path();
+  const auto french = "sidecar-" + database_ + "-fr.srt";
+  std::ofstream(dir / french, std::ios::binary) << "\xEF\xBB\xBF"
+                                                   "1\r\n00:00:00,500 --> 00:00:01,500\r\nÇa commence\r\n";
+  auto event = upload("video-subs");
+  event["subtitles"] = {{{"key", french}, {"language", "fra"}, {"kind", "subtitle"}},
+                        {{"key", "sidecar-" + database_ + "-absent.vtt"}, {"language", "de"}, {"kind", "caption"}}};
+  ServiceProcess service(environment());
+  ASSERT_NE(service.port(), 0) << service.log();
+  broker_->produce(kUploaded, {event.dump()}, {}, "video-subs");
+
+  std::vector<KafkaMessage> events;
+  ASSERT_TRUE(eventually([&] { return !(events = outcomes_of("video-subs")).empty(); }, 60s)) << service.log();
+  fs::remove(dir / french);
+  EXPECT_TRUE(validate_contract("video-transcoded", events[0].value).has_value()) << events[0].value;
+  const auto payload = json::parse(events[0].value);
+  ASSERT_EQ(payload["status"], "succeeded") << events[0].value;
+  ASSERT_EQ(payload["subtitles"].size(), 1U) << events[0].value;
+  EXPECT_EQ(payload["subtitles"][0]["language"], "fr");
+  EXPECT_EQ(payload["subtitles"][0]["kind"], "subtitle");
+  const auto vtt = outputs_ / payload["subtitles"][0]["vttKey"].get<std::string>();
+  std::stringstream text;
+  text << std::ifstream(vtt).rdbuf();
+  EXPECT_NE(text.str().find("Ça commence"), std::string::npos) << text.str();
+  ASSERT_EQ(payload["skippedStreams"].size(), 1U) << events[0].value;
+  EXPECT_EQ(payload["skippedStreams"][0]["sidecarKey"], "sidecar-" + database_ + "-absent.vtt");
+  EXPECT_EQ(payload["skippedStreams"][0]["reason"], "no such object");
+  EXPECT_FALSE(payload["skippedStreams"][0].contains("index"));
+  // The API shows what was asked.
+  const auto listed = testing::http("GET", service.port(), "/v1/jobs?videoId=video-subs");
+  ASSERT_EQ(listed.body["jobs"].size(), 1U) << listed.text;
+  EXPECT_EQ(listed.body["jobs"][0]["subtitles"][0], json({{"key", french}, {"language", "fr"}, {"kind", "subtitle"}}));
+  EXPECT_EQ(listed.body["jobs"][0]["subtitles"][1]["kind"], "caption");
 }
 
 TEST_F(KafkaTest, TheSameEventDeliveredFiveTimesMakesOneJobAndOneOutcomeEvent) {

@@ -553,6 +553,199 @@ TEST(Transcode, TextSubtitlesBecomeWebVttTracksInBothManifests) {
   }
 }
 
+// A PGS subtitle stream (Blu-ray's bitmaps; ffmpeg has no encoder for it):
+// one display set showing an 8x2 object at `from`, one clearing it at `to`,
+// written as the .sup elementary stream ffmpeg's demuxer reads.
+std::string pgs_elementary_stream(double from, double to) {
+  const auto segment = [](double at, std::uint8_t type, const std::string& data) {
+    const auto pts = static_cast<std::uint32_t>(at * 90000);
+    std::string out = "PG";
+    for (const int shift : {24, 16, 8, 0}) out.push_back(static_cast<char>((pts >> shift) & 0xFF));
+    out.append(4, '\0');  // DTS
+    out.push_back(static_cast<char>(type));
+    out.push_back(static_cast<char>(data.size() >> 8));
+    out.push_back(static_cast<char>(data.size() & 0xFF));
+    return out + data;
+  };
+  const auto display_set = [&](double at, bool shown) {
+    // Composition: 640x360, epoch start with one object at (100, 300), or none.
+    std::string pcs("\x02\x80\x01\x68\x10\x00\x00", 7);
+    pcs += shown ? std::string("\x80\x00\x00\x01\x00\x00\x00\x00\x00\x64\x01\x2c", 12)
+                 : std::string("\x00\x00\x00\x00", 4);
+    std::string out = segment(at, 0x16, pcs);
+    out += segment(at, 0x17, std::string("\x01\x00\x00\x64\x01\x2c\x00\x08\x00\x02", 10));
+    if (shown) {
+      out += segment(at, 0x14, std::string("\x00\x00\x01\xeb\x80\x80\xff", 7));
+      std::string rle;
+      for (int line = 0; line < 2; ++line) rle += std::string(8, '\x01') + std::string(2, '\0');
+      std::string ods("\x00\x00\x00\xc0\x00\x00", 6);
+      ods.push_back(static_cast<char>(rle.size() + 4));
+      ods += std::string("\x00\x08\x00\x02", 4) + rle;
+      out += segment(at, 0x15, ods);
+    }
+    return out + segment(at, 0x80, "");
+  };
+  return display_set(from, true) + display_set(to, false);
+}
+
+// Sidecar files named beside the source: each usable one becomes a track after
+// the source's own, whatever its byte order mark, line ends or legacy encoding;
+// each unusable one (not SubRip or WebVTT, a playlist in disguise, too large,
+// absent) is reported with its reason and nothing else changes. A PGS stream is
+// reported as skipped.
+TEST(Transcode, SidecarSubtitlesAreCheckedAndAddedAfterTheSourcesOwnTracks) {
+  const auto dir = fresh_dir("sidecars");
+  std::ofstream(dir / "embedded.srt") << "1\n00:00:01,000 --> 00:00:02,000\nEmbedded\n";
+  std::ofstream(dir / "pgs.sup", std::ios::binary) << pgs_elementary_stream(2, 4);
+  const auto input = dir / "source.mkv";
+  auto made = run_captured({.argv = {"ffmpeg",
+                                     "-hide_banner",
+                                     "-loglevel",
+                                     "error",
+                                     "-nostdin",
+                                     "-y",
+                                     "-i",
+                                     source("landscape_1080p").string(),
+                                     "-i",
+                                     (dir / "embedded.srt").string(),
+                                     "-i",
+                                     (dir / "pgs.sup").string(),
+                                     "-map",
+                                     "0:v",
+                                     "-map",
+                                     "0:a",
+                                     "-map",
+                                     "1:s",
+                                     "-map",
+                                     "2:s",
+                                     "-c:v",
+                                     "copy",
+                                     "-c:a",
+                                     "copy",
+                                     "-c:s:0",
+                                     "srt",
+                                     "-c:s:1",
+                                     "copy",
+                                     "-metadata:s:s:0",
+                                     "language=eng",
+                                     "-metadata:s:s:1",
+                                     "language=fre",
+                                     input.string()}},
+                           1 << 20);
+  ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+
+  // Chinese, Russian and Arabic in one SubRip file.
+  std::ofstream(dir / "zh.srt") << "1\n00:00:02,500 --> 00:00:04,000\n你好，世界\nПривет, мир\n\n2\n"
+                                   "00:00:04,500 --> 00:00:05,000\nمرحبا بالعالم\n";
+  // A byte order mark and CRLF line ends, markup WebVTT cannot carry.
+  std::ofstream(dir / "fr.srt", std::ios::binary) << "\xEF\xBB\xBF"
+                                                     "1\r\n00:00:02,500 --> 00:00:04,000\r\n{\\an8}<font "
+                                                     "color=\"#ff0000\">Bonjour</font> à tous\r\n\r\n";
+  std::ofstream(dir / "en.vtt") << "WEBVTT\n\nSTYLE\n::cue { color: red }\n\n00:02.500 --> 00:04.000 line:10%\n"
+                                   "[door slams]\n";
+  // UTF-16 with its byte order mark, and Windows-1252: both arrive as UTF-8.
+  {
+    std::ofstream utf16(dir / "it.srt", std::ios::binary);
+    utf16 << "\xFF\xFE";
+    for (const char c : std::string_view("1\r\n00:00:02,500 --> 00:00:04,000\r\nCiao\r\n")) utf16 << c << '\0';
+  }
+  std::ofstream(dir / "de.srt", std::ios::binary) << "1\n00:00:02,500 --> 00:00:04,000\nCaf\xe9 Stra\xdf"
+                                                     "e\n";
+  // Hostile or hopeless.
+  std::ofstream(dir / "playlist.srt") << "#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n";
+  std::ofstream(dir / "binary.srt", std::ios::binary) << std::string(1000, '\xff');
+  std::ofstream(dir / "huge.srt") << "1\n00:00:01,000 --> 00:00:02,000\n" << std::string(3 << 20, 'a') << "\n";
+  std::ofstream(dir / "no-cues.vtt") << "WEBVTT\n\nNOTE nothing here\n";
+
+  const auto out = dir / "out";
+  const auto arg = [&](const std::string& spec, const std::string& file) { return spec + "=" + (dir / file).string(); };
+  const auto run = run_cli({"transcode",
+                            input.string(),
+                            "-o",
+                            out.string(),
+                            "--preset",
+                            "ultrafast",
+                            "--segment-duration",
+                            "2",
+                            "--renditions",
+                            "360p",
+                            "--json",
+                            "--subtitles",
+                            arg("zh-Hans", "zh.srt"),
+                            "--subtitles",
+                            arg("fre", "fr.srt"),
+                            "--subtitles",
+                            arg("en:caption", "en.vtt"),
+                            "--subtitles",
+                            arg("it:forced", "it.srt"),
+                            "--subtitles",
+                            arg("de", "de.srt"),
+                            "--subtitles",
+                            arg("es", "playlist.srt"),
+                            "--subtitles",
+                            arg("es", "binary.srt"),
+                            "--subtitles",
+                            arg("es", "huge.srt"),
+                            "--subtitles",
+                            arg("es", "no-cues.vtt"),
+                            "--subtitles",
+                            arg("es", "absent.srt")});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+
+  std::vector<std::map<std::string, std::string>> subtitles;
+  for (const auto& m : media_renditions(read_text(out / "master.m3u8"))) {
+    if (m.at("TYPE") == "SUBTITLES") subtitles.push_back(m);
+  }
+  ASSERT_EQ(subtitles.size(), 6U);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"en", "English"},       {"zh-Hans", "Chinese"},     {"fr", "French"},
+      {"en", "English (SDH)"}, {"it", "Italian (forced)"}, {"de", "German"}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(subtitles[i].at("LANGUAGE"), expected[i].first) << i;
+    EXPECT_EQ(subtitles[i].at("NAME"), expected[i].second) << i;
+  }
+  EXPECT_EQ(subtitles[4].at("FORCED"), "YES");
+
+  const auto cues_of = [&](const std::string& track) {
+    const auto text = read_text(out / "subtitles" / track / "subtitles.vtt");
+    auto cues = parse_webvtt(text);
+    EXPECT_TRUE(cues.has_value()) << text;
+    return cues ? *cues : std::vector<WebVttCue>();
+  };
+  const auto zh = cues_of("zh-Hans");
+  ASSERT_EQ(zh.size(), 2U);
+  EXPECT_DOUBLE_EQ(zh[0].start, 2.5);
+  EXPECT_EQ(zh[0].text, "你好，世界\nПривет, мир");
+  EXPECT_EQ(zh[1].text, "مرحبا بالعالم");
+  const auto fr = cues_of("fr");
+  ASSERT_EQ(fr.size(), 1U);
+  EXPECT_EQ(fr[0].text, "Bonjour à tous") << "the colour and the position are dropped, the text kept";
+  EXPECT_EQ(cues_of("en-sdh").at(0).text, "[door slams]");
+  EXPECT_EQ(cues_of("it-forced").at(0).text, "Ciao");
+  EXPECT_EQ(cues_of("de").at(0).text, "Café Straße");
+  // The HLS segment that holds 2.5 s carries the cue.
+  EXPECT_NE(read_text(out / "subtitles" / "zh-Hans" / "seg-00002.vtt").find("你好"), std::string::npos);
+  const auto mpd = read_text(out / "manifest.mpd");
+  EXPECT_NE(mpd.find(R"(contentType="text" mimeType="text/vtt" lang="zh-Hans">)"), std::string::npos) << mpd;
+
+  const auto report = read_json(out / "report.json");
+  const auto& skipped = report["ladder"]["skipped_streams"];
+  std::map<std::string, std::string> reasons;
+  for (const auto& s : skipped) {
+    const auto name = s.contains("sidecar") ? s["sidecar"].get<std::string>() : s["codec"].get<std::string>();
+    reasons[name] = s["reason"].get<std::string>();
+    EXPECT_EQ(s["reason"].get<std::string>().find(dir.string()), std::string::npos) << "no local path: " << s;
+  }
+  ASSERT_EQ(reasons.size(), 6U) << skipped.dump(1);
+  EXPECT_NE(reasons["hdmv_pgs_subtitle"].find("image subtitles"), std::string::npos);
+  EXPECT_NE(reasons["playlist.srt"].find("neither SubRip nor WebVTT"), std::string::npos);
+  EXPECT_NE(reasons["binary.srt"].find("neither SubRip nor WebVTT"), std::string::npos);
+  EXPECT_NE(reasons["huge.srt"].find("more than the 2097152"), std::string::npos);
+  EXPECT_NE(reasons["no-cues.vtt"].find("no cue"), std::string::npos) << reasons["no-cues.vtt"];
+  EXPECT_FALSE(reasons["absent.srt"].empty());
+  EXPECT_EQ(report["subtitles"].size(), 6U);
+}
+
 TEST(Transcode, OddDimensionsBecomeEven) {
   const auto dir = fresh_dir("odd");
   const auto run = run_cli({"transcode", source("odd_853x479").string(), "-o", (dir / "out").string(), "--preset",

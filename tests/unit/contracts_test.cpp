@@ -151,6 +151,34 @@ TEST(VideoUploaded, RejectsImpossibleSources) {
   EXPECT_NE(violation(e).find("/uploadedAt"), std::string::npos);
 }
 
+TEST(VideoUploaded, CarriesSidecarSubtitlesIntoTheJob) {
+  auto e = valid_event();
+  e["subtitles"] = json::parse(R"([{"key": "acme/vid-42/fr.srt", "language": "fr"},
+                                   {"key": "acme/vid-42/en.vtt", "language": "en", "kind": "caption"}])");
+  const auto event = parse_video_uploaded(e.dump());
+  ASSERT_TRUE(event.has_value()) << event.error().message;
+  const auto job = to_new_job(*event, 3);
+  ASSERT_EQ(job.subtitles.size(), 2U);
+  EXPECT_EQ(job.subtitles[0].key, "acme/vid-42/fr.srt");
+  EXPECT_EQ(job.subtitles[1].kind, SubtitleKind::kCaption);
+}
+
+TEST(VideoUploaded, RefusesSidecarsItCannotUse) {
+  auto e = valid_event();
+  e["subtitles"] = json::parse(R"([{"key": "../../etc/passwd", "language": "fr"}])");
+  EXPECT_NE(violation(e).find("/subtitles/0/key"), std::string::npos);
+  e["subtitles"] = json::parse(R"([{"key": "fr.srt", "language": "fr", "kind": "karaoke"}])");
+  EXPECT_NE(violation(e).find("/subtitles/0/kind"), std::string::npos);
+  e["subtitles"] = json::parse(R"([{"key": "fr.srt"}])");
+  EXPECT_NE(violation(e).find("/subtitles/0"), std::string::npos);
+  // Well formed, but no language the table knows: refused by the same rules as the API's.
+  e["subtitles"] = json::parse(R"([{"key": "fr.srt", "language": "qqq"}])");
+  EXPECT_NE(violation(e).find("subtitles[0].language is not a known ISO 639 language"), std::string::npos);
+  e["subtitles"] = json::array();
+  for (int i = 0; i < 17; ++i) e["subtitles"].push_back({{"key", "s" + std::to_string(i)}, {"language", "en"}});
+  EXPECT_NE(violation(e).find("/subtitles"), std::string::npos);
+}
+
 TEST(VideoUploaded, BecomesAJobOfItsTenant) {
   const auto event = parse_video_uploaded(valid_event().dump());
   ASSERT_TRUE(event.has_value());

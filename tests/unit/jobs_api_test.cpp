@@ -30,6 +30,23 @@ TEST(JobsApi, AcceptsAValidJobWithAKey) {
   EXPECT_EQ(job->max_attempts, 2);
 }
 
+TEST(JobsApi, AcceptsSidecarSubtitlesAndNamesTheBadOnes) {
+  auto job = parse_new_job(
+      R"({"videoId":"v1","source":{"key":"masters/v1.mp4"},
+          "subtitles":[{"key":"masters/v1.fr.srt","language":"fr"},{"key":"masters/v1.en.vtt","language":"en-GB","kind":"caption"}]})",
+      file_store_options());
+  ASSERT_TRUE(job.has_value()) << job.error().message;
+  ASSERT_EQ(job->subtitles.size(), 2U);
+  EXPECT_EQ(job->subtitles[1].language, "en-GB");
+  EXPECT_EQ(job->subtitles[1].kind, SubtitleKind::kCaption);
+  const auto error = error_of(
+      R"({"videoId":"v1","source":{"key":"m.mp4"},"subtitles":[{"key":"../x.srt","language":"fr"},{"key":"y.srt","language":"zz"}]})");
+  EXPECT_NE(error.find("subtitles[0].key must be a relative object key"), std::string::npos) << error;
+  EXPECT_NE(error.find("subtitles[1].language"), std::string::npos) << error;
+  EXPECT_NE(error_of(R"({"videoId":"v1","source":{"key":"m.mp4"},"subtitles":{"key":"x.srt"}})").find("subtitles"),
+            std::string::npos);
+}
+
 TEST(JobsApi, RefusesLocalPathsAndKeysThatLeaveTheSourceRoot) {
   EXPECT_NE(error_of(R"({"tenantId":"a","videoId":"v","source":{"path":"/etc/shadow"}})")
                 .find("source.path is not "
