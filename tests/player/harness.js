@@ -137,7 +137,19 @@
     window.__audioTracks = () => player.getAudioTracks().map((t) => audioTrack(t.language, t.label, t.roles, t.channelsCount));
     window.__selectAudio = (i) => player.selectAudioTrack(player.getAudioTracks()[i]);
     window.__textTracks = () => player.getTextTracks().map((t) => ({ language: t.language, label: t.label }));
-    window.__selectText = (i) => player.selectTextTrack(player.getTextTracks()[i]);
+    // Shaka (5.x) holds back HLS text segments until the next video segment
+    // is appended (that append tells its text engine the timestamp offset of
+    // the discontinuity). A 12-second clip is all buffered long before the
+    // test picks a text track, so nothing would ever release them: the active
+    // variant is chosen again with its buffer cleared, as a seek far away
+    // would do in a long title.
+    window.__selectText = (i) => {
+      player.selectTextTrack(player.getTextTracks()[i]);
+      if (src.endsWith('.m3u8')) {
+        const active = player.getVariantTracks().find((t) => t.active);
+        if (active) setTimeout(() => player.selectVariantTrack(active, /* clearBuffer= */ true), 500);
+      }
+    };
     result.ready = true;
     window.__selectLowest = () => {
       const tracks = player.getVariantTracks();

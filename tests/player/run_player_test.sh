@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Transcodes a generated 12-second 1080p clip with three audio tracks (English,
 # French 5.1 and an English commentary, each 12 dB quieter than the one before)
-# and English and French subtitles (a cue at 2.5 s), and plays the result in
+# and English and French subtitles (a cue at 2.5 s), adds a Japanese SubRip
+# sidecar (a byte order mark, CRLF line ends, a cue at 2.5 s), and plays the result in
 # hls.js, dash.js and Shaka Player (HLS and DASH),
 # switching to the lowest rendition and from English to French, and asks Shaka
 # for thumbnails (DASH thumbnail set, WebVTT sprites) and I-frame streams.
@@ -27,6 +28,9 @@ if [ ! -s "$source" ]; then
     -metadata:s:s:0 language=eng -metadata:s:s:1 language=fre "$work/source.tmp.mp4"
   mv "$work/source.tmp.mp4" "$source"
 fi
+printf '\xef\xbb\xbf1\r\n00:00:02,500 --> 00:00:04,000\r\n\xe3\x81\x93\xe3\x82\x93\xe3\x81\xab\xe3\x81\xa1\xe3\x81\xaf\r\n' > "$work/ja.srt"
 rm -rf "$work/out"
-"$binary" transcode "$source" -o "$work/out" --segment-duration 2 --preset veryfast --json > "$work/transcode.log"
-node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play --text en,fr
+"$binary" transcode "$source" -o "$work/out" --segment-duration 2 --preset veryfast --json \
+  --subtitles "ja=$work/ja.srt" > "$work/transcode.log"
+# The cue at 2.5 s is checked in the first language listed: the sidecar's.
+node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play --text ja,en,fr
