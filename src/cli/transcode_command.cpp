@@ -23,6 +23,8 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
       ->capture_default_str();
   cmd->add_option("--preset", o.encode.preset, "x264 preset (ultrafast ... veryslow)")->capture_default_str();
   cmd->add_flag("--json", args.json, "Print progress and the result as JSON lines");
+  cmd->add_flag("--hdr-ladder", o.ladder.hdr_ladder,
+                "For an HDR (PQ or HLG) source, also make an HEVC Main 10 ladder that keeps the HDR");
   cmd->add_flag("--force", args.force, "Replace the output directory if it exists");
   cmd->add_option("--max-duration", o.limits.max_duration_seconds, "Refuse longer sources (seconds)")
       ->check(CLI::PositiveNumber)

@@ -22,6 +22,7 @@ struct VideoOutput {
   int height = 0;
   double frame_rate = 0;
   std::string codecs;
+  std::string video_range = "SDR";    // HLS's VIDEO-RANGE: "SDR", or "PQ" / "HLG" for the HDR ladder
   std::int64_t average_bit_rate = 0;  // measured, bits per second
   std::int64_t peak_bit_rate = 0;
   std::int64_t size_bytes = 0;

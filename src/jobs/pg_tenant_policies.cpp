@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kPolicyColumns =
     "tenant_id, array_to_json(allowed_profiles)::text, top_rung, segment_seconds, preset, max_duration_seconds,"
-    " max_width, max_height, max_frame_rate, max_queued, max_running, priority, requests_per_second,"
+    " max_width, max_height, max_frame_rate, max_queued, max_running, priority, requests_per_second, hdr_ladder,"
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
 template <typename T>
@@ -38,6 +38,7 @@ TenantPolicy policy_from_row(const pqxx::row& row) {
   p.max_running = optional_field<int>(row[i++]);
   p.priority = optional_field<int>(row[i++]);
   p.requests_per_second = optional_field<double>(row[i++]);
+  p.hdr_ladder = optional_field<bool>(row[i++]);
   p.updated_at = row[i++].as<std::string>();
   return p;
 }
@@ -50,16 +51,17 @@ void PgTenantPolicies::prepare_statements(pqxx::connection& c) {
   c.prepare("policy_put",
             fmt::format("INSERT INTO tenant_policies (tenant_id, allowed_profiles, top_rung, segment_seconds, preset,"
                         " max_duration_seconds, max_width, max_height, max_frame_rate, max_queued, max_running,"
-                        " priority, requests_per_second)"
+                        " priority, requests_per_second, hdr_ladder)"
                         " VALUES ($1, CASE WHEN $2::json IS NULL THEN NULL ELSE ARRAY(SELECT"
-                        " json_array_elements_text($2::json)) END, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                        " json_array_elements_text($2::json)) END, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
                         " ON CONFLICT (tenant_id) DO UPDATE SET allowed_profiles = EXCLUDED.allowed_profiles,"
                         " top_rung = EXCLUDED.top_rung, segment_seconds = EXCLUDED.segment_seconds,"
                         " preset = EXCLUDED.preset, max_duration_seconds = EXCLUDED.max_duration_seconds,"
                         " max_width = EXCLUDED.max_width, max_height = EXCLUDED.max_height,"
                         " max_frame_rate = EXCLUDED.max_frame_rate, max_queued = EXCLUDED.max_queued,"
                         " max_running = EXCLUDED.max_running, priority = EXCLUDED.priority,"
-                        " requests_per_second = EXCLUDED.requests_per_second, updated_at = now()"
+                        " requests_per_second = EXCLUDED.requests_per_second, hdr_ladder = EXCLUDED.hdr_ladder,"
+                        " updated_at = now()"
                         " RETURNING {}",
                         kPolicyColumns));
 }
@@ -80,7 +82,7 @@ Result<TenantPolicy> PgTenantPolicies::put(const TenantPolicy& p) {
     pqxx::work tx(c);
     const auto rows = tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
                                        p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate,
-                                       p.max_queued, p.max_running, p.priority, p.requests_per_second);
+                                       p.max_queued, p.max_running, p.priority, p.requests_per_second, p.hdr_ladder);
     tx.commit();
     return policy_from_row(rows[0]);
   });

@@ -39,7 +39,8 @@ json to_json(const TenantPolicy& p) {
               {"maxQueuedJobs", optional_json(p.max_queued)},
               {"maxRunningJobs", optional_json(p.max_running)},
               {"priority", optional_json(p.priority)},
-              {"requestsPerSecond", optional_json(p.requests_per_second)}};
+              {"requestsPerSecond", optional_json(p.requests_per_second)},
+              {"hdrLadder", optional_json(p.hdr_ladder)}};
   out["updatedAt"] = p.updated_at.empty() ? json(nullptr) : json(p.updated_at);
   return out;
 }
@@ -51,8 +52,9 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   FieldReader read(doc);
   TenantPolicy policy{.tenant_id = tenant_id};
   const std::vector<std::string> known = {
-      "tenantId",  "allowedProfiles", "topRung",       "segmentSeconds", "preset",   "maxDurationSeconds", "maxWidth",
-      "maxHeight", "maxFrameRate",    "maxQueuedJobs", "maxRunningJobs", "priority", "requestsPerSecond",  "updatedAt"};
+      "tenantId",           "allowedProfiles", "topRung",           "segmentSeconds", "preset",
+      "maxDurationSeconds", "maxWidth",        "maxHeight",         "maxFrameRate",   "maxQueuedJobs",
+      "maxRunningJobs",     "priority",        "requestsPerSecond", "hdrLadder",      "updatedAt"};
   read.refuse_unknown_keys(known, "a policy field");
   if (const auto tenant = doc.find("tenantId");
       tenant != doc.end() && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
@@ -89,6 +91,13 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   policy.max_running = narrow<int>(read.integer("maxRunningJobs", 0, 10000));
   policy.priority = narrow<int>(read.integer("priority", -100, 100));
   policy.requests_per_second = read.number("requestsPerSecond", 0.01, 100000);
+  if (const auto hdr = doc.find("hdrLadder"); hdr != doc.end() && !hdr->is_null()) {
+    if (hdr->is_boolean()) {
+      policy.hdr_ladder = hdr->get<bool>();
+    } else {
+      read.problem("hdrLadder must be true or false");
+    }
+  }
   if (auto valid = read.verdict(); !valid) return tl::unexpected(valid.error());
   return policy;
 }

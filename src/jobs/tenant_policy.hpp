@@ -29,6 +29,7 @@ struct TenantPolicy {
   std::optional<int> max_running;
   std::optional<int> priority;
   std::optional<double> requests_per_second;
+  std::optional<bool> hdr_ladder;  // HDR sources also get an HEVC Main 10 ladder that keeps the HDR
   std::string updated_at;
 };
 

@@ -95,6 +95,7 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   options.ladder.renditions = std::move(profiles);
   if (policy.segment_seconds) options.encode.segment_seconds = *policy.segment_seconds;
   if (policy.preset) options.encode.preset = *policy.preset;
+  if (policy.hdr_ladder) options.ladder.hdr_ladder = *policy.hdr_ladder;
   auto& limits = options.limits;
   tighten(limits.max_duration_seconds, policy.max_duration_seconds, limits.duration_limit_by, "maxDurationSeconds");
   tighten(limits.max_width, policy.max_width, limits.size_limit_by, "maxWidth");
@@ -254,6 +255,7 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
          .height = v.height,
          .frame_rate = v.frame_rate.value(),
          .codecs = v.codecs,
+         .video_range = v.video_range,
          .average_bit_rate = static_cast<std::int64_t>(v.bit_rates.average_bps),
          .peak_bit_rate = static_cast<std::int64_t>(v.bit_rates.peak_bps),
          .size_bytes = static_cast<std::int64_t>(v.total_segment_bytes()),

@@ -232,6 +232,37 @@ Mp4aConfig mp4a_config(std::span<const std::uint8_t> esds) {
   return config;
 }
 
+}  // namespace
+
+// ISO/IEC 14496-15 Annex E.3: "hvc1.2.4.L120.B0" from the first 13 bytes of
+// an HEVCDecoderConfigurationRecord.
+std::string hevc_codecs(std::string_view sample_entry, std::span<const std::uint8_t> hvcc) {
+  Cursor c(hvcc);
+  c.skip(1);  // configurationVersion
+  const auto first = c.u8();
+  const auto compatibility = c.u32();
+  std::array<std::uint8_t, 6> constraints{};
+  for (auto& byte : constraints) byte = c.u8();
+  const auto level = c.u8();
+  if (!c.ok()) return std::string(sample_entry);
+  const int space = first >> 6;
+  const bool high_tier = (first & 0x20) != 0;
+  const int profile = first & 0x1F;
+  // The compatibility flags in reverse bit order, in hex without leading zeros.
+  std::uint32_t reversed = 0;
+  for (int bit = 0; bit < 32; ++bit) reversed |= ((compatibility >> bit) & 1U) << (31 - bit);
+  auto out = fmt::format("{}.{}{}.{:X}.{}{}", sample_entry,
+                         space == 0 ? "" : std::string(1, static_cast<char>('A' + space - 1)), profile, reversed,
+                         high_tier ? 'H' : 'L', level);
+  // The constraint bytes, trailing zero bytes left out.
+  std::size_t last = constraints.size();
+  while (last > 0 && constraints[last - 1] == 0) --last;
+  for (std::size_t i = 0; i < last; ++i) out += fmt::format(".{:X}", constraints[i]);
+  return out;
+}
+
+namespace {
+
 // Fills codec, size and channel facts from the first sample entry of 'stsd'.
 void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
   Cursor c(stsd);
@@ -253,6 +284,14 @@ void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
       const auto level = a.u8();
       if (a.ok()) track.codecs = fmt::format("{}.{:02x}{:02x}{:02x}", entry.type, profile, compatibility, level);
     }
+  } else if (entry.type == "hvc1" || entry.type == "hev1") {
+    Cursor v(entry.payload);
+    v.skip(6 + 2 + 16);  // as for avc1: a VisualSampleEntry
+    track.width = v.u16();
+    track.height = v.u16();
+    v.skip(50);
+    const auto hvcc = child(v.rest(), "hvcC");
+    track.codecs = hvcc ? hevc_codecs(entry.type, hvcc->payload) : std::string(entry.type);
   } else if (entry.type == "mp4a") {
     Cursor s(entry.payload);
     s.skip(6 + 2 + 8);  // reserved, data reference index, reserved

@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "util/error.hpp"
 
@@ -58,6 +60,10 @@ struct FragmentInfo {
 };
 
 Result<TrackInfo> read_init_segment(const std::filesystem::path& path);
+
+// RFC 6381 codecs of HEVC ("hvc1.2.4.L120.B0", ISO/IEC 14496-15 Annex E) from
+// the sample entry's type and its 'hvcC' payload.
+std::string hevc_codecs(std::string_view sample_entry, std::span<const std::uint8_t> hvcc);
 Result<FragmentInfo> read_media_segment(const std::filesystem::path& path, const TrackInfo& track);
 
 // Rewrites a media segment's 'tfdt' (as read_media_segment located it) to

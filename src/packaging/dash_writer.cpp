@@ -78,20 +78,42 @@ std::string write_dash_mpd(const Presentation& p) {
       iso8601_duration(p.duration_seconds), iso8601_duration(max_segment), iso8601_duration(p.min_buffer_seconds()));
   out += "  <Period id=\"0\" start=\"PT0S\">\n";
 
-  if (!p.video.empty()) {
+  // The SDR ladder in one set, the HDR ladder (another codec, another range:
+  // no seamless switch between them) in a second one.
+  std::vector<std::vector<const Track*>> video_sets;
+  for (const bool hdr : {false, true}) {
+    std::vector<const Track*> set;
+    for (const auto& v : p.video) {
+      if (v.is_hdr() == hdr) set.push_back(&v);
+    }
+    if (!set.empty()) video_sets.push_back(std::move(set));
+  }
+  for (std::size_t set = 0; set < video_sets.size(); ++set) {
+    const auto& tracks = video_sets[set];
     int max_width = 0;
     int max_height = 0;
-    Rational max_rate = p.video.front().frame_rate;
-    for (const auto& v : p.video) {
-      max_width = std::max(max_width, v.width);
-      max_height = std::max(max_height, v.height);
-      if (v.frame_rate.value() > max_rate.value()) max_rate = v.frame_rate;
+    Rational max_rate = tracks.front()->frame_rate;
+    for (const auto* v : tracks) {
+      max_width = std::max(max_width, v->width);
+      max_height = std::max(max_height, v->height);
+      if (v->frame_rate.value() > max_rate.value()) max_rate = v->frame_rate;
     }
     out += fmt::format(
-        "    <AdaptationSet id=\"0\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" "
+        "    <AdaptationSet id=\"{}\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" "
         "startWithSAP=\"1\" maxWidth=\"{}\" maxHeight=\"{}\" maxFrameRate=\"{}\">\n",
-        max_width, max_height, max_rate.to_string());
-    for (const auto& v : p.video) {
+        set, max_width, max_height, max_rate.to_string());
+    if (tracks.front()->is_hdr()) {
+      // ISO/IEC 23001-8 code points (DASH-IF IOP 4.3 10.x): BT.2020 primaries
+      // and matrix, PQ (16) or HLG (18) essential, so that a player that cannot
+      // show HDR leaves the set alone.
+      out += "      <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:ColourPrimaries\" value=\"9\" />\n";
+      out += fmt::format(
+          "      <EssentialProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:TransferCharacteristics\" value=\"{}\" />\n",
+          tracks.front()->video_range == "PQ" ? 16 : 18);
+      out += "      <SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:MatrixCoefficients\" value=\"9\" />\n";
+    }
+    for (const auto* track : tracks) {
+      const auto& v = *track;
       out += fmt::format(
           "      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" width=\"{}\" height=\"{}\" "
           "frameRate=\"{}\" sar=\"1:1\">\n",
@@ -124,7 +146,7 @@ std::string write_dash_mpd(const Presentation& p) {
     out += fmt::format(
         "    <AdaptationSet id=\"{}\" contentType=\"audio\" mimeType=\"audio/mp4\" lang=\"{}\" "
         "segmentAlignment=\"true\" startWithSAP=\"1\">\n",
-        i + 1, xml_escape(first.language));
+        i + video_sets.size(), xml_escape(first.language));
     out += fmt::format("      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"{}\" />\n",
                        dash_role(first.role, is_default));
     if (first.role == AudioRole::kDescription) {
@@ -146,7 +168,7 @@ std::string write_dash_mpd(const Presentation& p) {
   }
   // Subtitles: one WebVTT file per track (ISO/IEC 23009-1 5.3.1: a text
   // adaptation set whose representation is the whole file at its BaseURL).
-  std::size_t next_id = audio_sets.size() + 1;
+  std::size_t next_id = audio_sets.size() + video_sets.size();
   for (const auto& t : p.subtitles) {
     const auto bandwidth =
         p.duration_seconds > 0

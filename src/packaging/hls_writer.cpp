@@ -175,6 +175,7 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
   // RFC 8216 4.3.4.2: BANDWIDTH is the largest sum over the renditions a
   // variant can play, so each variant counts the largest audio of its group; a
   // variant per group when there are several codecs.
+  const bool has_hdr = std::any_of(p.video.begin(), p.video.end(), [](const Track& v) { return v.is_hdr(); });
   const auto variant = [&](const Track& v, const HlsAudioGroup* group) {
     const auto audio_peak = group != nullptr ? group->peak_bps : 0;
     const auto audio_average = group != nullptr ? group->average_bps : 0;
@@ -183,6 +184,9 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
         "#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},FRAME-RATE={:.3f}",
         v.bit_rates.peak_bps + audio_peak, v.bit_rates.average_bps + audio_average, codecs, v.width, v.height,
         v.frame_rate.value());
+    // RFC 8216bis 4.4.6.2: a variant with PQ or HLG content must say so; SDR
+    // is stated too once the presentation has both.
+    if (has_hdr) out += fmt::format(",VIDEO-RANGE={}", v.video_range);
     if (group != nullptr) out += fmt::format(",AUDIO=\"{}\"", group->id);
     if (!p.subtitles.empty()) out += fmt::format(",SUBTITLES=\"{}\"", kSubtitleGroup);
     out += fmt::format("\n{}/{}\n", v.folder, v.playlist_file);
@@ -198,8 +202,9 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
     if (v.iframe_playlist_file.empty()) continue;
     const auto rates = iframe_bit_rates(v);
     out += fmt::format(
-        "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{},URI=\"{}/{}\"\n",
-        rates.peak_bps, rates.average_bps, v.codecs, v.width, v.height, v.folder, v.iframe_playlist_file);
+        "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\",RESOLUTION={}x{}{},URI=\"{}/{}\"\n",
+        rates.peak_bps, rates.average_bps, v.codecs, v.width, v.height,
+        has_hdr ? fmt::format(",VIDEO-RANGE={}", v.video_range) : "", v.folder, v.iframe_playlist_file);
   }
   return out;
 }

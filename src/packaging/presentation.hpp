@@ -58,6 +58,10 @@ struct Track {
   int width = 0;
   int height = 0;
   Rational frame_rate;
+  // HLS's VIDEO-RANGE: "SDR", or "PQ" / "HLG" for the HDR ladder (BT.2020,
+  // signalled in DASH as CICP code points).
+  std::string video_range = "SDR";
+  [[nodiscard]] bool is_hdr() const { return video_range != "SDR"; }
 
   // Audio
   int channels = 0;

@@ -26,30 +26,47 @@ std::string format_seconds(double seconds) {
   return text;
 }
 
+// `[in]` split into `count` labels `[{prefix}0]` ... (no split for one).
+std::string split_into(std::size_t count, std::string_view prefix) {
+  if (count == 1) return fmt::format("[{}0]", prefix);
+  std::string out = fmt::format(",split={}", count);
+  for (std::size_t i = 0; i < count; ++i) out += fmt::format("[{}{}]", prefix, i);
+  return out;
+}
+
+// One rendition's branch from its split label to the encoder's `[v{output}]`.
+std::string rendition_branch(const VideoRendition& r, const Ladder& ladder, const std::string& from,
+                             std::size_t output) {
+  std::string branch = fmt::format(";[{}]", from);
+  // Dropping frames before scaling saves the scaler work.
+  if (!(r.frame_rate == ladder.frame_rate)) branch += fmt::format("fps={},", r.frame_rate.to_string());
+  // setsar=1: anamorphic sources come out with square pixels at their display size.
+  // The HDR ladder stays in the source's 10-bit BT.2020 (scaled, never converted).
+  branch += fmt::format("scale={}:{}:flags=bicubic{},setsar=1,format={}[v{}]", r.width, r.height,
+                        r.from_bt601 ? ":in_color_matrix=bt601:out_color_matrix=bt709" : "",
+                        r.is_hdr() ? "yuv420p10le" : "yuv420p", output);
+  return branch;
+}
+
 std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
   std::string graph = fmt::format("[0:{}]", info.video.index);
   if (ladder.deinterlace) graph += "bwdif=mode=send_frame:parity=auto:deint=all,";
-  if (!ladder.tone_map_from.empty()) graph += sdr_tone_map_filter(ladder.tone_map_from) + ",";
   // start_time=0: the picture starts at the source's time zero, as the audio
   // does (below); a video that starts late repeats its first frame.
   graph += fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
-
-  const auto count = ladder.video.size();
-  if (count > 1) {
-    graph += fmt::format(",split={}", count);
-    for (std::size_t i = 0; i < count; ++i) graph += fmt::format("[s{}]", i);
-  } else {
-    graph += "[s0]";
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto& r = ladder.video[i];
-    graph += fmt::format(";[s{}]", i);
-    // Dropping frames before scaling saves the scaler work.
-    if (!(r.frame_rate == ladder.frame_rate)) graph += fmt::format("fps={},", r.frame_rate.to_string());
-    // setsar=1: anamorphic sources come out with square pixels at their display size.
-    graph += fmt::format("scale={}:{}:flags=bicubic{},setsar=1,format=yuv420p[v{}]", r.width, r.height,
-                         r.from_bt601 ? ":in_color_matrix=bt601:out_color_matrix=bt709" : "", i);
+  const auto sdr = ladder.video.size();
+  const auto hdr = ladder.hdr_video.size();
+  if (hdr > 0) graph += ",split=2[sdr][hdr];[sdr]";
+  // Tone-mapped once, for every SDR rendition; the HDR ladder branches off before.
+  if (!ladder.tone_map_from.empty()) graph += (hdr > 0 ? "" : ",") + sdr_tone_map_filter(ladder.tone_map_from);
+  graph += split_into(sdr, "s");
+  for (std::size_t i = 0; i < sdr; ++i) graph += rendition_branch(ladder.video[i], ladder, fmt::format("s{}", i), i);
+  if (hdr > 0) {
+    graph += ";[hdr]null" + split_into(hdr, "h");
+    for (std::size_t i = 0; i < hdr; ++i) {
+      graph += rendition_branch(ladder.hdr_video[i], ladder, fmt::format("h{}", i), sdr + i);
+    }
   }
   return graph;
 }
@@ -119,12 +136,25 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   a.insert(a.end(), {"-map_metadata", "-1", "-map_chapters", "-1"});
 
   const auto segment = format_seconds(options.segment_seconds);
-  for (std::size_t i = 0; i < ladder.video.size(); ++i) {
-    const auto& r = ladder.video[i];
+  std::vector<const VideoRendition*> videos;
+  for (const auto& r : ladder.video) videos.push_back(&r);
+  for (const auto& r : ladder.hdr_video) videos.push_back(&r);
+  for (std::size_t i = 0; i < videos.size(); ++i) {
+    const auto& r = *videos[i];
     const auto gop = static_cast<int>(std::ceil(r.frame_rate.value() * options.segment_seconds));
     const auto v = fmt::format(":v:{}", i);
     a.insert(a.end(), {"-map", fmt::format("[v{}]", i)});
-    a.insert(a.end(), {"-c" + v, "libx264", "-profile" + v, "high", "-preset" + v, options.preset});
+    if (r.is_hdr()) {
+      // HEVC Main 10 as 'hvc1' (parameter sets in the sample entry, as HLS
+      // requires), closed GOPs, the colour in the VUI and HDR10's SEI.
+      a.insert(a.end(), {"-c" + v, "libx265", "-profile" + v, "main10", "-preset" + v, options.preset, "-tag" + v,
+                         "hvc1", "-x265-params" + v,
+                         fmt::format("log-level=error:keyint={0}:min-keyint={0}:scenecut=0:open-gop=0:repeat-headers=1"
+                                     "{1}",
+                                     gop, r.color_transfer == "smpte2084" ? ":hdr10=1:hdr10-opt=1" : "")});
+    } else {
+      a.insert(a.end(), {"-c" + v, "libx264", "-profile" + v, "high", "-preset" + v, options.preset});
+    }
     // Signalled as encoded, so that players neither guess nor keep a source's HDR tags.
     a.insert(a.end(), {"-color_primaries" + v, r.color_primaries, "-color_trc" + v, r.color_transfer, "-colorspace" + v,
                        r.color_matrix, "-color_range" + v, "tv"});
@@ -138,6 +168,9 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   }
   int representation = 0;
   for (const auto& r : ladder.video) command.video.push_back({.rendition = r.name, .representation = representation++});
+  for (const auto& r : ladder.hdr_video) {
+    command.hdr_video.push_back({.rendition = r.name, .representation = representation++});
+  }
   for (std::size_t i = 0; i < ladder.audio.size(); ++i) {
     const auto& r = ladder.audio[i];
     const auto spec = fmt::format(":a:{}", i);

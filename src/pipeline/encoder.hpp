@@ -65,6 +65,7 @@ struct EncodeCommand {
   std::vector<std::string> argv;
   std::filesystem::path output_dir;
   std::vector<RenditionOutput> video;      // in ladder order
+  std::vector<RenditionOutput> hdr_video;  // the HDR ladder's, in ladder order
   std::vector<RenditionOutput> audio;      // in ladder order
   std::vector<RenditionOutput> subtitles;  // representation: the k of subtitle_file(k)
   [[nodiscard]] std::filesystem::path init_file(int representation) const;

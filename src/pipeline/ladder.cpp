@@ -139,6 +139,29 @@ void plan_colour(const VideoStreamInfo& source, Ladder& ladder) {
   }
 }
 
+// The HDR ladder: HEVC Main 10 copies of the HD-sized SDR rungs (of the top
+// one alone when none is HD), the source's transfer kept, BT.2020 signalled.
+std::vector<VideoRendition> plan_hdr(const std::vector<VideoRendition>& sdr, const VideoStreamInfo& source) {
+  std::vector<VideoRendition> out;
+  for (const auto& r : sdr) {
+    const bool hd = std::min(r.width, r.height) >= 720;
+    if (!hd && &r != &sdr.front()) continue;  // largest first: a top rung below HD is the only one
+    auto hdr = r;
+    hdr.name = r.name + "-hdr";
+    hdr.codec = "hevc";
+    hdr.color_primaries = "bt2020";
+    hdr.color_transfer = source.color_transfer;
+    hdr.color_matrix = "bt2020nc";
+    hdr.from_bt601 = false;
+    const auto scaled = [](int kbps) { return static_cast<int>(std::lround(kbps * kHevcBitrateShare)); };
+    hdr.bitrate_kbps = scaled(r.bitrate_kbps);
+    hdr.maxrate_kbps = scaled(r.maxrate_kbps);
+    hdr.bufsize_kbits = scaled(r.bufsize_kbits);
+    out.push_back(std::move(hdr));
+  }
+  return out;
+}
+
 // Every text subtitle stream becomes a WebVTT track; image ones (PGS, DVB,
 // DVD) cannot be turned into text and are reported as skipped.
 std::vector<SubtitleRendition> plan_subtitles(const std::vector<SubtitleStreamInfo>& source,
@@ -312,6 +335,7 @@ Result<Ladder> LadderPlanner::plan(const MediaInfo& source, const std::vector<Su
   ladder.audio = plan_audio(source.audio, ladder.skipped);
   ladder.subtitles = plan_subtitles(source.subtitles, sidecars, ladder.skipped);
   plan_colour(source.video, ladder);
+  if (options_.hdr_ladder && source.video.is_hdr()) ladder.hdr_video = plan_hdr(ladder.video, source.video);
   if (options_.sprites.enabled) {
     // Tiles at the picture's aspect, the long side `tile_width`, even sizes.
     const auto& top = ladder.video.front();

@@ -48,6 +48,10 @@ struct VideoRendition {
   std::string color_transfer = "bt709";
   std::string color_matrix = "bt709";
   bool from_bt601 = false;
+  // H.264 High 8-bit ("h264"), or HEVC Main 10 ("hevc") for the HDR ladder,
+  // which keeps the source's PQ or HLG and BT.2020.
+  std::string codec = "h264";
+  [[nodiscard]] bool is_hdr() const { return codec == "hevc"; }
 };
 
 // One audio track of the output. Every source track gets a stereo rendition;
@@ -117,7 +121,10 @@ struct Ladder {
   // "smpte2084" (PQ) or "arib-std-b67" (HLG) when the source is HDR and is
   // tone-mapped to SDR BT.709 once, before the split; empty otherwise.
   std::string tone_map_from;
-  std::vector<VideoRendition> video;  // largest first
+  std::vector<VideoRendition> video;  // largest first; SDR (tone-mapped when the source is HDR)
+  // The HDR ladder in HEVC Main 10 beside it, largest first: only for an HDR
+  // source, only where asked (LadderOptions::hdr_ladder), only HD-sized rungs.
+  std::vector<VideoRendition> hdr_video;
   std::vector<AudioRendition> audio;  // in source order, stereo before surround; empty when silent
   std::vector<SubtitleRendition> subtitles;
   std::vector<SkippedStream> skipped;
@@ -128,7 +135,12 @@ struct Ladder {
 struct LadderOptions {
   std::vector<std::string> renditions;  // profile names to keep; empty keeps every one that fits
   SpriteOptions sprites;
+  bool hdr_ladder = false;  // an HDR source also gets HEVC Main 10 renditions that keep its HDR
 };
+
+// HEVC needs about this share of H.264's bit rate for the same picture; the
+// HDR rungs (10-bit, a wider range) spend it at that.
+inline constexpr double kHevcBitrateShare = 0.75;
 
 class LadderPlanner {
  public:

@@ -173,8 +173,9 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
   Presentation p;
   p.segment_seconds = segment_seconds;
 
-  for (std::size_t i = 0; i < ladder.video.size(); ++i) {
-    const auto& rendition = ladder.video[i];
+  // The SDR ladder first (its top rung is the poster's fallback, its
+  // smallest the sprites'), then the HDR ladder.
+  const auto add_video = [&](const VideoRendition& rendition, const RenditionOutput& output) -> Result<void> {
     Track track;
     track.kind = TrackKind::kVideo;
     track.id = rendition.name;
@@ -182,10 +183,20 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
     track.width = rendition.width;
     track.height = rendition.height;
     track.frame_rate = rendition.frame_rate;
+    if (rendition.is_hdr()) track.video_range = rendition.color_transfer == "smpte2084" ? "PQ" : "HLG";
     track.target_bps = static_cast<std::uint64_t>(rendition.bitrate_kbps) * 1000;
-    auto collected = collect_track(encoded, encoded.video.at(i).representation, std::move(track), root);
+    auto collected = collect_track(encoded, output.representation, std::move(track), root);
     if (!collected) return tl::unexpected(collected.error());
     p.video.push_back(std::move(*collected));
+    return {};
+  };
+  for (std::size_t i = 0; i < ladder.video.size(); ++i) {
+    if (auto added = add_video(ladder.video[i], encoded.video.at(i)); !added) return tl::unexpected(added.error());
+  }
+  for (std::size_t i = 0; i < ladder.hdr_video.size(); ++i) {
+    if (auto added = add_video(ladder.hdr_video[i], encoded.hdr_video.at(i)); !added) {
+      return tl::unexpected(added.error());
+    }
   }
   for (std::size_t i = 0; i < ladder.audio.size(); ++i) {
     const auto& rendition = ladder.audio[i];

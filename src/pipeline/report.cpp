@@ -29,6 +29,7 @@ json track_json(const Track& t) {
     j["width"] = t.width;
     j["height"] = t.height;
     j["frame_rate"] = t.frame_rate.to_string();
+    j["video_range"] = t.video_range;
     if (!t.iframe_playlist_file.empty()) j["iframe_playlist"] = t.folder + "/" + t.iframe_playlist_file;
   } else {
     j["channels"] = t.channels;

@@ -447,6 +447,77 @@ TEST_P(HdrSource, IsToneMappedToSdrBt709) {
   EXPECT_GT(testing::average_luma(out / "thumbnails" / "poster.jpg"), 40);
 }
 
+// Where asked, an HDR source also gets an HEVC Main 10 ladder that keeps its
+// HDR: 10-bit, BT.2020, its own transfer, tagged 'hvc1' with the codec string
+// read from its hvcC, listed with VIDEO-RANGE in HLS (the SDR variants say SDR)
+// and in its own DASH set with the CICP code points; its pixels are the
+// source's (scaled, not tone-mapped), while the SDR ladder stays tone-mapped.
+TEST_P(HdrSource, GetsAnHevcMain10LadderThatKeepsItsHdrWhereAsked) {
+  const auto [name, transfer] = GetParam();
+  const bool pq = std::string_view(transfer) == "smpte2084";
+  const auto dir = fresh_dir(std::string(name) + "-ladder");
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source(name).string(), "-o", out.string(), "--preset", "ultrafast",
+                            "--segment-duration", "2", "--renditions", "720p,360p", "--hdr-ladder", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+
+  const auto hdr = testing::probe_rendition(out / "video" / "720p-hdr");
+  EXPECT_EQ(hdr["codec_name"], "hevc");
+  EXPECT_EQ(hdr["codec_tag_string"], "hvc1");
+  EXPECT_EQ(hdr["profile"], "Main 10");
+  EXPECT_EQ(hdr["pix_fmt"], "yuv420p10le");
+  EXPECT_EQ(hdr["color_transfer"], transfer);
+  EXPECT_EQ(hdr["color_primaries"], "bt2020");
+  EXPECT_EQ(hdr["color_space"], "bt2020nc");
+  EXPECT_FALSE(fs::exists(out / "video" / "360p-hdr")) << "only HD-sized rungs";
+  EXPECT_EQ(testing::probe_rendition(out / "video" / "720p")["color_transfer"], "bt709");
+
+  const auto master = read_text(out / "master.m3u8");
+  int hdr_variants = 0;
+  int sdr_variants = 0;
+  for (const auto& v : variants(master)) {
+    const auto& range = v.attributes.at("VIDEO-RANGE");
+    if (v.uri.starts_with("video/720p-hdr/")) {
+      ++hdr_variants;
+      EXPECT_EQ(range, pq ? "PQ" : "HLG");
+      EXPECT_TRUE(v.attributes.at("CODECS").starts_with("\"hvc1.2.4.L")) << v.attributes.at("CODECS");
+    } else {
+      ++sdr_variants;
+      EXPECT_EQ(range, "SDR");
+      EXPECT_TRUE(v.attributes.at("CODECS").starts_with("\"avc1.")) << v.attributes.at("CODECS");
+    }
+  }
+  EXPECT_EQ(hdr_variants, 1);
+  EXPECT_EQ(sdr_variants, 2);
+  EXPECT_NE(master.find("URI=\"video/720p-hdr/iframes.m3u8\""), std::string::npos) << master;
+  const auto mpd = read_text(out / "manifest.mpd");
+  EXPECT_NE(mpd.find(fmt::format(
+                "<EssentialProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:TransferCharacteristics\" value=\"{}\" />",
+                pq ? 16 : 18)),
+            std::string::npos)
+      << mpd;
+  EXPECT_NE(mpd.find("<Representation id=\"720p-hdr\""), std::string::npos);
+  const auto report = read_json(out / "report.json");
+  bool listed = false;
+  for (const auto& r : report["renditions"]) {
+    if (r["name"] == "720p-hdr") {
+      listed = true;
+      EXPECT_EQ(r["video_range"], pq ? "PQ" : "HLG");
+    }
+  }
+  EXPECT_TRUE(listed);
+
+  // The HDR rendition's first frame against the source scaled to 720p in
+  // 10 bits: its own picture, not a tone-mapped one.
+  const auto rendition = dir / "hdr.mp4";
+  {
+    std::ofstream file(rendition, std::ios::binary);
+    file << read_text(out / "video" / "720p-hdr" / "init.mp4")
+         << read_text(out / "video" / "720p-hdr" / "seg-00001.m4s");
+  }
+  EXPECT_GT(first_frame_psnr(rendition, source(name)), 35.0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Transcode, HdrSource,
                          ::testing::Values(std::make_pair("hdr10_pq", "smpte2084"),
                                            std::make_pair("hlg", "arib-std-b67")));

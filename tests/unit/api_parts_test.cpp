@@ -180,7 +180,8 @@ TEST(JwksCache, AfterAFailedFetchTriesAgainSoonerButStillBounded) {
 
 TEST(TenantPolicy, ParsesAPutBodyAndNamesEveryProblem) {
   const auto policy = parse_tenant_policy(
-      "acme", R"({"allowedProfiles":["720p","360p"],"topRung":"720p","maxRunningJobs":2,"requestsPerSecond":10.5})",
+      "acme",
+      R"({"allowedProfiles":["720p","360p"],"topRung":"720p","maxRunningJobs":2,"requestsPerSecond":10.5,"hdrLadder":true})",
       4096);
   ASSERT_TRUE(policy.has_value()) << policy.error().message;
   EXPECT_EQ(policy->allowed_profiles->size(), 2U);
@@ -189,10 +190,14 @@ TEST(TenantPolicy, ParsesAPutBodyAndNamesEveryProblem) {
   const auto json_form = to_json(*policy);
   EXPECT_EQ(json_form["maxQueuedJobs"], nullptr);
   EXPECT_EQ(json_form["requestsPerSecond"], 10.5);
+  EXPECT_EQ(json_form["hdrLadder"], true);
+  EXPECT_EQ(to_json(TenantPolicy{.tenant_id = "x"})["hdrLadder"], nullptr);
   const auto refused = parse_tenant_policy(
-      "acme", R"({"topRung":"9000p","maxRunningJobs":-1,"priority":1000,"colour":"red","segmentSeconds":"2"})", 4096);
+      "acme",
+      R"({"topRung":"9000p","maxRunningJobs":-1,"priority":1000,"colour":"red","segmentSeconds":"2","hdrLadder":"yes"})",
+      4096);
   ASSERT_FALSE(refused.has_value());
-  for (const auto* named : {"topRung", "maxRunningJobs", "priority", "colour", "segmentSeconds"}) {
+  for (const auto* named : {"topRung", "maxRunningJobs", "priority", "colour", "segmentSeconds", "hdrLadder"}) {
     EXPECT_NE(refused.error().message.find(named), std::string::npos) << named << ": " << refused.error().message;
   }
   EXPECT_FALSE(parse_tenant_policy("acme", std::string(100, '['), 4096).has_value());
@@ -206,7 +211,8 @@ TEST(JobOutcome, OneJsonMappingRoundTrips) {
                      .bytes = 3456,
                      .duration_seconds = 2.5,
                      .timings = {.fetch_seconds = 0.1, .transcode_seconds = 2, .publish_seconds = 0.3},
-                     .renditions = {{.name = "360p", .width = 640, .height = 360, .peak_bit_rate = 900000}},
+                     .renditions = {{.name = "360p", .width = 640, .height = 360, .peak_bit_rate = 900000},
+                                    {.name = "720p-hdr", .codecs = "hvc1.2.4.L93.B0", .video_range = "PQ"}},
                      .audio = {{.name = "aac", .codecs = "mp4a.40.2", .language = "en", .channels = 2}}};
   const auto back = outcome_from_json(to_json(outcome));
   ASSERT_TRUE(back.has_value());

@@ -141,6 +141,27 @@ TEST_F(BmffTest, ReadsAnAvcInitSegment) {
   EXPECT_EQ(track->default_sample_duration, 512U);
 }
 
+// ISO/IEC 14496-15 Annex E.3, with the strings Apple's HLS authoring
+// specification lists for Main and Main 10.
+TEST(HevcCodecs, FollowsAnnexE) {
+  const auto record = [](std::uint8_t first, std::uint32_t compatibility, std::vector<std::uint8_t> constraints,
+                         std::uint8_t level) {
+    std::vector<std::uint8_t> out = {1, first};
+    for (const int shift : {24, 16, 8, 0}) out.push_back(static_cast<std::uint8_t>(compatibility >> shift));
+    constraints.resize(6);
+    out.insert(out.end(), constraints.begin(), constraints.end());
+    out.push_back(level);
+    out.resize(23);  // the rest of the record is not read
+    return out;
+  };
+  EXPECT_EQ(hevc_codecs("hvc1", record(0x01, 0x60000000, {0xB0}, 93)), "hvc1.1.6.L93.B0");
+  EXPECT_EQ(hevc_codecs("hvc1", record(0x02, 0x20000000, {0xB0}, 120)), "hvc1.2.4.L120.B0");
+  // High tier, a profile space, several constraint bytes (the trailing zero ones left out).
+  EXPECT_EQ(hevc_codecs("hev1", record(0x61, 0x40000000, {0x90, 0x00, 0x12}, 153)), "hev1.A1.2.H153.90.0.12");
+  const std::vector<std::uint8_t> truncated = {1, 2, 3};
+  EXPECT_EQ(hevc_codecs("hvc1", truncated), "hvc1") << "a truncated record gives the bare type";
+}
+
 TEST_F(BmffTest, ReadsAnAacInitSegment) {
   const auto track = read_init_segment(write("init.mp4", init_segment(mp4a_entry(), "soun", 48000, 1024, 0)));
   ASSERT_TRUE(track.has_value()) << track.error().message;

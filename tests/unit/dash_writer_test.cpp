@@ -91,6 +91,29 @@ TEST(DashWriter, GroupsAudioByLanguageCodecAndRole) {
   EXPECT_NE(text.find("lang=\"und\""), std::string::npos);
 }
 
+TEST(DashWriter, PutsTheHdrLadderInASetOfItsOwnWithItsColourCodePoints) {
+  auto p = testing::small_presentation();
+  auto hdr = p.video.front();
+  hdr.id = "1080p-hdr";
+  hdr.codecs = "hvc1.2.4.L120.B0";
+  hdr.video_range = "HLG";
+  p.video.push_back(hdr);
+  const auto text = write_dash_mpd(p);
+  const auto sdr_set = text.find("<AdaptationSet id=\"0\" contentType=\"video\"");
+  const auto hdr_set = text.find("<AdaptationSet id=\"1\" contentType=\"video\"");
+  ASSERT_NE(sdr_set, std::string::npos) << text;
+  ASSERT_NE(hdr_set, std::string::npos) << text;
+  EXPECT_LT(text.find("id=\"720p\""), hdr_set);
+  EXPECT_GT(text.find("id=\"1080p-hdr\""), hdr_set);
+  EXPECT_NE(text.find("<SupplementalProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:ColourPrimaries\" value=\"9\" />"),
+            std::string::npos)
+      << text;
+  EXPECT_GT(text.find("cicp"), hdr_set) << "nothing HDR about the SDR set";
+  EXPECT_NE(text.find("<EssentialProperty schemeIdUri=\"urn:mpeg:mpegB:cicp:TransferCharacteristics\" value=\"18\" />"),
+            std::string::npos);
+  EXPECT_NE(text.find("<AdaptationSet id=\"2\" contentType=\"audio\""), std::string::npos) << "ids stay unique";
+}
+
 TEST(DashWriter, WritesFractionalFrameRatesExactly) {
   auto p = testing::small_presentation();
   for (auto& v : p.video) v.frame_rate = {30000, 1001};

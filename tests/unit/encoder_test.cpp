@@ -113,9 +113,37 @@ TEST(EncodeCommand, ToneMapsAnHdrSourceOnceBeforeTheSplitAndSignalsBt709) {
   const auto ladder = LadderPlanner({.renditions = {"720p", "360p"}}).plan(info);
   ASSERT_TRUE(ladder.has_value());
   const auto text = joined(build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out"));
-  EXPECT_NE(text.find("[0:0]zscale=tin=arib-std-b67:"), std::string::npos) << text;
+  // After the frame rate is set: no frame is tone-mapped only to be dropped.
+  EXPECT_NE(text.find(":start_time=0,zscale=tin=arib-std-b67:"), std::string::npos) << text;
   EXPECT_LT(text.find("tonemap=tonemap=hable"), text.find("split="));
   EXPECT_NE(text.find("-color_primaries:v:1 bt709 -color_trc:v:1 bt709 -colorspace:v:1 bt709"), std::string::npos);
+}
+
+TEST(EncodeCommand, BranchesTheHdrLadderOffBeforeTheToneMapAndEncodesItInHevcMain10) {
+  auto info = source(true);
+  info.video.color_transfer = "smpte2084";
+  LadderOptions options{.renditions = {"720p", "360p"}};
+  options.hdr_ladder = true;
+  const auto ladder = LadderPlanner(options).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  ASSERT_EQ(ladder->hdr_video.size(), 1U);
+  const auto command = build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out");
+  const auto text = joined(command);
+  EXPECT_EQ(count(command, "-i"), 1) << "one decode for both ladders";
+  EXPECT_NE(text.find(":start_time=0,split=2[sdr][hdr];[sdr]zscale=tin=smpte2084:"), std::string::npos) << text;
+  EXPECT_NE(text.find(";[hdr]null[h0];[h0]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p10le[v2]"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("-map [v2] -c:v:2 libx265 -profile:v:2 main10"), std::string::npos) << text;
+  EXPECT_NE(text.find("-tag:v:2 hvc1"), std::string::npos);
+  EXPECT_NE(text.find("keyint=240:min-keyint=240:scenecut=0:open-gop=0:repeat-headers=1:hdr10=1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("-color_primaries:v:2 bt2020 -color_trc:v:2 smpte2084 -colorspace:v:2 bt2020nc"),
+            std::string::npos);
+  ASSERT_EQ(command.hdr_video.size(), 1U);
+  EXPECT_EQ(command.hdr_video[0].rendition, "720p-hdr");
+  EXPECT_EQ(command.hdr_video[0].representation, 2);
+  EXPECT_EQ(command.audio.at(0).representation, 3);
 }
 
 TEST(EncodeCommand, OpensTheSourceThroughTheWhitelists) {

@@ -61,6 +61,29 @@ Presentation with_tracks(std::vector<Track> extra) {
   return p;
 }
 
+TEST(HlsWriter, StatesTheVideoRangeOfEveryVariantOnceAnHdrLadderIsThere) {
+  auto p = measured();
+  EXPECT_EQ(write_hls_multivariant_playlist(p).find("VIDEO-RANGE"), std::string::npos) << "SDR alone says nothing";
+  auto hdr = p.video.front();
+  hdr.id = "1080p-hdr";
+  hdr.folder = "video/1080p-hdr";
+  hdr.codecs = "hvc1.2.4.L120.B0";
+  hdr.video_range = "PQ";
+  hdr.iframe_playlist_file = "iframes.m3u8";
+  hdr.segments.front().keyframe_bytes = 1000;
+  p.video.push_back(hdr);
+  const auto text = write_hls_multivariant_playlist(p);
+  EXPECT_NE(text.find("CODECS=\"hvc1.2.4.L120.B0,mp4a.40.2\",RESOLUTION=1920x1080,FRAME-RATE=30.000,VIDEO-RANGE=PQ,"
+                      "AUDIO=\"audio-mp4a.40.2\"\nvideo/1080p-hdr/playlist.m3u8\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("FRAME-RATE=30.000,VIDEO-RANGE=SDR,AUDIO=\"audio-mp4a.40.2\"\nvideo/720p/playlist.m3u8\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("RESOLUTION=1920x1080,VIDEO-RANGE=PQ,URI=\"video/1080p-hdr/iframes.m3u8\""), std::string::npos)
+      << text;
+}
+
 TEST(HlsWriter, ListsEveryAudioTrackInOneGroupPerCodecAndCountsTheLargest) {
   // English stereo (default), English 5.1 at 384 kb/s, French, an English commentary, an audio description.
   const auto p = with_tracks(

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace st {
 namespace {
 
@@ -192,6 +194,39 @@ TEST(LadderPlanner, HdrSourcesAreToneMappedAndEveryRenditionIsBt709) {
   EXPECT_EQ(ladder.tone_map_from, "smpte2084");
   for (const auto& r : ladder.video) EXPECT_EQ(r.color_matrix, "bt709") << r.name;
   EXPECT_TRUE(plan(source(1920, 1080)).tone_map_from.empty());
+}
+
+TEST(LadderPlanner, AnHdrLadderOnlyWhereAskedOnlyForHdrAndOnlyHdSized) {
+  auto info = source(3840, 2160);
+  info.video.color_transfer = "arib-std-b67";
+  EXPECT_TRUE(plan(info).hdr_video.empty()) << "not asked";
+  LadderOptions options;
+  options.hdr_ladder = true;
+  const auto ladder = LadderPlanner(options).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  std::vector<std::string> names;
+  for (const auto& r : ladder->hdr_video) {
+    names.push_back(r.name);
+    EXPECT_EQ(r.codec, "hevc");
+    EXPECT_EQ(r.color_transfer, "arib-std-b67");
+    EXPECT_EQ(r.color_primaries, "bt2020");
+    EXPECT_EQ(r.color_matrix, "bt2020nc");
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"2160p-hdr", "1440p-hdr", "1080p-hdr", "720p-hdr"}));
+  EXPECT_EQ(ladder->hdr_video.front().bitrate_kbps,
+            static_cast<int>(std::lround(ladder->video.front().bitrate_kbps * kHevcBitrateShare)));
+  EXPECT_EQ(ladder->video.front().codec, "h264") << "the SDR ladder stays as it is";
+  // An SDR source: nothing to keep.
+  const auto sdr = LadderPlanner(options).plan(source(1920, 1080));
+  ASSERT_TRUE(sdr.has_value());
+  EXPECT_TRUE(sdr->hdr_video.empty());
+  // Smaller than HD: the top rung alone.
+  auto small = source(854, 480);
+  small.video.color_transfer = "smpte2084";
+  const auto sd = LadderPlanner(options).plan(small);
+  ASSERT_TRUE(sd.has_value());
+  ASSERT_EQ(sd->hdr_video.size(), 1U);
+  EXPECT_EQ(sd->hdr_video.front().name, "480p-hdr");
 }
 
 TEST(LadderPlanner, Bt601SourcesKeepBt601InSdAndConvertInHd) {
