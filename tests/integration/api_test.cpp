@@ -397,6 +397,28 @@ TEST_F(ApiTest, ATenantPolicyShapesItsJobsAndRefusesWhatItForbidsNamingTheLimit)
       << failed.dump();
 }
 
+// A tenant whose policy asks for the HDR ladder gets, for an HDR master, HEVC
+// renditions beside the SDR ones, and the outcome says which is which.
+TEST_F(ApiTest, ATenantPolicyThatAsksForTheHdrLadderGetsHevcRenditionsOfAnHdrMaster) {
+  auto service = start();
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto op = issuer_.token("studio", {"operator"});
+  EXPECT_EQ(call("PUT", "/v1/tenants/studio/policy", admin, R"({"hdrLadder":"yes"})").status, 400);
+  const auto put = call("PUT", "/v1/tenants/studio/policy", admin, R"({"hdrLadder":true,"segmentSeconds":2})");
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(call("GET", "/v1/tenants/studio/policy", admin).body["hdrLadder"], true);
+  const auto id = create_job(op, "graded", "hdr10_pq", json::array({"720p"}));
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, op).body["status"] == "succeeded"; }, 90s))
+      << call("GET", "/v1/jobs/" + id, op).text;
+  const auto renditions = call("GET", "/v1/jobs/" + id, op).body["outcome"]["renditions"];
+  ASSERT_EQ(renditions.size(), 2U) << renditions.dump();
+  EXPECT_EQ(renditions[0]["name"], "720p");
+  EXPECT_EQ(renditions[0]["videoRange"], "SDR");
+  EXPECT_EQ(renditions[1]["name"], "720p-hdr");
+  EXPECT_EQ(renditions[1]["videoRange"], "PQ");
+  EXPECT_TRUE(renditions[1]["codecs"].get<std::string>().starts_with("hvc1.2.4.")) << renditions.dump();
+}
+
 TEST_F(ApiTest, TheEleventhRequestOfATenBySecondPolicyGets429WithRetryAfter) {
   auto service = start({}, {"--role", "api"});
   ASSERT_EQ(

@@ -342,6 +342,18 @@ TEST(Transcode, TrickPlayGetsSpriteSheetsAThumbnailTrackAndIFramePlaylists) {
 }
 
 // Picture and sound start within one frame of each other in every rendition.
+// PSNR (dB) of the first frame of `a` against `b`, both decoded by ffmpeg.
+double first_frame_psnr(const fs::path& a, const fs::path& b) {
+  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", a.string(), "-i", b.string(), "-lavfi",
+                                    "[0:v]trim=end_frame=1[x];[1:v]trim=end_frame=1[y];[x][y]psnr", "-f", "null", "-"}},
+                          1 << 20);
+  EXPECT_TRUE(run.has_value());
+  const auto& text = run->result.stderr_tail;
+  const auto at = text.find("average:");
+  EXPECT_NE(at, std::string::npos) << text;
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + 8));
+}
+
 void expect_in_sync(const nlohmann::json& report) {
   const double frame = 1.0 / 25;
   for (const auto& a : report["audio"]) {
@@ -366,6 +378,54 @@ TEST(Transcode, AnInterlacedTransportStreamWhoseTimestampsStartLateTranscodesWit
   EXPECT_GT(testing::average_luma(out / "thumbnails" / "poster.jpg"), 40);
   EXPECT_NEAR(report["output"]["duration_seconds"].get<double>(), 6, 0.5);
   expect_in_sync(report);
+}
+
+// The first entry of the first 'elst' box: its media_time (where in the media
+// the presentation starts), -1 when there is none.
+std::int64_t first_edit_media_time(const std::string& mp4) {
+  const auto at = mp4.find("elst");
+  if (at == std::string::npos || at + 16 > mp4.size()) return -1;
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(mp4[i]); };
+  const bool wide = byte(at + 4) == 1;  // version 1: 64-bit duration and time
+  std::size_t pos = at + 4 + 4 + 4 + (wide ? 8 : 4);
+  std::int64_t value = 0;
+  for (std::size_t i = 0; i < (wide ? 8U : 4U) && pos + i < mp4.size(); ++i) value = (value << 8) | byte(pos + i);
+  return value;
+}
+
+// A master cut without re-encoding at 1.3 s, between keyframes: its video
+// starts with frames that its edit list says not to show. The renditions show
+// what the edit list shows, and audio and video start together.
+TEST(Transcode, AnMp4WithAnEditListStartsWhereItsEditListSays) {
+  const auto dir = fresh_dir("edit_list");
+  const auto input = dir / "cut.mp4";
+  auto made =
+      run_captured({.argv = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", "1.3", "-i",
+                             source("landscape_1080p").string(), "-t", "4", "-c", "copy", input.string()}},
+                   1 << 20);
+  ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+  ASSERT_GT(first_edit_media_time(read_text(input)), 0) << "the cut needs an edit list that skips frames";
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", input.string(), "-o", out.string(), "--preset", "ultrafast",
+                            "--segment-duration", "2", "--renditions", "360p", "--json"});
+  ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
+  const auto report = read_json(out / "report.json");
+  expect_in_sync(report);
+  // Four seconds as the edit list presents them, not the whole GOP before the cut.
+  EXPECT_NEAR(report["output"]["duration_seconds"].get<double>(), 4, 0.25);
+  // The first picture is the source's at 1.3 s: the same frame, decoded from both.
+  const auto reference = dir / "reference.mkv";
+  made = run_captured({.argv = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-ss", "1.3", "-i",
+                                source("landscape_1080p").string(), "-frames:v", "1", "-vf", "scale=640:360", "-c:v",
+                                "ffv1", reference.string()}},
+                      1 << 20);
+  ASSERT_TRUE(made.has_value() && made->result.succeeded());
+  const auto rendition = dir / "rendition.mp4";
+  {
+    std::ofstream file(rendition, std::ios::binary);
+    file << read_text(out / "video" / "360p" / "init.mp4") << read_text(out / "video" / "360p" / "seg-00001.m4s");
+  }
+  EXPECT_GT(first_frame_psnr(rendition, reference), 30.0);
 }
 
 TEST(Transcode, AudioThatStartsLateKeepsItsPlaceAgainstThePicture) {
@@ -394,18 +454,6 @@ TEST(Transcode, AudioThatStartsLateKeepsItsPlaceAgainstThePicture) {
   };
   EXPECT_LT(peak("0:1.4"), -60);
   EXPECT_GT(peak("1.6:2"), -30);
-}
-
-// PSNR (dB) of the first frame of `a` against `b`, both decoded by ffmpeg.
-double first_frame_psnr(const fs::path& a, const fs::path& b) {
-  auto run = run_captured({.argv = {"ffmpeg", "-hide_banner", "-nostdin", "-i", a.string(), "-i", b.string(), "-lavfi",
-                                    "[0:v]trim=end_frame=1[x];[1:v]trim=end_frame=1[y];[x][y]psnr", "-f", "null", "-"}},
-                          1 << 20);
-  EXPECT_TRUE(run.has_value());
-  const auto& text = run->result.stderr_tail;
-  const auto at = text.find("average:");
-  EXPECT_NE(at, std::string::npos) << text;
-  return at == std::string::npos ? 0 : std::stod(text.substr(at + 8));
 }
 
 class HdrSource : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
