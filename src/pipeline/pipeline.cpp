@@ -87,6 +87,51 @@ class RenditionWatch {
   std::vector<RenditionProgress> renditions_;
 };
 
+// The job's sidecar files, read: the usable ones as subtitle streams for the
+// planner (their cues kept by sidecar index), the rest with their reasons.
+struct SidecarTracks {
+  std::vector<SubtitleStreamInfo> usable;
+  std::map<int, std::vector<WebVttCue>> cues;
+  std::vector<SkippedStream> unusable;
+  std::vector<std::vector<std::string>> commands;
+};
+
+// Only a failure that is not the file's (ffmpeg missing, cancelled) is an error.
+Result<SidecarTracks> read_sidecars(const std::vector<SidecarFile>& sidecars, const MediaInfo& source,
+                                    const SidecarLimits& limits, const std::stop_token& stop) {
+  SidecarTracks out;
+  const auto embedded = static_cast<std::size_t>(
+      std::count_if(source.subtitles.begin(), source.subtitles.end(), [](const auto& s) { return s.is_text(); }));
+  for (std::size_t k = 0; k < sidecars.size(); ++k) {
+    const auto& file = sidecars[k];
+    const auto skip = [&](std::string reason) {
+      out.unusable.push_back({.index = -1,
+                              .sidecar = file.name,
+                              .codec = "unknown",
+                              .language = file.language,
+                              .reason = std::move(reason)});
+    };
+    if (embedded + out.usable.size() >= kMaxSubtitleTracks) {
+      skip(fmt::format("more than {} subtitle tracks", kMaxSubtitleTracks));
+      continue;
+    }
+    if (!file.unavailable.empty()) {
+      skip(file.unavailable);
+      continue;
+    }
+    auto read = read_sidecar(file, limits, stop);
+    if (!read && read.error().code != ErrorCode::kInvalidInput) return tl::unexpected(read.error());
+    if (!read) {
+      skip(read.error().message);
+      continue;
+    }
+    if (!read->command.empty()) out.commands.push_back(std::move(read->command));
+    out.usable.push_back(sidecar_stream(file, read->format, static_cast<int>(k)));
+    out.cues.emplace(static_cast<int>(k), std::move(read->cues));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& root, PipelineObserver& observer,
@@ -114,46 +159,14 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const std::vector<
   {
     observer.step_started("plan");
     StepTimer timer("plan", report.steps);
-    std::vector<SubtitleStreamInfo> usable;
-    std::vector<SkippedStream> unusable;
-    const auto embedded = static_cast<std::size_t>(std::count_if(
-        report.source.subtitles.begin(), report.source.subtitles.end(), [](const auto& s) { return s.is_text(); }));
-    for (std::size_t k = 0; k < sidecars.size(); ++k) {
-      const auto& file = sidecars[k];
-      if (embedded + usable.size() >= kMaxSubtitleTracks) {
-        unusable.push_back({.index = -1,
-                            .sidecar = file.name,
-                            .codec = "unknown",
-                            .language = file.language,
-                            .reason = fmt::format("more than {} subtitle tracks", kMaxSubtitleTracks)});
-        continue;
-      }
-      if (!file.unavailable.empty()) {
-        unusable.push_back({.index = -1,
-                            .sidecar = file.name,
-                            .codec = "unknown",
-                            .language = file.language,
-                            .reason = file.unavailable});
-        continue;
-      }
-      auto read = read_sidecar(file, options_.sidecars, stop);
-      if (!read && read.error().code != ErrorCode::kInvalidInput) return tl::unexpected(read.error());
-      if (!read) {
-        unusable.push_back({.index = -1,
-                            .sidecar = file.name,
-                            .codec = "unknown",
-                            .language = file.language,
-                            .reason = read.error().message});
-        continue;
-      }
-      report.commands.push_back({"subtitles", read->command});
-      usable.push_back(sidecar_stream(file, read->format, static_cast<int>(k)));
-      sidecar_cues.emplace(static_cast<int>(k), std::move(read->cues));
-    }
-    auto ladder = LadderPlanner(options_.ladder).plan(report.source, usable);
+    auto read = read_sidecars(sidecars, report.source, options_.sidecars, stop);
+    if (!read) return tl::unexpected(read.error());
+    for (auto& argv : read->commands) report.commands.push_back({"subtitles", std::move(argv)});
+    auto ladder = LadderPlanner(options_.ladder).plan(report.source, read->usable);
     if (!ladder) return tl::unexpected(ladder.error());
     report.ladder = std::move(*ladder);
-    report.ladder.skipped.insert(report.ladder.skipped.end(), unusable.begin(), unusable.end());
+    report.ladder.skipped.insert(report.ladder.skipped.end(), read->unusable.begin(), read->unusable.end());
+    sidecar_cues = std::move(read->cues);
   }
 
   const fs::path scratch = root / ".encoder";
