@@ -5,7 +5,8 @@
 # sidecar (a byte order mark, CRLF line ends, a cue at 2.5 s), and plays the result in
 # hls.js, dash.js and Shaka Player (HLS and DASH),
 # switching to the lowest rendition and from English to French, and asks Shaka
-# for thumbnails (DASH thumbnail set, WebVTT sprites) and I-frame streams.
+# for thumbnails (DASH thumbnail set, WebVTT sprites) and I-frame streams; then
+# an HDR10 source with the HDR ladder (below).
 set -euo pipefail
 binary=$1
 work=$2
@@ -34,3 +35,22 @@ rm -rf "$work/out"
   --subtitles "ja=$work/ja.srt" > "$work/transcode.log"
 # The cue at 2.5 s is checked in the first language listed: the sidecar's.
 node "$here/play.mjs" "$work/out" --renditions 5 --switch --seconds 3 --audio en,fr,commentary --trick-play --text ja,en,fr
+
+# An HDR10 (PQ) source with the HDR ladder beside the SDR one: a player that
+# cannot decode HEVC (chromium here cannot) lists and plays the four SDR
+# renditions and leaves the HEVC Main 10 one alone, in HLS (its CODECS and
+# VIDEO-RANGE) and in DASH (its own set, its transfer an EssentialProperty).
+hdr_source="$work/source-hdr10.mp4"
+if [ ! -s "$hdr_source" ]; then
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=size=1280x720:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6 \
+    -vf "zscale=tin=bt709:min=bt709:pin=bt709:t=smpte2084:m=bt2020nc:p=bt2020:npl=100,format=yuv420p10le" \
+    -c:v libx265 -preset ultrafast -x265-params "log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc" \
+    -c:a aac "$work/source-hdr10.tmp.mp4"
+  mv "$work/source-hdr10.tmp.mp4" "$hdr_source"
+fi
+rm -rf "$work/out-hdr"
+"$binary" transcode "$hdr_source" -o "$work/out-hdr" --segment-duration 2 --preset ultrafast --hdr-ladder --json \
+  > "$work/transcode-hdr.log"
+grep -q 'VIDEO-RANGE=PQ' "$work/out-hdr/master.m3u8"
+node "$here/play.mjs" "$work/out-hdr" --renditions 4 --seconds 2
