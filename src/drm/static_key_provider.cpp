@@ -1,0 +1,80 @@
+#include "drm/static_key_provider.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/json_fields.hpp"
+
+namespace st {
+namespace {
+
+constexpr std::size_t kMaxEntries = 64;
+
+}  // namespace
+
+Result<StaticKeyProvider> StaticKeyProvider::parse(const std::string& document) {
+  auto parsed = parse_json_object(document, {.max_bytes = 64 * 1024, .max_depth = 4, .max_string_bytes = 256});
+  if (!parsed) return fail(ErrorCode::kUsage, fmt::format("drm static keys: {}", parsed.error().message));
+  const auto keys = parsed->find("keys");
+  if (keys == parsed->end() || !keys->is_array() || keys->empty() || keys->size() > kMaxEntries) {
+    return fail(
+        ErrorCode::kUsage,
+        fmt::format("drm static keys: \"keys\" must be an array of 1 to {} {{trackType, kid, key}}", kMaxEntries));
+  }
+  StaticKeyProvider provider;
+  std::vector<std::string> problems;
+  for (std::size_t i = 0; i < keys->size(); ++i) {
+    const auto& item = (*keys)[i];
+    const auto text = [&](const char* name) -> std::string {
+      const auto it = item.is_object() ? item.find(name) : item.end();
+      return item.is_object() && it != item.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    Entry entry;
+    const auto type = text("trackType");
+    if (type != "ALL") {
+      entry.type = parse_track_type(type);
+      if (!entry.type) {
+        problems.push_back(fmt::format("keys[{}].trackType must be SD, HD, UHD1, AUDIO or ALL", i));
+        continue;
+      }
+    }
+    auto kid = KeyId::parse(text("kid"));
+    auto key = ContentKey::parse_hex(text("key"));
+    if (!kid) problems.push_back(fmt::format("keys[{}].kid: {}", i, kid.error().message));
+    if (!key) problems.push_back(fmt::format("keys[{}].key: {}", i, key.error().message));
+    if (!kid || !key) continue;
+    entry.kid = *kid;
+    entry.key = *key;
+    for (const auto& other : provider.entries_) {
+      if (other.type == entry.type) problems.push_back(fmt::format("keys[{}]: a second key for {}", i, type));
+      if (other.kid == entry.kid && other.key.bytes() != entry.key.bytes()) {
+        problems.push_back(fmt::format("keys[{}]: key ID {} names two different keys", i, entry.kid.hex()));
+      }
+    }
+    provider.entries_.push_back(std::move(entry));
+  }
+  if (!problems.empty()) {
+    return fail(ErrorCode::kUsage, fmt::format("drm static keys: {}", fmt::join(problems, "; ")));
+  }
+  return provider;
+}
+
+Result<ContentKeys> StaticKeyProvider::keys_for(const std::string& content_id, const std::vector<TrackType>& types) {
+  ContentKeys out{.content_id = content_id, .keys = {}};
+  for (const auto type : types) {
+    if (out.for_type(type) != nullptr) continue;
+    const Entry* chosen = nullptr;
+    for (const auto& e : entries_) {
+      if (e.type == type) chosen = &e;
+      if (!e.type && chosen == nullptr) chosen = &e;
+    }
+    if (chosen == nullptr) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("drm static keys: no key for track type {} (and no \"ALL\" key)", to_string(type)));
+    }
+    out.keys.push_back({.type = type, .kid = chosen->kid, .key = chosen->key});
+  }
+  return out;
+}
+
+}  // namespace st
