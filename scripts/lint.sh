@@ -73,9 +73,15 @@ export build_dir cache work
 tidy_one() {
   local unit=$1 key=$2 log
   log=$work/$(printf '%s' "$unit" | tr '/' '_').log
-  clang-tidy -p "$build_dir" --quiet --extra-arg=-Wno-unknown-warning-option "$unit" > "$log" 2>&1 || true
-  if ! grep -q -E 'warning:|error:|Error while processing' "$log" && [ "$key" != "-" ] && [ "${ST_LINT_CACHE:-}" != off ]; then
-    mkdir -p "$cache" && : > "$cache/$key"
+  # Its exit status counts too: a clang-tidy killed (out of memory, say)
+  # leaves no finding in its log and must not be remembered as clean.
+  if clang-tidy -p "$build_dir" --quiet --extra-arg=-Wno-unknown-warning-option "$unit" > "$log" 2>&1; then
+    if ! grep -q -E 'warning:|error:|Error while processing' "$log" && [ "$key" != "-" ] &&
+      [ "${ST_LINT_CACHE:-}" != off ]; then
+      mkdir -p "$cache" && : > "$cache/$key"
+    fi
+  else
+    echo "error: clang-tidy exited with status $? on $unit" >> "$log"
   fi
 }
 export -f tidy_one

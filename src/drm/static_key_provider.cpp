@@ -13,7 +13,8 @@ constexpr std::size_t kMaxEntries = 64;
 }  // namespace
 
 Result<StaticKeyProvider> StaticKeyProvider::parse(const std::string& document) {
-  auto parsed = parse_json_object(document, {.max_bytes = 64 * 1024, .max_depth = 4, .max_string_bytes = 256});
+  auto parsed =
+      parse_json_object(document, {.max_bytes = std::size_t{64} * 1024, .max_depth = 4, .max_string_bytes = 256});
   if (!parsed) return fail(ErrorCode::kUsage, fmt::format("drm static keys: {}", parsed.error().message));
   const auto keys = parsed->find("keys");
   if (keys == parsed->end() || !keys->is_array() || keys->empty() || keys->size() > kMaxEntries) {

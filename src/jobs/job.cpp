@@ -76,7 +76,7 @@ std::vector<SubtitleSidecar> subtitle_sidecars_from_json(const nlohmann::json& l
     const auto language = entry.find("language");
     if (language == entry.end() || !language->is_string() ||
         language->get_ref<const std::string&>().size() > kMaxLanguageLength) {
-      problem(".language must be a BCP 47 or ISO 639 language tag (\"en\", \"pt-BR\", \"fre\")");
+      problem(R"(.language must be a BCP 47 or ISO 639 language tag ("en", "pt-BR", "fre"))");
       continue;
     }
     const auto& tag = language->get_ref<const std::string&>();
@@ -88,7 +88,7 @@ std::vector<SubtitleSidecar> subtitle_sidecars_from_json(const nlohmann::json& l
     if (const auto kind = entry.find("kind"); kind != entry.end()) {
       const auto parsed = kind->is_string() ? parse_subtitle_kind(kind->get_ref<const std::string&>()) : std::nullopt;
       if (!parsed) {
-        problem(".kind must be \"subtitle\", \"caption\" or \"forced\"");
+        problem(R"(.kind must be "subtitle", "caption" or "forced")");
         continue;
       }
       sidecar.kind = *parsed;
