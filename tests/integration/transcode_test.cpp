@@ -570,6 +570,32 @@ INSTANTIATE_TEST_SUITE_P(Transcode, HdrSource,
                          ::testing::Values(std::make_pair("hdr10_pq", "smpte2084"),
                                            std::make_pair("hlg", "arib-std-b67")));
 
+// A source with subtitle streams: `video`'s picture and sound as they are,
+// then each file as a subtitle stream in `codec` with its ISO 639-2 language.
+struct SubtitleInput {
+  fs::path file;
+  std::string codec;
+  std::string language;
+};
+
+void mux_subtitles(const fs::path& video, const std::vector<SubtitleInput>& subtitles,
+                   const std::vector<std::string>& extra, const fs::path& output) {
+  std::vector<std::string> argv = {"ffmpeg",   "-hide_banner", "-loglevel", "error",
+                                   "-nostdin", "-y",           "-i",        video.string()};
+  for (const auto& s : subtitles) argv.insert(argv.end(), {"-i", s.file.string()});
+  argv.insert(argv.end(), {"-map", "0:v", "-map", "0:a"});
+  for (std::size_t i = 0; i < subtitles.size(); ++i) argv.insert(argv.end(), {"-map", fmt::format("{}:s", i + 1)});
+  argv.insert(argv.end(), {"-c:v", "copy", "-c:a", "copy"});
+  for (std::size_t i = 0; i < subtitles.size(); ++i) {
+    argv.insert(argv.end(), {fmt::format("-c:s:{}", i), subtitles[i].codec, fmt::format("-metadata:s:s:{}", i),
+                             "language=" + subtitles[i].language});
+  }
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(output.string());
+  auto made = run_captured({.argv = argv}, 1 << 20);
+  ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+}
+
 // Subtitles embedded in MP4 (mov_text) and Matroska (SubRip, ASS) become WebVTT tracks.
 TEST(Transcode, TextSubtitlesBecomeWebVttTracksInBothManifests) {
   const auto dir = fresh_dir("subtitles");
@@ -586,43 +612,8 @@ TEST(Transcode, TextSubtitlesBecomeWebVttTracksInBothManifests) {
   };
   for (const Case& c : {Case{"mp4", {"mov_text", "mov_text"}}, Case{"mkv", {"srt", "ass"}}}) {
     const auto input = dir / ("subtitled." + c.container);
-    auto made = run_captured({.argv = {"ffmpeg",
-                                       "-hide_banner",
-                                       "-loglevel",
-                                       "error",
-                                       "-nostdin",
-                                       "-y",
-                                       "-i",
-                                       video.string(),
-                                       "-i",
-                                       (dir / "en.srt").string(),
-                                       "-i",
-                                       (dir / "ja.srt").string(),
-                                       "-map",
-                                       "0:v",
-                                       "-map",
-                                       "0:a",
-                                       "-map",
-                                       "1:s",
-                                       "-map",
-                                       "2:s",
-                                       "-c:v",
-                                       "copy",
-                                       "-c:a",
-                                       "copy",
-                                       "-c:s:0",
-                                       c.codecs[0],
-                                       "-c:s:1",
-                                       c.codecs[1],
-                                       "-metadata:s:s:0",
-                                       "language=eng",
-                                       "-metadata:s:s:1",
-                                       "language=jpn",
-                                       "-disposition:s:1",
-                                       "hearing_impaired",
-                                       input.string()}},
-                             1 << 20);
-    ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+    mux_subtitles(video, {{dir / "en.srt", c.codecs[0], "eng"}, {dir / "ja.srt", c.codecs[1], "jpn"}},
+                  {"-disposition:s:1", "hearing_impaired"}, input);
 
     const auto out = dir / ("out-" + c.container);
     const auto run = run_cli({"transcode", input.string(), "-o", out.string(), "--preset", "ultrafast",
@@ -717,41 +708,8 @@ TEST(Transcode, SidecarSubtitlesAreCheckedAndAddedAfterTheSourcesOwnTracks) {
   std::ofstream(dir / "embedded.srt") << "1\n00:00:01,000 --> 00:00:02,000\nEmbedded\n";
   std::ofstream(dir / "pgs.sup", std::ios::binary) << pgs_elementary_stream(2, 4);
   const auto input = dir / "source.mkv";
-  auto made = run_captured({.argv = {"ffmpeg",
-                                     "-hide_banner",
-                                     "-loglevel",
-                                     "error",
-                                     "-nostdin",
-                                     "-y",
-                                     "-i",
-                                     source("landscape_1080p").string(),
-                                     "-i",
-                                     (dir / "embedded.srt").string(),
-                                     "-i",
-                                     (dir / "pgs.sup").string(),
-                                     "-map",
-                                     "0:v",
-                                     "-map",
-                                     "0:a",
-                                     "-map",
-                                     "1:s",
-                                     "-map",
-                                     "2:s",
-                                     "-c:v",
-                                     "copy",
-                                     "-c:a",
-                                     "copy",
-                                     "-c:s:0",
-                                     "srt",
-                                     "-c:s:1",
-                                     "copy",
-                                     "-metadata:s:s:0",
-                                     "language=eng",
-                                     "-metadata:s:s:1",
-                                     "language=fre",
-                                     input.string()}},
-                           1 << 20);
-  ASSERT_TRUE(made.has_value() && made->result.succeeded()) << (made ? made->result.stderr_tail : "");
+  mux_subtitles(source("landscape_1080p"), {{dir / "embedded.srt", "srt", "eng"}, {dir / "pgs.sup", "copy", "fre"}}, {},
+                input);
 
   // Chinese, Russian and Arabic in one SubRip file.
   std::ofstream(dir / "zh.srt") << "1\n00:00:02,500 --> 00:00:04,000\n你好，世界\nПривет, мир\n\n2\n"
