@@ -1,6 +1,10 @@
 #include "jobs/job_outcome.hpp"
 
+#include <type_traits>
+
 #include <fmt/format.h>
+
+#include "util/json_fields.hpp"
 
 namespace st {
 
@@ -94,6 +98,13 @@ class Reader {
   T get(const char* key) {
     const auto it = value_.find(key);
     if (it == value_.end() || it->is_null()) return T{};
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Not get<T>(): it would cast 1e300 to an integer unchecked.
+      if (const auto v = json_integer<T>(*it)) return *v;
+      ok_ = false;
+      bad_ = key;
+      return T{};
+    }
     try {
       return it->get<T>();
     } catch (const json::exception&) {
@@ -152,6 +163,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
                               .size_bytes = r.get<std::int64_t>("sizeBytes"),
                               .playlist_key = r.get<std::string>("playlistKey"),
                               .iframe_playlist_key = r.get<std::string>("iframePlaylistKey")});
+      if (!r.ok())
+        return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's renditions.{} has the wrong type", r.bad()));
     }
   }
   if (const auto& list = read.at("audio"); list.is_array()) {
@@ -168,6 +181,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
                          .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
                          .size_bytes = a.get<std::int64_t>("sizeBytes"),
                          .playlist_key = a.get<std::string>("playlistKey")});
+      if (!a.ok())
+        return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's audio.{} has the wrong type", a.bad()));
     }
   }
   if (const auto& list = read.at("subtitles"); list.is_array()) {

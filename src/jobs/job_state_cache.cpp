@@ -1,8 +1,25 @@
 #include "jobs/job_state_cache.hpp"
 
+#include <cstdint>
+#include <stdexcept>
+
+#include "util/json_fields.hpp"
+
 namespace st {
 
 using nlohmann::json;
+
+namespace {
+
+// A field that must be an integer of T's range; std::out_of_range otherwise.
+template <typename T>
+T integer(const json& value) {
+  const auto v = json_integer<T>(value);
+  if (!v) throw std::out_of_range("not an integer in range");
+  return *v;
+}
+
+}  // namespace
 
 json to_record_json(const Job& job) {
   const auto& s = job.spec;
@@ -52,7 +69,7 @@ std::optional<Job> job_from_record_json(const json& j) {
     s.source.bucket = source.at("bucket").get<std::string>();
     s.source.key = source.at("key").get<std::string>();
     s.source.checksum = source.at("checksum").get<std::string>();
-    if (!source.at("size").is_null()) s.source.size_bytes = source.at("size").get<std::int64_t>();
+    if (!source.at("size").is_null()) s.source.size_bytes = integer<std::int64_t>(source.at("size"));
     s.profile_set = j.at("profiles").get<std::vector<std::string>>();
     // Records cached before sidecars existed have none.
     if (const auto sidecars = j.find("subtitles"); sidecars != j.end()) {
@@ -61,8 +78,8 @@ std::optional<Job> job_from_record_json(const json& j) {
       if (!problems.empty()) return std::nullopt;
     }
     s.output_prefix = j.at("outputPrefix").get<std::string>();
-    s.priority = j.at("priority").get<int>();
-    s.max_attempts = j.at("maxAttempts").get<int>();
+    s.priority = integer<int>(j.at("priority"));
+    s.max_attempts = integer<int>(j.at("maxAttempts"));
     const auto& origin = j.at("origin");
     s.origin.message_id = origin.at("messageId").get<std::string>();
     s.origin.correlation_id = origin.at("correlationId").get<std::string>();
@@ -71,8 +88,8 @@ std::optional<Job> job_from_record_json(const json& j) {
     const auto status = parse_job_status(j.at("status").get<std::string>());
     if (!status) return std::nullopt;
     job.status = *status;
-    job.attempt = j.at("attempt").get<int>();
-    job.fencing_token = j.at("fencingToken").get<std::int64_t>();
+    job.attempt = integer<int>(j.at("attempt"));
+    job.fencing_token = integer<std::int64_t>(j.at("fencingToken"));
     job.lease_owner = j.at("leaseOwner").get<std::string>();
     job.progress_percent = j.at("progress").get<double>();
     if (!j.at("progressDetail").is_null()) job.progress_detail = progress_from_json(j.at("progressDetail"));
@@ -88,6 +105,8 @@ std::optional<Job> job_from_record_json(const json& j) {
     job.started_at = j.at("startedAt").get<std::string>();
     job.finished_at = j.at("finishedAt").get<std::string>();
     return job;
+  } catch (const std::out_of_range&) {
+    return std::nullopt;
   } catch (const json::exception&) {
     return std::nullopt;
   }

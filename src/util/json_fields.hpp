@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -17,6 +18,21 @@
 #include "util/utf8.hpp"
 
 namespace st {
+
+// An integer within T's range, or nothing. nlohmann's get<T>() turns a
+// floating-point value into an integer unchecked (1e300 is undefined
+// behaviour), so integers from outside are read through this.
+template <typename T>
+std::optional<T> json_integer(const nlohmann::json& value) {
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (std::in_range<T>(v)) return static_cast<T>(v);
+  } else if (value.is_number_integer()) {
+    const auto v = value.get<std::int64_t>();
+    if (std::in_range<T>(v)) return static_cast<T>(v);
+  }
+  return std::nullopt;
+}
 
 // A request body as a JSON object: its bounds checked before the parser runs
 // (nlohmann also refuses ill-formed UTF-8); kUsage saying what is wrong.

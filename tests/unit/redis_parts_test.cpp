@@ -173,6 +173,20 @@ TEST(JobRecord, RoundTripsEveryFieldTheApiShows) {
   broken.erase("attempt");
   EXPECT_FALSE(job_from_record_json(broken));
   EXPECT_FALSE(job_from_record_json(nlohmann::json("a string")));
+  // Numbers that do not fit the field: refused, never cast (the fuzzer found
+  // 1.2e98 as a size, which nlohmann's get<int64_t>() casts unchecked).
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"fencingToken", 1e300}, {"attempt", 2.5}, {"priority", std::uint64_t{1} << 40}, {"maxAttempts", -1e20}}) {
+    broken = to_record_json(job);
+    broken[field] = value;
+    EXPECT_FALSE(job_from_record_json(broken)) << field << " = " << value.dump();
+  }
+  broken = to_record_json(job);
+  broken["source"]["size"] = 1.25e98;
+  EXPECT_FALSE(job_from_record_json(broken));
+  broken = to_record_json(job);
+  broken["outcome"] = {{"renditions", {{{"name", "360p"}, {"width", 1e300}}}}};
+  EXPECT_FALSE(job_from_record_json(broken)) << "an outcome's integer fields too";
 }
 
 TEST(JobEventStream, SendsStatusChangesAndNewProgressThenEnds) {
