@@ -35,7 +35,7 @@ class JsonLinesView final : public ProgressView {
     emit({{"event", "done"},
           {"output", output_dir},
           {"master_playlist", output_dir + "/master.m3u8"},
-          {"dash_manifest", output_dir + "/manifest.mpd"},
+          {"dash_manifest", report.presentation.aes128 ? json(nullptr) : json(output_dir + "/manifest.mpd")},
           {"report", output_dir + "/report.json"},
           {"renditions", renditions}});
   }

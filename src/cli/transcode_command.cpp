@@ -1,8 +1,12 @@
 #include "cli/transcode_command.hpp"
 
+#include <cstdlib>
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "cli/progress_view.hpp"
+#include "drm/static_key_provider.hpp"
 #include "media/languages.hpp"
 #include "storage/staged_directory.hpp"
 
@@ -40,6 +44,22 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
       ->capture_default_str();
   cmd->add_option("--time-limit", args.time_limit_seconds, "Kill the encoder after this many seconds (0: no limit)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--encrypt", args.encrypt, "Encryption: none, cenc, cbcs or aes-128 (HLS only)")
+      ->check(CLI::IsMember({"none", "cenc", "cbcs", "aes-128"}))
+      ->capture_default_str();
+  cmd->add_option("--drm-systems", args.drm_systems, "DRM systems to signal: widevine,playready,fairplay,clearkey")
+      ->capture_default_str();
+  cmd->add_option("--keys", args.keys_file,
+                  "Static key document {\"keys\":[{trackType,kid,key}]} (default: the document in $ST_DRM_KEYS)");
+  cmd->add_flag("--key-per-resolution", args.key_per_resolution, "One key each for SD, HD and UHD video");
+  cmd->add_option("--clear-lead", args.clear_lead_seconds, "Seconds left in the clear at the start")
+      ->check(CLI::Range(0.0, 60.0));
+  cmd->add_option("--clearkey-license-url", args.signalling.clearkey_license_url, "Clear Key licence server");
+  cmd->add_option("--fairplay-key-uri", args.signalling.fairplay_key_uri, "FairPlay key URI ({kid}: the key ID)")
+      ->capture_default_str();
+  cmd->add_option("--aes128-key-uri", args.signalling.aes128_key_uri, "AES-128 key URI ({kid}: the key ID)");
+  cmd->add_option("--packager", args.pipeline.encryptor.packager, "Shaka Packager's binary (for --encrypt)")
+      ->capture_default_str();
   return cmd;
 }
 
@@ -64,6 +84,36 @@ Result<SidecarFile> parse_sidecar_argument(std::string_view argument) {
   file.language = language_from_tag(spec).tag;
   if (file.language == "und" && spec != "und") return usage("LANG is not a known ISO 639 language or BCP 47 tag");
   return file;
+}
+
+// The protection asked for on the command line, with its keys; none for "none".
+Result<std::optional<ProtectionPlan>> protection_plan(const TranscodeArgs& args) {
+  ProtectionPlan plan;
+  plan.policy.scheme = parse_protection_scheme(args.encrypt).value_or(ProtectionScheme::kNone);
+  if (!plan.policy.encrypts()) return std::optional<ProtectionPlan>();
+  if (plan.policy.scheme != ProtectionScheme::kAes128) {
+    auto systems = parse_drm_systems(args.drm_systems);
+    if (!systems) return tl::unexpected(systems.error());
+    plan.policy.systems = std::move(*systems);
+  }
+  plan.policy.video_keys = args.key_per_resolution ? VideoKeys::kPerResolution : VideoKeys::kShared;
+  plan.policy.clear_lead_seconds = args.clear_lead_seconds;
+  if (auto valid = plan.policy.validate(); !valid) return tl::unexpected(valid.error());
+  if (plan.policy.scheme == ProtectionScheme::kAes128 && args.signalling.aes128_key_uri.empty()) {
+    return fail(ErrorCode::kUsage, "--encrypt aes-128 needs --aes128-key-uri");
+  }
+  Result<StaticKeyProvider> provider = fail(ErrorCode::kUsage, "--encrypt needs --keys FILE or $ST_DRM_KEYS");
+  if (!args.keys_file.empty()) {
+    provider = StaticKeyProvider::load(args.keys_file);
+  } else if (const char* document = std::getenv("ST_DRM_KEYS"); document != nullptr) {
+    provider = StaticKeyProvider::parse(document);
+  }
+  if (!provider) return tl::unexpected(provider.error());
+  auto keys = provider->keys_for(std::filesystem::path(args.input).stem().string(), plan.policy.key_types());
+  if (!keys) return tl::unexpected(keys.error());
+  plan.keys = std::move(*keys);
+  plan.signalling = args.signalling;
+  return std::optional<ProtectionPlan>(std::move(plan));
 }
 
 }  // namespace
@@ -95,10 +145,15 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
     sidecars.push_back(std::move(*file));
   }
 
+  auto protection = protection_plan(args);
+  if (!protection) return report_failure(protection.error());
+
   auto staged = StagedDirectory::prepare(args.output, args.force);
   if (!staged) return report_failure(staged.error());
 
-  auto report = Pipeline(args.pipeline).run(args.input, sidecars, staged->path(), *view, stop);
+  const PipelineInput input{
+      .source = args.input, .sidecars = std::move(sidecars), .protection = std::move(*protection)};
+  auto report = Pipeline(args.pipeline).run(input, staged->path(), *view, stop);
   if (!report) return report_failure(report.error());
   if (stop.stop_requested()) return report_failure({ErrorCode::kCancelled, "stopped on request"});
   if (auto committed = staged->commit(); !committed) return report_failure(committed.error());

@@ -24,6 +24,13 @@ struct TranscodeArgs {
   bool json = false;
   bool force = false;
   double time_limit_seconds = 0;
+  // Content protection (docs/drm.md): keys from a static key document.
+  std::string encrypt = "none";
+  std::string drm_systems = "widevine,playready";
+  std::string keys_file;  // else the document in $ST_DRM_KEYS
+  bool key_per_resolution = false;
+  double clear_lead_seconds = 0;
+  ProtectionSignalling signalling;
   PipelineOptions pipeline;
 };
 

@@ -7,7 +7,8 @@
 namespace st {
 namespace {
 
-constexpr std::array<std::pair<TrackType, std::string_view>, 4> kTrackTypes = {{
+constexpr std::array<std::pair<TrackType, std::string_view>, 5> kTrackTypes = {{
+    {TrackType::kVideo, "VIDEO"},
     {TrackType::kSd, "SD"},
     {TrackType::kHd, "HD"},
     {TrackType::kUhd, "UHD1"},

@@ -19,9 +19,10 @@
 
 namespace st {
 
-// The track types a key policy tells apart (SPEKE v2's intended track types).
-enum class TrackType { kSd, kHd, kUhd, kAudio };
-std::string_view to_string(TrackType type);  // "SD", "HD", "UHD1", "AUDIO"
+// The track types a key policy tells apart (SPEKE v2's intended track types):
+// VIDEO is every video rendition under one key, SD/HD/UHD1 split them.
+enum class TrackType { kVideo, kSd, kHd, kUhd, kAudio };
+std::string_view to_string(TrackType type);  // "VIDEO", "SD", "HD", "UHD1", "AUDIO"
 std::optional<TrackType> parse_track_type(std::string_view text);
 // A video rendition's type by its smaller side: SD below 720, HD up to 1080, UHD above.
 TrackType video_track_type(int width, int height);
@@ -66,6 +67,9 @@ struct KeyEntry {
 struct ContentKeys {
   std::string content_id;
   std::vector<KeyEntry> keys;
+  // PSSH boxes (whole, public) from a key server that makes its own; none
+  // when the packager is to write them for the policy's systems.
+  std::vector<std::vector<std::uint8_t>> pssh;
 
   // nullptr when the policy gave that type no key.
   [[nodiscard]] const KeyEntry* for_type(TrackType type) const;

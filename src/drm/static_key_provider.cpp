@@ -1,5 +1,8 @@
 #include "drm/static_key_provider.hpp"
 
+#include <fstream>
+#include <iterator>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -9,12 +12,25 @@ namespace st {
 namespace {
 
 constexpr std::size_t kMaxEntries = 64;
+constexpr std::size_t kMaxDocumentBytes = std::size_t{64} * 1024;
 
 }  // namespace
 
+Result<StaticKeyProvider> StaticKeyProvider::load(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(ErrorCode::kUsage, fmt::format("drm static keys: cannot read {}", file));
+  std::string document;
+  document.resize(kMaxDocumentBytes + 1);
+  in.read(document.data(), static_cast<std::streamsize>(document.size()));
+  document.resize(static_cast<std::size_t>(in.gcount()));
+  if (document.size() > kMaxDocumentBytes) {
+    return fail(ErrorCode::kUsage, fmt::format("drm static keys: {} is larger than {} bytes", file, kMaxDocumentBytes));
+  }
+  return parse(document);
+}
+
 Result<StaticKeyProvider> StaticKeyProvider::parse(const std::string& document) {
-  auto parsed =
-      parse_json_object(document, {.max_bytes = std::size_t{64} * 1024, .max_depth = 4, .max_string_bytes = 256});
+  auto parsed = parse_json_object(document, {.max_bytes = kMaxDocumentBytes, .max_depth = 4, .max_string_bytes = 256});
   if (!parsed) return fail(ErrorCode::kUsage, fmt::format("drm static keys: {}", parsed.error().message));
   const auto keys = parsed->find("keys");
   if (keys == parsed->end() || !keys->is_array() || keys->empty() || keys->size() > kMaxEntries) {
@@ -35,7 +51,7 @@ Result<StaticKeyProvider> StaticKeyProvider::parse(const std::string& document) 
     if (type != "ALL") {
       entry.type = parse_track_type(type);
       if (!entry.type) {
-        problems.push_back(fmt::format("keys[{}].trackType must be SD, HD, UHD1, AUDIO or ALL", i));
+        problems.push_back(fmt::format("keys[{}].trackType must be VIDEO, SD, HD, UHD1, AUDIO or ALL", i));
         continue;
       }
     }

@@ -20,6 +20,8 @@ class StaticKeyProvider final : public KeyProvider {
  public:
   // kUsage naming every problem of the document.
   static Result<StaticKeyProvider> parse(const std::string& document);
+  // The document in `file` (at most 64 KiB).
+  static Result<StaticKeyProvider> load(const std::string& file);
 
   // kUsage when a requested type has neither its own key nor an "ALL" one.
   Result<ContentKeys> keys_for(const std::string& content_id, const std::vector<TrackType>& types) override;

@@ -10,6 +10,33 @@ namespace st {
 
 using nlohmann::json;
 
+json to_json(const EncryptionOutput& e) {
+  return {{"scheme", e.scheme}, {"keyId", e.key_id}, {"keyType", e.key_type}, {"systems", e.systems}};
+}
+
+namespace {
+
+// An outcome's "encryption" as to_json() wrote it; none when absent or not that.
+std::optional<EncryptionOutput> encryption_from_json(const json& value) {
+  if (!value.is_object()) return std::nullopt;
+  EncryptionOutput out;
+  const auto text = [&](const char* name) {
+    const auto it = value.find(name);
+    return it != value.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  out.scheme = text("scheme");
+  out.key_id = text("keyId");
+  out.key_type = text("keyType");
+  if (const auto systems = value.find("systems"); systems != value.end() && systems->is_array()) {
+    for (const auto& system : *systems) {
+      if (system.is_string()) out.systems.push_back(system.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 json to_json(const VideoOutput& r) {
   json rendition = {{"name", r.name},
                     {"width", r.width},
@@ -22,6 +49,7 @@ json to_json(const VideoOutput& r) {
                     {"sizeBytes", r.size_bytes},
                     {"playlistKey", r.playlist_key}};
   if (!r.iframe_playlist_key.empty()) rendition["iframePlaylistKey"] = r.iframe_playlist_key;
+  if (r.encryption) rendition["encryption"] = to_json(*r.encryption);
   return rendition;
 }
 
@@ -54,6 +82,7 @@ json to_json(const AudioOutput& a) {
                 {"channels", a.channels},   {"averageBitRate", a.average_bit_rate},
                 {"sizeBytes", a.size_bytes}};
   if (!a.playlist_key.empty()) track["playlistKey"] = a.playlist_key;
+  if (a.encryption) track["encryption"] = to_json(*a.encryption);
   return track;
 }
 
@@ -152,17 +181,19 @@ Result<JobOutcome> outcome_from_json(const json& value) {
     for (const auto& item : list) {
       if (!item.is_object()) continue;
       Reader r(item);
-      o.renditions.push_back({.name = r.get<std::string>("name"),
-                              .width = r.get<int>("width"),
-                              .height = r.get<int>("height"),
-                              .frame_rate = r.get<double>("frameRate"),
-                              .codecs = r.get<std::string>("codecs"),
-                              .video_range = r.at("videoRange").is_string() ? r.get<std::string>("videoRange") : "SDR",
-                              .average_bit_rate = r.get<std::int64_t>("averageBitRate"),
-                              .peak_bit_rate = r.get<std::int64_t>("peakBitRate"),
-                              .size_bytes = r.get<std::int64_t>("sizeBytes"),
-                              .playlist_key = r.get<std::string>("playlistKey"),
-                              .iframe_playlist_key = r.get<std::string>("iframePlaylistKey")});
+      o.renditions.push_back(
+          {.name = r.get<std::string>("name"),
+           .width = r.get<int>("width"),
+           .height = r.get<int>("height"),
+           .frame_rate = r.get<double>("frameRate"),
+           .codecs = r.get<std::string>("codecs"),
+           .video_range = r.at("videoRange").is_string() ? r.get<std::string>("videoRange") : "SDR",
+           .average_bit_rate = r.get<std::int64_t>("averageBitRate"),
+           .peak_bit_rate = r.get<std::int64_t>("peakBitRate"),
+           .size_bytes = r.get<std::int64_t>("sizeBytes"),
+           .playlist_key = r.get<std::string>("playlistKey"),
+           .iframe_playlist_key = r.get<std::string>("iframePlaylistKey"),
+           .encryption = encryption_from_json(item.contains("encryption") ? item.at("encryption") : json())});
       if (!r.ok())
         return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's renditions.{} has the wrong type", r.bad()));
     }
@@ -171,16 +202,18 @@ Result<JobOutcome> outcome_from_json(const json& value) {
     for (const auto& item : list) {
       if (!item.is_object()) continue;
       Reader a(item);
-      o.audio.push_back({.name = a.get<std::string>("name"),
-                         .codecs = a.get<std::string>("codecs"),
-                         .language = a.get<std::string>("language"),
-                         .label = a.get<std::string>("label"),
-                         .role = a.get<std::string>("role"),
-                         .is_default = a.get<bool>("default"),
-                         .channels = a.get<int>("channels"),
-                         .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
-                         .size_bytes = a.get<std::int64_t>("sizeBytes"),
-                         .playlist_key = a.get<std::string>("playlistKey")});
+      o.audio.push_back(
+          {.name = a.get<std::string>("name"),
+           .codecs = a.get<std::string>("codecs"),
+           .language = a.get<std::string>("language"),
+           .label = a.get<std::string>("label"),
+           .role = a.get<std::string>("role"),
+           .is_default = a.get<bool>("default"),
+           .channels = a.get<int>("channels"),
+           .average_bit_rate = a.get<std::int64_t>("averageBitRate"),
+           .size_bytes = a.get<std::int64_t>("sizeBytes"),
+           .playlist_key = a.get<std::string>("playlistKey"),
+           .encryption = encryption_from_json(item.contains("encryption") ? item.at("encryption") : json())});
       if (!a.ok())
         return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's audio.{} has the wrong type", a.bad()));
     }

@@ -16,6 +16,14 @@
 
 namespace st {
 
+// How a track is encrypted, for the DRM service: never a key, only its ID.
+struct EncryptionOutput {
+  std::string scheme;                // "cenc", "cbcs" or "aes-128"
+  std::string key_id;                // UUID, as DASH's cenc:default_KID
+  std::string key_type;              // the key's track type: "VIDEO", "SD", "HD", "UHD1" or "AUDIO"
+  std::vector<std::string> systems;  // "widevine", "playready", "fairplay", "clearkey"; none with AES-128
+};
+
 struct VideoOutput {
   std::string name;  // the rendition: "720p"
   int width = 0;
@@ -28,6 +36,7 @@ struct VideoOutput {
   std::int64_t size_bytes = 0;
   std::string playlist_key;
   std::string iframe_playlist_key;  // HLS I-frame playlist; empty when none was written
+  std::optional<EncryptionOutput> encryption;
 };
 
 // Trick-play sprite sheets: `sheets` JPEGs named {outputPrefix}thumbnails/sprite-00001.jpg
@@ -74,6 +83,7 @@ struct AudioOutput {
   std::int64_t average_bit_rate = 0;
   std::int64_t size_bytes = 0;
   std::string playlist_key;
+  std::optional<EncryptionOutput> encryption;
 };
 
 // Where a job's time went, in seconds; the pipeline's own steps are in the report.
@@ -109,6 +119,7 @@ nlohmann::json to_json(const JobOutcome& outcome, bool with_report = false);
 // Reads what to_json() wrote (the database's copy); kInvalidInput when it is not that.
 Result<JobOutcome> outcome_from_json(const nlohmann::json& value);
 
+nlohmann::json to_json(const EncryptionOutput& encryption);
 nlohmann::json to_json(const VideoOutput& rendition);
 nlohmann::json to_json(const AudioOutput& track);
 nlohmann::json to_json(const SpriteOutput& sprites);

@@ -58,6 +58,17 @@ void tighten(Limit& limit, const std::optional<Policy>& policy, std::string& lim
   limit_by = fmt::format("the tenant policy's {}", field);
 }
 
+// A track's protection as the outcome states it: the key's ID, never the key.
+std::optional<EncryptionOutput> encryption_output(const Track& track) {
+  if (!track.protection) return std::nullopt;
+  EncryptionOutput out{.scheme = std::string(to_string(track.protection->scheme)),
+                       .key_id = track.protection->kid.uuid(),
+                       .key_type = std::string(to_string(track.protection->key_type)),
+                       .systems = {}};
+  for (const auto system : track.protection->systems) out.systems.emplace_back(to_string(system));
+  return out;
+}
+
 }  // namespace
 
 Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPolicy& policy,
@@ -236,7 +247,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
       .bucket = options_.output_bucket,
       .output_prefix = *prefix,
       .master_playlist_key = fmt::format("{}{}", *prefix, kMasterPlaylistFile),
-      .dash_manifest_key = fmt::format("{}{}", *prefix, kDashManifestFile),
+      .dash_manifest_key =
+          report->presentation.aes128 ? std::string() : fmt::format("{}{}", *prefix, kDashManifestFile),
       .poster_key = report->poster_file.empty() ? std::string() : fmt::format("{}{}", *prefix, report->poster_file),
       .report_key = fmt::format("{}{}", *prefix, kReportFile),
       .objects = static_cast<std::int64_t>(published->objects),
@@ -262,7 +274,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
          .playlist_key = fmt::format("{}{}/{}", *prefix, v.folder, v.playlist_file),
          .iframe_playlist_key = v.iframe_playlist_file.empty()
                                     ? std::string()
-                                    : fmt::format("{}{}/{}", *prefix, v.folder, v.iframe_playlist_file)});
+                                    : fmt::format("{}{}/{}", *prefix, v.folder, v.iframe_playlist_file),
+         .encryption = encryption_output(v)});
   }
   for (const auto& a : report->presentation.audio) {
     outcome.audio.push_back({.name = a.id,
@@ -274,7 +287,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
                              .channels = a.channels,
                              .average_bit_rate = static_cast<std::int64_t>(a.bit_rates.average_bps),
                              .size_bytes = static_cast<std::int64_t>(a.total_segment_bytes()),
-                             .playlist_key = fmt::format("{}{}/{}", *prefix, a.folder, a.playlist_file)});
+                             .playlist_key = fmt::format("{}{}/{}", *prefix, a.folder, a.playlist_file),
+                             .encryption = encryption_output(a)});
   }
   for (const auto& t : report->presentation.subtitles) {
     outcome.subtitles.push_back({.name = t.id,

@@ -1,6 +1,7 @@
 #include "packaging/bmff.hpp"
 
 #include <array>
+#include <bit>
 #include <fstream>
 #include <optional>
 #include <span>
@@ -263,14 +264,69 @@ std::string hevc_codecs(std::string_view sample_entry, std::span<const std::uint
 
 namespace {
 
-// Fills codec, size and channel facts from the first sample entry of 'stsd'.
+// The fixed fields of a sample entry before its child boxes (ISO/IEC 14496-12 12.1.3, 12.2.3).
+constexpr std::size_t kVisualEntryFields = 78;
+constexpr std::size_t kAudioEntryFields = 28;
+
+std::string four_cc(std::uint32_t code) {
+  std::string out(4, ' ');
+  for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((code >> (24 - 8 * i)) & 0xFF);
+  return out;
+}
+
+// An encrypted entry's 'sinf': the original format ('frma') and how it is protected.
+std::optional<ProtectionInfo> read_sinf(std::span<const std::uint8_t> sinf, std::string& original_format) {
+  ProtectionInfo info;
+  if (const auto frma = child(sinf, "frma")) {
+    Cursor c(frma->payload);
+    const auto code = c.u32();
+    if (c.ok()) original_format = four_cc(code);
+  }
+  if (const auto schm = child(sinf, "schm")) {
+    Cursor c(schm->payload);
+    c.skip(4);
+    const auto code = c.u32();
+    if (c.ok()) info.scheme = four_cc(code);
+  }
+  const auto tenc = find(sinf, {"schi", "tenc"});
+  if (!tenc) return std::nullopt;
+  Cursor c(tenc->payload);
+  const auto version = c.u8();
+  c.skip(3 + 1);  // flags, reserved
+  const auto pattern = c.u8();
+  if (version >= 1) {
+    info.crypt_byte_block = pattern >> 4;
+    info.skip_byte_block = pattern & 0x0F;
+  }
+  const bool is_protected = c.u8() != 0;
+  info.per_sample_iv_size = c.u8();
+  for (auto& byte : info.default_kid) byte = c.u8();
+  if (is_protected && info.per_sample_iv_size == 0) {
+    const auto size = c.u8();
+    for (std::size_t i = 0; i < size && c.ok(); ++i) info.constant_iv.push_back(c.u8());
+  }
+  if (!c.ok()) return std::nullopt;
+  return info;
+}
+
+// Fills codec, size and channel facts from the first sample entry of 'stsd';
+// an encrypted entry ('encv', 'enca') is read as its original format.
 void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
   Cursor c(stsd);
   c.skip(8);  // version, flags, entry count
   const auto entries = children(c.rest());
   if (entries.empty()) return;
   const auto& entry = entries.front();
-  if (entry.type == "avc1" || entry.type == "avc3") {
+  std::string format = entry.type;
+  if (entry.type == "encv" || entry.type == "enca") {
+    const std::size_t fields = entry.type == "encv" ? kVisualEntryFields : kAudioEntryFields;
+    if (entry.payload.size() > fields) {
+      if (const auto sinf = child(entry.payload.subspan(fields), "sinf")) {
+        track.protection = read_sinf(sinf->payload, format);
+      }
+    }
+  }
+  if (format == "avc1" || format == "avc3") {
     Cursor v(entry.payload);
     v.skip(6 + 2 + 16);  // reserved, data reference index, pre-defined/reserved
     track.width = v.u16();
@@ -282,17 +338,17 @@ void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
       const auto profile = a.u8();
       const auto compatibility = a.u8();
       const auto level = a.u8();
-      if (a.ok()) track.codecs = fmt::format("{}.{:02x}{:02x}{:02x}", entry.type, profile, compatibility, level);
+      if (a.ok()) track.codecs = fmt::format("{}.{:02x}{:02x}{:02x}", format, profile, compatibility, level);
     }
-  } else if (entry.type == "hvc1" || entry.type == "hev1") {
+  } else if (format == "hvc1" || format == "hev1") {
     Cursor v(entry.payload);
     v.skip(6 + 2 + 16);  // as for avc1: a VisualSampleEntry
     track.width = v.u16();
     track.height = v.u16();
     v.skip(50);
     const auto hvcc = child(v.rest(), "hvcC");
-    track.codecs = hvcc ? hevc_codecs(entry.type, hvcc->payload) : std::string(entry.type);
-  } else if (entry.type == "mp4a") {
+    track.codecs = hvcc ? hevc_codecs(format, hvcc->payload) : format;
+  } else if (format == "mp4a") {
     Cursor s(entry.payload);
     s.skip(6 + 2 + 8);  // reserved, data reference index, reserved
     track.channels = s.u16();
@@ -306,8 +362,17 @@ void read_sample_entry(std::span<const std::uint8_t> stsd, TrackInfo& track) {
       track.codecs = "mp4a";
     }
   } else {
-    track.codecs = entry.type;
+    track.codecs = format;
   }
+}
+
+std::string uuid_text(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out += fmt::format("{:02x}", bytes[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -342,6 +407,14 @@ Result<TrackInfo> read_init_segment(const fs::path& path) {
     for (int i = 0; i < 4; ++i) track.handler.push_back(static_cast<char>((code >> (24 - 8 * i)) & 0xFF));
   }
   if (const auto stsd = find(trak->payload, {"mdia", "minf", "stbl", "stsd"})) read_sample_entry(stsd->payload, track);
+  const auto* const moov_start = moov.data();
+  for (const auto& box : children(moov)) {
+    if (box.type != "pssh") continue;
+    // The whole box: its header sits just before the payload inside the 'moov'.
+    const auto header = static_cast<std::size_t>(box.payload.data() - moov_start) >= 8 ? 8 : 0;
+    auto pssh = parse_pssh(std::span(box.payload.data() - header, box.payload.size() + header));
+    if (pssh) track.pssh.push_back(std::move(*pssh));
+  }
   if (const auto trex = find(moov, {"mvex", "trex"})) {
     Cursor c(trex->payload);
     c.skip(4 + 4 + 4);  // version/flags, track id, sample description index
@@ -389,6 +462,11 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
         info.decode_time_offset =
             moof.offset + 8 + static_cast<std::uint64_t>(tfdt->payload.data() - moof.payload.data()) + 4;
         info.decode_time_bytes = c.ok() ? (version == 1 ? 8 : 4) : 0;
+      }
+      if (const auto senc = child(traf.payload, "senc"); senc && first_fragment) {
+        Cursor c(senc->payload);
+        c.skip(4);
+        info.encrypted_samples = c.ok() ? c.u32() : 0;
       }
       bool first_sample = first_fragment;
       for (const auto& trun : children(traf.payload)) {
@@ -451,6 +529,103 @@ Result<FragmentInfo> read_media_segment(const fs::path& path, const TrackInfo& t
   }
   if (info.sample_count == 0) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no samples", path.string()));
   return info;
+}
+
+Result<PsshBox> parse_pssh(std::span<const std::uint8_t> box) {
+  Cursor c(box);
+  const auto size = c.u32();
+  const auto type = c.u32();
+  if (!c.ok() || size != box.size() || four_cc(type) != "pssh") {
+    return fail(ErrorCode::kInvalidInput, "not a 'pssh' box");
+  }
+  PsshBox out;
+  const auto version = c.u8();
+  c.skip(3);
+  std::array<std::uint8_t, 16> system{};
+  for (auto& byte : system) byte = c.u8();
+  out.system_id = uuid_text(system);
+  if (version >= 1) {
+    const auto count = c.u32();
+    if (!c.ok() || count > c.remaining() / 16) return fail(ErrorCode::kInvalidInput, "'pssh' key IDs overrun the box");
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::array<std::uint8_t, 16> kid{};
+      for (auto& byte : kid) byte = c.u8();
+      out.key_ids.push_back(kid);
+    }
+  }
+  const auto data_size = c.u32();
+  if (!c.ok() || data_size != c.remaining()) return fail(ErrorCode::kInvalidInput, "'pssh' data size is wrong");
+  out.data.assign(c.rest().begin(), c.rest().end());
+  out.box.assign(box.begin(), box.end());
+  return out;
+}
+
+Result<std::vector<EncryptedSample>> read_sample_encryption(const fs::path& path, const TrackInfo& track) {
+  auto boxes = read_top_level(path, {"moof"});
+  if (!boxes) return tl::unexpected(boxes.error());
+  if (boxes->empty()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no 'moof' box", path.string()));
+  const auto& moof = boxes->front();
+  const auto traf = child(moof.payload, "traf");
+  const auto senc = traf ? child(traf->payload, "senc") : std::nullopt;
+  const auto trun = traf ? child(traf->payload, "trun") : std::nullopt;
+  if (!senc || !trun) return fail(ErrorCode::kInvalidInput, fmt::format("{}: no 'senc' or no 'trun'", path.string()));
+
+  std::uint32_t default_size = track.default_sample_size;
+  std::uint64_t base_offset = moof.offset;
+  if (const auto tfhd = child(traf->payload, "tfhd")) {
+    Cursor c(tfhd->payload);
+    const auto flags = c.u32() & 0xFFFFFF;
+    c.skip(4);
+    if ((flags & 0x01) != 0) base_offset = c.u64();
+    if ((flags & 0x02) != 0) c.skip(4);
+    if ((flags & 0x08) != 0) c.skip(4);
+    if ((flags & 0x10) != 0) default_size = c.u32();
+  }
+  std::vector<EncryptedSample> samples;
+  {
+    Cursor c(trun->payload);
+    const auto flags = c.u32() & 0xFFFFFF;
+    const auto count = c.u32();
+    std::uint64_t offset = base_offset;
+    if ((flags & 0x001) != 0) offset = base_offset + static_cast<std::int32_t>(c.u32());
+    if ((flags & 0x004) != 0) c.skip(4);
+    // Bounded by the bytes there are, or by a plausible count when nothing is per sample.
+    const std::size_t per_sample = 4 * static_cast<std::size_t>(std::popcount(flags & 0xF00U));
+    constexpr std::uint32_t kMaxSamples = 1'000'000;
+    if (!c.ok() || count > kMaxSamples || (per_sample > 0 && count > c.remaining() / per_sample)) {
+      return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated 'trun'", path.string()));
+    }
+    for (std::uint32_t i = 0; i < count && c.ok(); ++i) {
+      if ((flags & 0x100) != 0) c.skip(4);
+      const std::uint32_t size = (flags & 0x200) != 0 ? c.u32() : default_size;
+      if ((flags & 0x400) != 0) c.skip(4);
+      if ((flags & 0x800) != 0) c.skip(4);
+      samples.push_back({.iv = {}, .subsamples = {}, .offset = offset, .size = size});
+      offset += size;
+    }
+    if (!c.ok()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated 'trun'", path.string()));
+  }
+  Cursor c(senc->payload);
+  const auto flags = c.u32() & 0xFFFFFF;
+  const auto count = c.u32();
+  if (!c.ok() || count != samples.size()) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{}: 'senc' has {} entries for {} samples", path.string(), count, samples.size()));
+  }
+  const auto iv_size = static_cast<std::size_t>(track.protection ? track.protection->per_sample_iv_size : 8);
+  for (auto& sample : samples) {
+    for (std::size_t i = 0; i < iv_size; ++i) sample.iv.push_back(c.u8());
+    if ((flags & 0x2) != 0) {
+      const auto entries = c.u16();
+      for (std::uint16_t i = 0; i < entries && c.ok(); ++i) {
+        const auto clear = c.u16();
+        const auto protected_bytes = c.u32();
+        sample.subsamples.emplace_back(clear, protected_bytes);
+      }
+    }
+    if (!c.ok()) return fail(ErrorCode::kInvalidInput, fmt::format("{}: truncated 'senc'", path.string()));
+  }
+  return samples;
 }
 
 Result<void> set_decode_time(const fs::path& path, const FragmentInfo& fragment, std::uint64_t decode_time) {

@@ -6,15 +6,38 @@
 // boxes are read: 'mdat' payloads are skipped, never loaded.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/error.hpp"
 
 namespace st {
+
+// A 'pssh' box (ISO/IEC 23001-7 8.1): which DRM system, the key IDs it
+// names (version 1), its system-specific data, and the whole box as the
+// manifests carry it.
+struct PsshBox {
+  std::string system_id;  // UUID, lowercase with hyphens
+  std::vector<std::array<std::uint8_t, 16>> key_ids;
+  std::vector<std::uint8_t> data;
+  std::vector<std::uint8_t> box;
+};
+
+// An encrypted sample entry's 'sinf' (ISO/IEC 23001-7 8.2, 8.12).
+struct ProtectionInfo {
+  std::string scheme;  // 'schm': "cenc", "cbcs"
+  std::array<std::uint8_t, 16> default_kid{};
+  int per_sample_iv_size = 0;  // 0: a constant IV in 'tenc' (cbcs)
+  int crypt_byte_block = 0;    // the pattern of 'tenc' version 1
+  int skip_byte_block = 0;
+  std::vector<std::uint8_t> constant_iv;
+};
 
 // From an initialisation segment (ftyp + moov) with one track.
 struct TrackInfo {
@@ -30,6 +53,9 @@ struct TrackInfo {
   std::uint32_t default_sample_duration = 0;
   std::uint32_t default_sample_size = 0;
   std::uint32_t default_sample_flags = 0;
+  // Encrypted tracks ('encv'/'enca'): the codec above is the original format's.
+  std::optional<ProtectionInfo> protection;
+  std::vector<PsshBox> pssh;  // in the 'moov'
 };
 
 // From a media segment (styp? + moof + mdat).
@@ -50,6 +76,8 @@ struct FragmentInfo {
   // Where the 'tfdt' time is in the file (8 bytes with version 1, else 4), to move the fragment in time.
   std::uint64_t decode_time_offset = 0;
   int decode_time_bytes = 0;
+  // Entries of the fragment's 'senc' (0 when it has none): one per sample when encrypted.
+  std::uint32_t encrypted_samples = 0;
 
   // The bytes from the 'moof' to the end of the first sample; 0 when unknown.
   [[nodiscard]] std::uint64_t keyframe_range_bytes() const {
@@ -65,6 +93,23 @@ Result<TrackInfo> read_init_segment(const std::filesystem::path& path);
 // the sample entry's type and its 'hvcC' payload.
 std::string hevc_codecs(std::string_view sample_entry, std::span<const std::uint8_t> hvcc);
 Result<FragmentInfo> read_media_segment(const std::filesystem::path& path, const TrackInfo& track);
+
+// One sample's encryption as 'senc' states it, with where its bytes are.
+struct EncryptedSample {
+  std::vector<std::uint8_t> iv;
+  // (clear bytes, protected bytes) pairs; empty when the whole sample is protected.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> subsamples;
+  std::uint64_t offset = 0;  // in the file
+  std::uint32_t size = 0;
+};
+
+// Every sample of an encrypted media segment's first track fragment, with
+// its 'senc' entry. kInvalidInput when the fragment has no 'senc', its entry
+// count differs from the samples', or an entry overruns the box.
+Result<std::vector<EncryptedSample>> read_sample_encryption(const std::filesystem::path& path, const TrackInfo& track);
+
+// Parses one 'pssh' box (header included).
+Result<PsshBox> parse_pssh(std::span<const std::uint8_t> box);
 
 // Rewrites a media segment's 'tfdt' (as read_media_segment located it) to
 // `decode_time`, in place: the fragment moves on the timeline, its bytes stay.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "util/base64.hpp"
 #include "util/xml.hpp"
 
 namespace st {
@@ -61,6 +62,57 @@ std::string iso8601_duration(double seconds) {
   return out;
 }
 
+std::string as_base64(const std::vector<std::uint8_t>& bytes) {
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+// ContentProtection descriptors of an adaptation set (ISO/IEC 23009-1
+// 5.8.4.1, ISO/IEC 23001-7 11, DASH-IF IOP 7.7): the scheme with the default
+// KID, then one per DRM system with its PSSH (PlayReady's also as mspr:pro).
+// FairPlay has no DASH signalling.
+std::string content_protection(const TrackProtection& protection, const ProtectionSignalling& signalling,
+                               std::string_view indent) {
+  std::string out = fmt::format(
+      "{}<ContentProtection schemeIdUri=\"urn:mpeg:dash:mp4protection:2011\" value=\"{}\" "
+      "cenc:default_KID=\"{}\" />\n",
+      indent, to_string(protection.scheme), protection.kid.uuid());
+  for (const auto system : protection.systems) {
+    const auto* header = protection.header_for(system);
+    switch (system) {
+      case DrmSystem::kFairPlay:
+        continue;
+      case DrmSystem::kWidevine:
+        out += fmt::format("{}<ContentProtection schemeIdUri=\"urn:uuid:{}\" value=\"Widevine\">\n", indent,
+                           system_id(system));
+        break;
+      case DrmSystem::kPlayReady:
+        out += fmt::format("{}<ContentProtection schemeIdUri=\"urn:uuid:{}\" value=\"MSPR 2.0\">\n", indent,
+                           system_id(system));
+        if (header != nullptr) out += fmt::format("{}  <mspr:pro>{}</mspr:pro>\n", indent, as_base64(header->data));
+        break;
+      case DrmSystem::kClearKey:
+        // W3C Clear Key's own ID (its PSSH is the common system's).
+        out += fmt::format(
+            "{}<ContentProtection schemeIdUri=\"urn:uuid:e2719d58-a985-b3c9-781a-b030af78d30e\" "
+            "value=\"ClearKey1.0\">\n",
+            indent);
+        if (!signalling.clearkey_license_url.empty()) {
+          out += fmt::format("{}  <dashif:Laurl>{}</dashif:Laurl>\n", indent,
+                             xml_escape(with_key_id(signalling.clearkey_license_url, protection.kid)));
+        }
+        break;
+    }
+    if (header != nullptr) out += fmt::format("{}  <cenc:pssh>{}</cenc:pssh>\n", indent, as_base64(header->box));
+    out += fmt::format("{}</ContentProtection>\n", indent);
+  }
+  return out;
+}
+
+bool same_key(const Track& a, const Track& b) {
+  if (a.protection.has_value() != b.protection.has_value()) return false;
+  return !a.protection || a.protection->kid == b.protection->kid;
+}
+
 std::string write_dash_mpd(const Presentation& p) {
   double max_segment = 0;
   for (const auto* tracks : {&p.video, &p.audio}) {
@@ -69,24 +121,39 @@ std::string write_dash_mpd(const Presentation& p) {
     }
   }
 
+  const bool protected_tracks =
+      std::any_of(p.video.begin(), p.video.end(), [](const Track& t) { return t.protection.has_value(); }) ||
+      std::any_of(p.audio.begin(), p.audio.end(), [](const Track& t) { return t.protection.has_value(); });
+
   std::string out;
   out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(
       "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" "
       "profiles=\"urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019\" type=\"static\" "
-      "mediaPresentationDuration=\"{}\" maxSegmentDuration=\"{}\" minBufferTime=\"{}\">\n",
-      iso8601_duration(p.duration_seconds), iso8601_duration(max_segment), iso8601_duration(p.min_buffer_seconds()));
+      "mediaPresentationDuration=\"{}\" maxSegmentDuration=\"{}\" minBufferTime=\"{}\"{}>\n",
+      iso8601_duration(p.duration_seconds), iso8601_duration(max_segment), iso8601_duration(p.min_buffer_seconds()),
+      protected_tracks ? " xmlns:cenc=\"urn:mpeg:cenc:2013\" xmlns:mspr=\"urn:microsoft:playready\" "
+                         "xmlns:dashif=\"https://dashif.org/CPS\""
+                       : "");
   out += "  <Period id=\"0\" start=\"PT0S\">\n";
 
   // The SDR ladder in one set, the HDR ladder (another codec, another range:
-  // no seamless switch between them) in a second one.
+  // no seamless switch between them) in a second one. Renditions under
+  // different keys take sets of their own (DASH-IF IOP 7.7.2: one default
+  // KID per set), joined again by adaptation-set switching.
   std::vector<std::vector<const Track*>> video_sets;
   for (const bool hdr : {false, true}) {
-    std::vector<const Track*> set;
+    const auto first_set = video_sets.size();
     for (const auto& v : p.video) {
-      if (v.is_hdr() == hdr) set.push_back(&v);
+      if (v.is_hdr() != hdr) continue;
+      auto set = std::find_if(video_sets.begin() + static_cast<std::ptrdiff_t>(first_set), video_sets.end(),
+                              [&](const auto& tracks) { return same_key(*tracks.front(), v); });
+      if (set == video_sets.end()) {
+        video_sets.push_back({&v});
+      } else {
+        set->push_back(&v);
+      }
     }
-    if (!set.empty()) video_sets.push_back(std::move(set));
   }
   for (std::size_t set = 0; set < video_sets.size(); ++set) {
     const auto& tracks = video_sets[set];
@@ -102,6 +169,20 @@ std::string write_dash_mpd(const Presentation& p) {
         "    <AdaptationSet id=\"{}\" contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" "
         "startWithSAP=\"1\" maxWidth=\"{}\" maxHeight=\"{}\" maxFrameRate=\"{}\">\n",
         set, max_width, max_height, max_rate.to_string());
+    std::string switchable;
+    for (std::size_t other = 0; other < video_sets.size(); ++other) {
+      if (other == set || video_sets[other].front()->is_hdr() != tracks.front()->is_hdr()) continue;
+      switchable += fmt::format("{}{}", switchable.empty() ? "" : ",", other);
+    }
+    if (!switchable.empty()) {
+      out += fmt::format(
+          "      <SupplementalProperty schemeIdUri=\"urn:mpeg:dash:adaptation-set-switching:2016\" value=\"{}\" "
+          "/>\n",
+          switchable);
+    }
+    if (tracks.front()->protection) {
+      out += content_protection(*tracks.front()->protection, p.signalling, "      ");
+    }
     if (tracks.front()->is_hdr()) {
       // ISO/IEC 23001-8 code points (DASH-IF IOP 4.3 10.x): BT.2020 primaries
       // and matrix, PQ (16) or HLG (18) essential, so that a player that cannot
@@ -131,7 +212,7 @@ std::string write_dash_mpd(const Presentation& p) {
   for (const auto& a : p.audio) {
     auto set = std::find_if(audio_sets.begin(), audio_sets.end(), [&](const auto& tracks) {
       const auto* first = tracks.front();
-      return first->language == a.language && first->codecs == a.codecs && first->role == a.role;
+      return first->language == a.language && first->codecs == a.codecs && first->role == a.role && same_key(*first, a);
     });
     if (set == audio_sets.end()) {
       audio_sets.push_back({&a});
@@ -154,6 +235,7 @@ std::string write_dash_mpd(const Presentation& p) {
       out += "      <Accessibility schemeIdUri=\"urn:tva:metadata:cs:AudioPurposeCS:2007\" value=\"1\" />\n";
     }
     if (!first.label.empty()) out += fmt::format("      <Label>{}</Label>\n", xml_escape(first.label));
+    if (first.protection) out += content_protection(*first.protection, p.signalling, "      ");
     for (const auto* a : tracks) {
       out += fmt::format("      <Representation id=\"{}\" bandwidth=\"{}\" codecs=\"{}\" audioSamplingRate=\"{}\">\n",
                          xml_escape(a->id), a->bit_rates.dash_bandwidth_bps, xml_escape(a->codecs), a->sample_rate);

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "util/base64.hpp"
+
 namespace st {
 namespace {
 
@@ -52,12 +54,65 @@ std::string vod_playlist_header(long target_duration) {
       target_duration);
 }
 
+std::string as_base64(const std::vector<std::uint8_t>& bytes) {
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 }  // namespace
 
-std::string write_hls_media_playlist(const Track& track) {
+std::string hls_key_tags(const TrackProtection& protection, const ProtectionSignalling& signalling,
+                         std::string_view tag) {
+  if (protection.scheme == ProtectionScheme::kAes128) {
+    // RFC 8216 5.2: without an IV attribute, each segment's IV is its media sequence number.
+    return fmt::format("#{}:METHOD=AES-128,URI=\"{}\"\n", tag,
+                       quoted_attribute(with_key_id(signalling.aes128_key_uri, protection.kid)));
+  }
+  // RFC 8216bis 4.4.4.4: SAMPLE-AES is cbcs; SAMPLE-AES-CTR (CENC) is not in
+  // the RFC but is what Widevine and PlayReady players read.
+  const std::string_view method = protection.scheme == ProtectionScheme::kCbcs ? "SAMPLE-AES" : "SAMPLE-AES-CTR";
+  std::string out;
+  for (const auto system : protection.systems) {
+    const auto* header = protection.header_for(system);
+    std::string uri;
+    std::string_view format;
+    bool key_id = false;
+    switch (system) {
+      case DrmSystem::kWidevine:
+        if (header == nullptr) continue;
+        uri = "data:text/plain;base64," + as_base64(header->box);
+        format = "urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed";
+        key_id = true;
+        break;
+      case DrmSystem::kPlayReady:
+        if (header == nullptr) continue;
+        uri = "data:text/plain;charset=UTF-16;base64," + as_base64(header->data);
+        format = "com.microsoft.playready";
+        break;
+      case DrmSystem::kFairPlay:
+        uri = with_key_id(signalling.fairplay_key_uri, protection.kid);
+        format = "com.apple.streamingkeydelivery";
+        break;
+      case DrmSystem::kClearKey:
+        if (signalling.clearkey_license_url.empty()) continue;
+        // One URI per key: hls.js opens one licence session per distinct URI.
+        uri = with_key_id(signalling.clearkey_license_url, protection.kid);
+        format = "org.w3.clearkey";
+        key_id = true;
+        break;
+    }
+    out += fmt::format("#{}:METHOD={},URI=\"{}\"", tag, method, quoted_attribute(uri));
+    if (key_id) out += fmt::format(",KEYID=0x{}", protection.kid.hex());
+    out += fmt::format(",KEYFORMAT=\"{}\",KEYFORMATVERSIONS=\"1\"\n", format);
+  }
+  return out;
+}
+
+std::string write_hls_media_playlist(const Track& track, const ProtectionSignalling& signalling) {
   std::string out = vod_playlist_header(hls_target_duration(track));
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  // The map before the keys: the init segment is never encrypted as a whole.
   out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", quoted_attribute(track.init_file));
+  if (track.protection) out += hls_key_tags(*track.protection, signalling, "EXT-X-KEY");
   for (const auto& segment : track.segments) {
     out += fmt::format("#EXTINF:{:.3f},\n{}\n", track.seconds(segment.duration), segment.file);
   }
@@ -75,11 +130,12 @@ std::string write_hls_text_playlist(const TextTrack& track) {
   return out;
 }
 
-std::string write_hls_iframe_playlist(const Track& track) {
+std::string write_hls_iframe_playlist(const Track& track, const ProtectionSignalling& signalling) {
   std::string out = vod_playlist_header(hls_target_duration(track));
   out += "#EXT-X-I-FRAMES-ONLY\n";
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   out += fmt::format("#EXT-X-MAP:URI=\"{}\"\n", quoted_attribute(track.init_file));
+  if (track.protection) out += hls_key_tags(*track.protection, signalling, "EXT-X-KEY");
   // One keyframe per segment (the encoder places them on the segment grid):
   // each is shown until the next, for its segment's duration.
   for (const auto& segment : track.segments) {
@@ -133,6 +189,17 @@ std::string write_hls_multivariant_playlist(const Presentation& p) {
   out += "#EXTM3U\n";
   out += "#EXT-X-VERSION:7\n";
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
+  // Every DRM key once, so that a player can ask for licences before it
+  // opens a media playlist (RFC 8216bis 4.4.6.5; not for AES-128).
+  std::vector<KeyId> announced;
+  for (const auto* tracks : {&p.video, &p.audio}) {
+    for (const auto& t : *tracks) {
+      if (!t.protection || t.protection->scheme == ProtectionScheme::kAes128) continue;
+      if (std::find(announced.begin(), announced.end(), t.protection->kid) != announced.end()) continue;
+      announced.push_back(t.protection->kid);
+      out += hls_key_tags(*t.protection, p.signalling, "EXT-X-SESSION-KEY");
+    }
+  }
 
   const auto groups = hls_audio_groups(p);
   for (const auto& group : groups) {

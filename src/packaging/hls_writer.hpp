@@ -17,14 +17,21 @@ namespace st {
 // at most this (RFC 8216 4.3.3.1).
 int hls_target_duration(const Track& track);
 
-std::string write_hls_media_playlist(const Track& track);
+// With `track.protection`, the EXT-X-KEY tags of its DRM systems (or AES-128) follow the map.
+std::string write_hls_media_playlist(const Track& track, const ProtectionSignalling& signalling = {});
 
 // A subtitle track's media playlist: its WebVTT segments, no EXT-X-MAP.
 std::string write_hls_text_playlist(const TextTrack& track);
 
 // A video track's I-frame playlist (RFC 8216 4.3.3.6): each segment's keyframe
 // as a byte range of the segment, from its 'moof' to the end of the sample.
-std::string write_hls_iframe_playlist(const Track& track);
+std::string write_hls_iframe_playlist(const Track& track, const ProtectionSignalling& signalling = {});
+
+// One `tag` line (EXT-X-KEY or EXT-X-SESSION-KEY) per DRM system of an
+// encrypted track: Widevine with its PSSH, PlayReady with its PlayReady
+// Object, FairPlay with its skd:// URI, Clear Key with its licence server.
+std::string hls_key_tags(const TrackProtection& protection, const ProtectionSignalling& signalling,
+                         std::string_view tag);
 
 // Bits per second of an I-frame playlist: its largest keyframe over its
 // segment's duration, and all keyframe bytes over the track's duration.

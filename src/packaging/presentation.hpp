@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "drm/content_keys.hpp"
+#include "drm/drm_policy.hpp"
 #include "media/media_info.hpp"
 #include "media/rational.hpp"
 #include "packaging/output_names.hpp"
@@ -37,6 +39,35 @@ struct BitRates {
 
 enum class TrackKind { kVideo, kAudio };
 
+// A PSSH box as the init segment carries it: manifests repeat it whole
+// (DASH's cenc:pssh, HLS's Widevine data URI) or its data (PlayReady's PRO).
+struct ProtectionHeader {
+  DrmSystem system = DrmSystem::kWidevine;
+  std::vector<std::uint8_t> box;
+  std::vector<std::uint8_t> data;
+};
+
+// `uri_template` with each "{kid}" replaced by the key ID in hex.
+std::string with_key_id(std::string_view uri_template, const KeyId& kid);
+
+// How an encrypted track is protected, as read back from its init segment.
+struct TrackProtection {
+  ProtectionScheme scheme = ProtectionScheme::kCbcs;
+  KeyId kid;  // 'tenc' default_KID
+  TrackType key_type = TrackType::kVideo;
+  std::vector<DrmSystem> systems;
+  std::vector<ProtectionHeader> headers;  // the init segment's PSSH boxes of `systems`
+
+  [[nodiscard]] const ProtectionHeader* header_for(DrmSystem system) const;
+};
+
+// Where players get licences and keys: configuration, never per content.
+struct ProtectionSignalling {
+  std::string clearkey_license_url;  // Clear Key: the licence server (HLS URI, DASH dashif:laurl); {kid} likewise
+  std::string fairplay_key_uri = "skd://{kid}";  // FairPlay: {kid} is the key ID in hex
+  std::string aes128_key_uri;                    // AES-128: {kid} likewise; absolute or relative to the playlist
+};
+
 struct Track {
   TrackKind kind = TrackKind::kVideo;
   std::string id;      // unique in the presentation; also the rendition name
@@ -53,6 +84,7 @@ struct Track {
   // `delay_ticks` to start with the picture (see Packager).
   double presentation_start_seconds = 0;
   std::uint64_t delay_ticks = 0;
+  std::optional<TrackProtection> protection;  // none: in the clear
 
   // Video
   int width = 0;
@@ -123,7 +155,11 @@ struct Presentation {
   std::vector<Track> audio;
   std::vector<TextTrack> subtitles;
   std::optional<SpriteSheets> sprites;
-  std::vector<std::string> notes;  // what was left out while packaging, and why
+  std::vector<std::string> notes;   // what was left out while packaging, and why
+  ProtectionSignalling signalling;  // used by tracks with `protection`
+  // HLS's whole-segment AES-128 (no DRM system): every video and audio
+  // segment encrypted with its track's key, the DASH manifest not written.
+  bool aes128 = false;
 
   // DASH @minBufferTime; also the buffer the DASH bandwidth is computed for.
   [[nodiscard]] double min_buffer_seconds() const { return 2 * segment_seconds; }

@@ -15,6 +15,7 @@
 #include "packaging/thumbnail_track.hpp"
 #include "packaging/webvtt.hpp"
 #include "util/files.hpp"
+#include "util/temp_dir.hpp"
 
 namespace st {
 namespace {
@@ -148,6 +149,70 @@ Result<std::optional<TextTrack>> collect_subtitles(const EncodeCommand& encoded,
   return std::optional<TextTrack>(std::move(track));
 }
 
+// Encrypts a collected track's files in place and describes them again: the
+// packager's fragments must start and last exactly as ours did, and every one
+// after the clear lead must carry one 'senc' entry per sample.
+Result<void> encrypt_track(Track& track, const TrackEncryption& encryption, const SegmentEncryptor& encryptor,
+                           const fs::path& root, const fs::path& work_parent,
+                           std::vector<std::vector<std::string>>& commands, const std::stop_token& stop) {
+  const auto folder = root / track.folder;
+  std::vector<fs::path> segments;
+  segments.reserve(track.segments.size());
+  for (const auto& segment : track.segments) segments.push_back(folder / segment.file);
+  auto work = TempDir::create(work_parent, "encrypt-");
+  if (!work) return tl::unexpected(work.error());
+  auto files = encryptor.encrypt(folder / track.init_file, segments, track.kind == TrackKind::kVideo,
+                                 track.seconds(track.segments.front().duration), encryption, work->path(), stop);
+  if (!files) return tl::unexpected(files.error());
+  commands.push_back(files->argv);
+
+  auto info = read_init_segment(files->init);
+  if (!info) return tl::unexpected(info.error());
+  const auto scheme = std::string(to_string(encryption.scheme));
+  if (!info->protection || info->protection->default_kid != encryption.key.kid.bytes ||
+      info->protection->scheme != scheme) {
+    return fail(ErrorCode::kInternal, fmt::format("the packager did not protect {} with {} and key ID {}", track.id,
+                                                  scheme, encryption.key.kid.uuid()));
+  }
+  for (std::size_t i = 0; i < track.segments.size(); ++i) {
+    auto& segment = track.segments[i];
+    auto fragment = read_media_segment(files->segments[i], *info);
+    if (!fragment) return tl::unexpected(fragment.error());
+    if (fragment->base_media_decode_time != segment.start || fragment->duration != segment.duration) {
+      return fail(ErrorCode::kInternal, fmt::format("the packager moved segment {} of {}", i + 1, track.id));
+    }
+    const bool in_clear_lead = track.seconds(segment.start + segment.duration) <= encryption.clear_lead_seconds;
+    if (!in_clear_lead && fragment->encrypted_samples != fragment->sample_count) {
+      return fail(ErrorCode::kInternal, fmt::format("segment {} of {} is not encrypted", i + 1, track.id));
+    }
+    std::error_code ec;
+    segment.size_bytes = fs::file_size(files->segments[i], ec);
+    if (segment.keyframe_bytes > 0) {
+      segment.keyframe_offset = fragment->moof_offset;
+      segment.keyframe_bytes = fragment->keyframe_range_bytes();
+    }
+  }
+  if (auto moved = move_file(files->init, folder / track.init_file); !moved) return tl::unexpected(moved.error());
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (auto moved = move_file(files->segments[i], segments[i]); !moved) return tl::unexpected(moved.error());
+  }
+  TrackProtection protection{.scheme = encryption.scheme,
+                             .kid = encryption.key.kid,
+                             .key_type = encryption.key.type,
+                             .systems = encryption.systems,
+                             .headers = {}};
+  for (const auto& pssh : info->pssh) {
+    const auto system = system_for_id(pssh.system_id);
+    if (!system ||
+        std::find(encryption.systems.begin(), encryption.systems.end(), *system) == encryption.systems.end()) {
+      continue;
+    }
+    protection.headers.push_back({.system = *system, .box = pssh.box, .data = pssh.data});
+  }
+  track.protection = std::move(protection);
+  return {};
+}
+
 Result<void> check_alignment(const std::vector<Track>& video) {
   for (std::size_t i = 1; i < video.size(); ++i) {
     const auto& a = video.front();
@@ -169,9 +234,11 @@ Result<void> check_alignment(const std::vector<Track>& video) {
 }  // namespace
 
 Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladder& ladder, double segment_seconds,
-                                       const fs::path& root, const std::optional<SpriteSheets>& sprites) const {
+                                       const fs::path& root, const std::optional<SpriteSheets>& sprites,
+                                       const ProtectionPlan* protection, const std::stop_token& stop) {
   Presentation p;
   p.segment_seconds = segment_seconds;
+  commands_.clear();
 
   // The SDR ladder first (its top rung is the poster's fallback, its
   // smallest the sprites'), then the HDR ladder.
@@ -216,6 +283,44 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
   }
   if (auto aligned = check_alignment(p.video); !aligned) return tl::unexpected(aligned.error());
 
+  if (protection != nullptr && protection->policy.encrypts()) {
+    const auto& policy = protection->policy;
+    p.signalling = protection->signalling;
+    const SegmentEncryptor encryptor(encryptor_);
+    for (auto* tracks : {&p.video, &p.audio}) {
+      for (auto& track : *tracks) {
+        const auto type =
+            track.kind == TrackKind::kAudio ? TrackType::kAudio : policy.video_key_type(track.width, track.height);
+        const auto* key = protection->keys.for_type(type);
+        if (key == nullptr) {
+          return fail(ErrorCode::kInternal, fmt::format("no content key for {} ({})", track.id, to_string(type)));
+        }
+        if (policy.scheme == ProtectionScheme::kAes128) {
+          // Whole segments: their bytes cannot be cut into I-frame ranges, nor played from DASH.
+          for (std::size_t n = 0; n < track.segments.size(); ++n) {
+            auto size = encrypt_whole_segment(root / track.folder / track.segments[n].file, key->key, n + 1);
+            if (!size) return tl::unexpected(size.error());
+            track.segments[n].size_bytes = *size;
+          }
+          track.iframe_playlist_file.clear();
+          track.protection =
+              TrackProtection{.scheme = policy.scheme, .kid = key->kid, .key_type = type, .systems = {}, .headers = {}};
+          p.aes128 = true;
+          continue;
+        }
+        const TrackEncryption encryption{.scheme = policy.scheme,
+                                         .systems = policy.systems,
+                                         .key = *key,
+                                         .pssh = protection->keys.pssh,
+                                         .clear_lead_seconds = policy.clear_lead_seconds};
+        if (auto encrypted = encrypt_track(track, encryption, encryptor, root, encoded.output_dir, commands_, stop);
+            !encrypted) {
+          return tl::unexpected(encrypted.error());
+        }
+      }
+    }
+  }
+
   for (auto* tracks : {&p.video, &p.audio}) {
     for (auto& track : *tracks) {
       measure_bit_rates(track, hls_target_duration(track), p.min_buffer_seconds());
@@ -242,13 +347,14 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
   // manifest can fetch everything it names.
   for (const auto* tracks : {&p.video, &p.audio}) {
     for (const auto& track : *tracks) {
-      if (auto written = write_text_file(root / track.folder / track.playlist_file, write_hls_media_playlist(track));
+      if (auto written =
+              write_text_file(root / track.folder / track.playlist_file, write_hls_media_playlist(track, p.signalling));
           !written) {
         return tl::unexpected(written.error());
       }
       if (track.iframe_playlist_file.empty()) continue;
-      if (auto written =
-              write_text_file(root / track.folder / track.iframe_playlist_file, write_hls_iframe_playlist(track));
+      if (auto written = write_text_file(root / track.folder / track.iframe_playlist_file,
+                                         write_hls_iframe_playlist(track, p.signalling));
           !written) {
         return tl::unexpected(written.error());
       }
@@ -260,7 +366,9 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
       return tl::unexpected(written.error());
     }
   }
-  if (auto written = write_text_file(root / kDashManifestFile, write_dash_mpd(p)); !written) {
+  if (p.aes128) {
+    p.notes.emplace_back("no DASH manifest: AES-128 encrypts whole segments, which only HLS can play");
+  } else if (auto written = write_text_file(root / kDashManifestFile, write_dash_mpd(p)); !written) {
     return tl::unexpected(written.error());
   }
   if (auto written = write_text_file(root / kMasterPlaylistFile, write_hls_multivariant_playlist(p)); !written) {

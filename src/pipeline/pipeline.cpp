@@ -142,6 +142,13 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const fs::path& ro
 Result<TranscodeReport> Pipeline::run(const fs::path& source, const std::vector<SidecarFile>& sidecars,
                                       const fs::path& root, PipelineObserver& observer,
                                       const std::stop_token& stop) const {
+  return run(PipelineInput{.source = source, .sidecars = sidecars, .protection = std::nullopt}, root, observer, stop);
+}
+
+Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path& root, PipelineObserver& observer,
+                                      const std::stop_token& stop) const {
+  const auto& source = input.source;
+  const auto& sidecars = input.sidecars;
   TranscodeReport report;
   report.source_path = source.string();
   const double segment_seconds = options_.encode.segment_seconds;
@@ -234,7 +241,10 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const std::vector<
   {
     observer.step_started("package");
     StepTimer timer("package", report.steps);
-    auto presentation = Packager().package(command, report.ladder, segment_seconds, root, sprites);
+    Packager packager(options_.encryptor);
+    auto presentation = packager.package(command, report.ladder, segment_seconds, root, sprites,
+                                         input.protection ? &*input.protection : nullptr, stop);
+    for (const auto& argv : packager.commands()) report.commands.push_back({"encrypt", argv});
     if (!presentation) return tl::unexpected(presentation.error());
     report.presentation = std::move(*presentation);
     if (!sprite_note.empty()) report.presentation.notes.push_back(sprite_note);

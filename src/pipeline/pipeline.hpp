@@ -13,6 +13,7 @@
 #include "media/probe.hpp"
 #include "pipeline/encoder.hpp"
 #include "pipeline/ladder.hpp"
+#include "pipeline/packager.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/sidecar_subtitles.hpp"
 #include "pipeline/thumbnails.hpp"
@@ -26,8 +27,17 @@ struct PipelineOptions {
   EncodeOptions encode;
   PosterOptions poster;
   SidecarLimits sidecars;
+  EncryptorOptions encryptor;
   // A source that decodes to less than this share of its stated duration is truncated.
   double min_decoded_share = 0.9;
+};
+
+// One job's media: the source, subtitle files uploaded beside it, and the
+// content protection its tenant asks for.
+struct PipelineInput {
+  std::filesystem::path source;
+  std::vector<SidecarFile> sidecars;
+  std::optional<ProtectionPlan> protection;
 };
 
 // Told what happens, on the calling thread. Defaults do nothing.
@@ -51,6 +61,8 @@ class Pipeline {
   // the ladder's skipped streams and never fails the job.
   Result<TranscodeReport> run(const std::filesystem::path& source, const std::vector<SidecarFile>& sidecars,
                               const std::filesystem::path& root, PipelineObserver& observer,
+                              const std::stop_token& stop) const;
+  Result<TranscodeReport> run(const PipelineInput& input, const std::filesystem::path& root, PipelineObserver& observer,
                               const std::stop_token& stop) const;
 
  private:

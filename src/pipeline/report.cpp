@@ -25,6 +25,14 @@ json track_json(const Track& t) {
             {"segment_count", t.segments.size()},
             {"duration_seconds", t.duration_seconds()},
             {"start_seconds", t.presentation_start_seconds}};
+  if (t.protection) {
+    json systems = json::array();
+    for (const auto system : t.protection->systems) systems.push_back(to_string(system));
+    j["encryption"] = {{"scheme", to_string(t.protection->scheme)},
+                       {"key_id", t.protection->kid.uuid()},
+                       {"key_type", to_string(t.protection->key_type)},
+                       {"systems", systems}};
+  }
   if (t.kind == TrackKind::kVideo) {
     j["width"] = t.width;
     j["height"] = t.height;

@@ -1,4 +1,5 @@
-// Base64url (RFC 4648 section 5) without padding, as JOSE and our cursors use it.
+// Base64url (RFC 4648 section 5) without padding, as JOSE and our cursors use
+// it, and base64 (section 4) with padding, as XML documents and manifests carry bytes.
 #pragma once
 
 #include <optional>
@@ -10,5 +11,9 @@ namespace st {
 std::string base64url_encode(std::string_view bytes);
 // nullopt for a character outside the alphabet, padding, or an impossible length.
 std::optional<std::string> base64url_decode(std::string_view text);
+
+std::string base64_encode(std::string_view bytes);
+// nullopt for a character outside the alphabet, misplaced padding, or an impossible length.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace st

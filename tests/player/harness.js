@@ -4,6 +4,10 @@
   const params = new URLSearchParams(location.search);
   const kind = params.get('player');
   const src = params.get('src');
+  // {kidHex: keyHex} for W3C Clear Key, or null for clear content.
+  const clearKeys = params.get('clearkeys') ? JSON.parse(params.get('clearkeys')) : null;
+  const base64url = (hex) => btoa(String.fromCharCode(...hex.match(/../g).map((h) => parseInt(h, 16))))
+    .replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
   const video = document.getElementById('video');
   const result = { player: kind, src, errors: [], warnings: [], renditions: [], ready: false };
   window.__result = result;
@@ -50,7 +54,9 @@
   };
 
   async function startHls() {
-    const hls = new Hls({ enableWorker: true });
+    const hls = new Hls(clearKeys
+      ? { enableWorker: true, emeEnabled: true, debug: !!params.get('debug'), drmSystems: { 'org.w3.clearkey': { licenseUrl: new URL('/license', location.href).href } } }
+      : { enableWorker: true });
     hls.on(Hls.Events.ERROR, (_event, data) => {
       const text = `hls.js ${data.fatal ? 'fatal ' : ''}${data.type}/${data.details}`;
       // Stalls while the first segment downloads are reported as non-fatal errors; they are not failures.
@@ -92,6 +98,10 @@
       window.__selectText = (i) => { player.enableText(true); player.setTextTrack(i); };
       result.ready = true;
     });
+    if (clearKeys) {
+      const keys = Object.fromEntries(Object.entries(clearKeys).map(([kid, key]) => [base64url(kid), base64url(key)]));
+      player.setProtectionData({ 'org.w3.clearkey': { clearkeys: keys } });
+    }
     player.initialize(video, src, false);
     window.__selectLowest = () => {
       const reps = player.getRepresentationsByType('video');
@@ -108,6 +118,7 @@
     const player = new shaka.Player();
     await player.attach(video);
     player.addEventListener('error', (e) => fail(`shaka error ${e.detail.code} (severity ${e.detail.severity})`));
+    if (clearKeys) player.configure({ drm: { clearKeys } });
     try {
       await player.load(src);
     } catch (e) {

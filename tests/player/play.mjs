@@ -17,7 +17,15 @@
 // Web Audio analyser on the <video> measures the level. With --trick-play, Shaka
 // must return, for t=5 s, the tile the output's WebVTT sprite track names (and,
 // from DASH, the same tile from the MPD's thumbnail set), and list an I-frame
-// (trick-mode) stream for every HLS rendition. Exits non-zero on any failure.
+// (trick-mode) stream for every HLS rendition.
+//
+// Encrypted outputs: --clearkeys KIDHEX:KEYHEX[,...] gives every player those
+// keys through W3C Clear Key (Shaka and dash.js in their configuration, hls.js
+// from this server's licence endpoint /license, which the HLS playlists name);
+// --expect-undecodable turns each case around: it passes only when the player
+// reports an error or shows no progress (wrong keys must not play).
+// The same keys are served for HLS AES-128 at /keys/KIDHEX (the playlists'
+// key URI). --players hls,dash,shaka-hls,shaka-dash picks the cases. Exits non-zero on any failure.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,6 +49,10 @@ const wantCommentary = audioExpectation.includes('commentary');
 const audioLanguages = audioExpectation.filter((a) => a !== 'commentary');
 const wantTrickPlay = args.includes('--trick-play');
 const textLanguages = option('--text', '').split(',').filter(Boolean);
+const clearKeys = Object.fromEntries(option('--clearkeys', '').split(',').filter(Boolean).map((pair) => pair.split(':')));
+const expectUndecodable = args.includes('--expect-undecodable');
+const players = option('--players', 'hls,dash,shaka-hls,shaka-dash').split(',');
+const hexToBase64url = (hex) => Buffer.from(hex, 'hex').toString('base64url');
 
 // The tile the WebVTT sprite track gives for `time`, read the way a player would.
 function expectedTile(time) {
@@ -82,8 +94,37 @@ const types = {
   '.vtt': 'text/vtt',
 };
 
+// A W3C Clear Key licence server. Like a DRM service licensing a title, it
+// answers every key of the content (as a JSON Web Key set), whichever key ID
+// was asked for: hls.js 1.7 asks for the first key only when audio and video
+// have keys of their own, and chromium's Clear Key keeps every key it is given.
+function license(req, res) {
+  if (process.env.PLAY_DEBUG) console.log(`licence request ${req.method} ${req.url}`);
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; });
+  req.on('end', () => {
+    let kids = [];
+    try { kids = JSON.parse(body).kids ?? []; } catch { /* answered with no key */ }
+    if (process.env.PLAY_DEBUG) console.log(`licence body ${body}`);
+    const byKid = Object.fromEntries(Object.entries(clearKeys).map(([kid, key]) => [hexToBase64url(kid), hexToBase64url(key)]));
+    const keys = kids.some((kid) => byKid[kid]) ? Object.entries(byKid).map(([kid, k]) => ({ kty: 'oct', kid, k })) : [];
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' }).end(JSON.stringify({ keys, type: 'temporary' }));
+  });
+}
+
 function serve(req, res) {
   const url = new URL(req.url, 'http://127.0.0.1');
+  if (url.pathname === '/license') {
+    license(req, res);
+    return;
+  }
+  // HLS AES-128 key delivery: /keys/KIDHEX answers the key's 16 bytes.
+  const key = /^\/keys\/([0-9a-f]{32})$/.exec(url.pathname);
+  if (key) {
+    if (clearKeys[key[1]]) res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(Buffer.from(clearKeys[key[1]], 'hex'));
+    else res.writeHead(404).end();
+    return;
+  }
   let file;
   if (libraries[url.pathname]) {
     file = path.join(here, libraries[url.pathname]);
@@ -122,11 +163,12 @@ const browser = await chromium.launch({
 });
 
 const cases = [
-  { player: 'hls', manifest: 'master.m3u8' },
-  { player: 'dash', manifest: 'manifest.mpd' },
-  { player: 'shaka', manifest: 'master.m3u8' },
-  { player: 'shaka', manifest: 'manifest.mpd' },
-];
+  { id: 'hls', player: 'hls', manifest: 'master.m3u8' },
+  { id: 'dash', player: 'dash', manifest: 'manifest.mpd' },
+  { id: 'shaka-hls', player: 'shaka', manifest: 'master.m3u8' },
+  { id: 'shaka-dash', player: 'shaka', manifest: 'manifest.mpd' },
+].filter((c) => players.includes(c.id));
+const keysParameter = (process.env.PLAY_DEBUG ? "&debug=1" : "") + (Object.keys(clearKeys).length ? `&clearkeys=${encodeURIComponent(JSON.stringify(clearKeys))}` : '');
 
 let failures = 0;
 for (const c of cases) {
@@ -135,9 +177,26 @@ for (const c of cases) {
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+  if (process.env.PLAY_DEBUG) page.on('console', (m) => { if (/eme|keys|drm|licen|decrypt/i.test(m.text())) console.log('console:', m.text().slice(0, 300)); });
   const problems = [];
   try {
-    await page.goto(`${base}/harness.html?player=${c.player}&src=${encodeURIComponent(remoteRoot ? `${remoteRoot}/${c.manifest}` : `/media/${c.manifest}`)}`);
+    await page.goto(`${base}/harness.html?player=${c.player}${keysParameter}&src=${encodeURIComponent(remoteRoot ? `${remoteRoot}/${c.manifest}` : `/media/${c.manifest}`)}`);
+    if (expectUndecodable) {
+      // Given time to fail, it must: an error, or no picture decoded and no progress.
+      await page.waitForFunction(() => window.__result.errors.length > 0, null, { timeout: 15000, polling: 100 }).catch(() => {});
+      const state = await page.evaluate(() => {
+        const v = document.getElementById('video');
+        return { errors: window.__result.errors, t: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames };
+      });
+      if (state.errors.length === 0 && state.t > 0.5) {
+        failures++;
+        console.log(`FAIL ${name}: played to ${state.t.toFixed(2)} s (${state.frames} frames) with the wrong keys`);
+      } else {
+        console.log(`ok   ${name}: does not play with the wrong keys (${state.errors[0] ?? `t=${state.t}, ${state.frames} frames`})`);
+      }
+      await context.close();
+      continue;
+    }
     // Playback must advance by playSeconds, or to near the end of a shorter video.
     await page.waitForFunction((seconds) => {
       const v = document.getElementById('video');
