@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/progress_view.hpp"
+#include "drm/speke_key_provider.hpp"
 #include "drm/static_key_provider.hpp"
 #include "media/languages.hpp"
 #include "storage/staged_directory.hpp"
@@ -50,7 +51,9 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_option("--drm-systems", args.drm_systems, "DRM systems to signal: widevine,playready,fairplay,clearkey")
       ->capture_default_str();
   cmd->add_option("--keys", args.keys_file,
-                  "Static key document {\"keys\":[{trackType,kid,key}]} (default: the document in $ST_DRM_KEYS)");
+                  "Static key document {\"keys\":[{trackType,kid,key}]} (default: the document in "
+                  "$ST_DRM__STATIC_KEYS)");
+  cmd->add_option("--speke-url", args.speke_url, "Keys from this SPEKE v2 key server instead (unsigned)");
   cmd->add_flag("--key-per-resolution", args.key_per_resolution, "One key each for SD, HD and UHD video");
   cmd->add_option("--clear-lead", args.clear_lead_seconds, "Seconds left in the clear at the start")
       ->check(CLI::Range(0.0, 60.0));
@@ -102,14 +105,21 @@ Result<std::optional<ProtectionPlan>> protection_plan(const TranscodeArgs& args)
   if (plan.policy.scheme == ProtectionScheme::kAes128 && args.signalling.aes128_key_uri.empty()) {
     return fail(ErrorCode::kUsage, "--encrypt aes-128 needs --aes128-key-uri");
   }
-  Result<StaticKeyProvider> provider = fail(ErrorCode::kUsage, "--encrypt needs --keys FILE or $ST_DRM_KEYS");
-  if (!args.keys_file.empty()) {
-    provider = StaticKeyProvider::load(args.keys_file);
-  } else if (const char* document = std::getenv("ST_DRM_KEYS"); document != nullptr) {
-    provider = StaticKeyProvider::parse(document);
+  std::unique_ptr<KeyProvider> provider;
+  if (!args.speke_url.empty()) {
+    provider = std::make_unique<SpekeKeyProvider>(SpekeOptions{.url = args.speke_url}, nullptr);
+  } else {
+    Result<StaticKeyProvider> loaded =
+        fail(ErrorCode::kUsage, "--encrypt needs --keys FILE, --speke-url URL or $ST_DRM__STATIC_KEYS");
+    if (!args.keys_file.empty()) {
+      loaded = StaticKeyProvider::load(args.keys_file);
+    } else if (const char* document = std::getenv("ST_DRM__STATIC_KEYS"); document != nullptr) {
+      loaded = StaticKeyProvider::parse(document);
+    }
+    if (!loaded) return tl::unexpected(loaded.error());
+    provider = std::make_unique<StaticKeyProvider>(std::move(*loaded));
   }
-  if (!provider) return tl::unexpected(provider.error());
-  auto keys = provider->keys_for(std::filesystem::path(args.input).stem().string(), plan.policy.key_types());
+  auto keys = provider->keys_for(plan.policy.key_request(std::filesystem::path(args.input).stem().string()));
   if (!keys) return tl::unexpected(keys.error());
   plan.keys = std::move(*keys);
   plan.signalling = args.signalling;

@@ -27,7 +27,8 @@ struct TranscodeArgs {
   // Content protection (docs/drm.md): keys from a static key document.
   std::string encrypt = "none";
   std::string drm_systems = "widevine,playready";
-  std::string keys_file;  // else the document in $ST_DRM_KEYS
+  std::string keys_file;  // else the document in $ST_DRM__STATIC_KEYS
+  std::string speke_url;  // keys from a SPEKE v2 key server instead
   bool key_per_resolution = false;
   double clear_lead_seconds = 0;
   ProtectionSignalling signalling;

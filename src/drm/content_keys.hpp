@@ -61,18 +61,27 @@ struct KeyEntry {
   TrackType type = TrackType::kHd;
   KeyId kid;
   ContentKey key;
+  // PSSH boxes (whole, public) the key server made for this key; none when
+  // the packager is to write them for the policy's systems.
+  std::vector<std::vector<std::uint8_t>> pssh;
 };
 
 // The keys of one piece of content, one per track type the policy asks for.
 struct ContentKeys {
   std::string content_id;
   std::vector<KeyEntry> keys;
-  // PSSH boxes (whole, public) from a key server that makes its own; none
-  // when the packager is to write them for the policy's systems.
-  std::vector<std::vector<std::uint8_t>> pssh;
 
   // nullptr when the policy gave that type no key.
   [[nodiscard]] const KeyEntry* for_type(TrackType type) const;
+};
+
+// What one job asks of the key provider: SPEKE v2's encryption contract.
+struct KeyRequest {
+  std::string content_id;
+  std::vector<TrackType> types;  // one key each
+  std::string scheme;            // "cenc", "cbcs" or "aes-128" (CPIX commonEncryptionScheme)
+  // The DRM systems (their IDs, as UUIDs) whose signalling data to ask for.
+  std::vector<std::string> system_ids;
 };
 
 // Where keys come from: the static provider (a secret file or the
@@ -82,7 +91,7 @@ struct ContentKeys {
 class KeyProvider {
  public:
   virtual ~KeyProvider() = default;
-  virtual Result<ContentKeys> keys_for(const std::string& content_id, const std::vector<TrackType>& types) = 0;
+  virtual Result<ContentKeys> keys_for(const KeyRequest& request) = 0;
 };
 
 }  // namespace st

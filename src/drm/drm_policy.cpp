@@ -98,6 +98,13 @@ std::vector<TrackType> DrmPolicy::key_types() const {
   return {TrackType::kSd, TrackType::kHd, TrackType::kUhd, TrackType::kAudio};
 }
 
+KeyRequest DrmPolicy::key_request(const std::string& content_id) const {
+  KeyRequest request{
+      .content_id = content_id, .types = key_types(), .scheme = std::string(to_string(scheme)), .system_ids = {}};
+  for (const auto system : systems) request.system_ids.emplace_back(system_id(system));
+  return request;
+}
+
 TrackType DrmPolicy::video_key_type(int width, int height) const {
   return video_keys == VideoKeys::kShared ? TrackType::kVideo : video_track_type(width, height);
 }

@@ -44,6 +44,8 @@ struct DrmPolicy {
   [[nodiscard]] bool encrypts() const { return scheme != ProtectionScheme::kNone; }
   // The key types to ask the key provider for.
   [[nodiscard]] std::vector<TrackType> key_types() const;
+  // What to ask the key provider for `content_id`.
+  [[nodiscard]] KeyRequest key_request(const std::string& content_id) const;
   // The key type of a video rendition of this size.
   [[nodiscard]] TrackType video_key_type(int width, int height) const;
 

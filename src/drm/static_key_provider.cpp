@@ -76,9 +76,9 @@ Result<StaticKeyProvider> StaticKeyProvider::parse(const std::string& document) 
   return provider;
 }
 
-Result<ContentKeys> StaticKeyProvider::keys_for(const std::string& content_id, const std::vector<TrackType>& types) {
-  ContentKeys out{.content_id = content_id, .keys = {}};
-  for (const auto type : types) {
+Result<ContentKeys> StaticKeyProvider::keys_for(const KeyRequest& request) {
+  ContentKeys out{.content_id = request.content_id, .keys = {}};
+  for (const auto type : request.types) {
     if (out.for_type(type) != nullptr) continue;
     const Entry* chosen = nullptr;
     for (const auto& e : entries_) {
@@ -89,7 +89,7 @@ Result<ContentKeys> StaticKeyProvider::keys_for(const std::string& content_id, c
       return fail(ErrorCode::kUsage,
                   fmt::format("drm static keys: no key for track type {} (and no \"ALL\" key)", to_string(type)));
     }
-    out.keys.push_back({.type = type, .kid = chosen->kid, .key = chosen->key});
+    out.keys.push_back({.type = type, .kid = chosen->kid, .key = chosen->key, .pssh = {}});
   }
   return out;
 }

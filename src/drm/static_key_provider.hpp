@@ -24,7 +24,7 @@ class StaticKeyProvider final : public KeyProvider {
   static Result<StaticKeyProvider> load(const std::string& file);
 
   // kUsage when a requested type has neither its own key nor an "ALL" one.
-  Result<ContentKeys> keys_for(const std::string& content_id, const std::vector<TrackType>& types) override;
+  Result<ContentKeys> keys_for(const KeyRequest& request) override;
 
  private:
   struct Entry {

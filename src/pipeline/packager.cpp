@@ -311,7 +311,7 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
         const TrackEncryption encryption{.scheme = policy.scheme,
                                          .systems = policy.systems,
                                          .key = *key,
-                                         .pssh = protection->keys.pssh,
+                                         .pssh = key->pssh,
                                          .clear_lead_seconds = policy.clear_lead_seconds};
         if (auto encrypted = encrypt_track(track, encryption, encryptor, root, encoded.output_dir, commands_, stop);
             !encrypted) {

@@ -54,7 +54,10 @@ TEST(StaticKeyProvider, GivesEachTypeItsOwnKeyElseTheAllKey) {
       R"({{"keys": [{{"trackType": "HD", "kid": "{}", "key": "{}"}}, {{"trackType": "ALL", "kid": "{}", "key": "{}"}}]}})",
       kHdKid, kHdKey, kAllKid, kAllKey));
   ASSERT_TRUE(provider.has_value()) << provider.error().message;
-  const auto keys = provider->keys_for("tenant/video", {TrackType::kSd, TrackType::kHd, TrackType::kAudio});
+  const auto keys = provider->keys_for({.content_id = "tenant/video",
+                                        .types = {TrackType::kSd, TrackType::kHd, TrackType::kAudio},
+                                        .scheme = "cbcs",
+                                        .system_ids = {}});
   ASSERT_TRUE(keys.has_value()) << keys.error().message;
   EXPECT_EQ(keys->content_id, "tenant/video");
   ASSERT_EQ(keys->keys.size(), 3U);
@@ -67,7 +70,8 @@ TEST(StaticKeyProvider, GivesEachTypeItsOwnKeyElseTheAllKey) {
   auto only_hd = StaticKeyProvider::parse(
       fmt::format(R"({{"keys": [{{"trackType": "HD", "kid": "{}", "key": "{}"}}]}})", kHdKid, kHdKey));
   ASSERT_TRUE(only_hd.has_value());
-  const auto missing = only_hd->keys_for("c", {TrackType::kAudio});
+  const auto missing =
+      only_hd->keys_for({.content_id = "c", .types = {TrackType::kAudio}, .scheme = "cbcs", .system_ids = {}});
   ASSERT_FALSE(missing.has_value());
   EXPECT_NE(missing.error().message.find("no key for track type AUDIO"), std::string::npos);
 }
