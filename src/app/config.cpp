@@ -196,6 +196,21 @@ std::vector<Field> fields_of(Config& c) {
       {"kafka", "outbox_batch", bind(c.kafka.outbox_batch)},
       {"kafka", "max_message_bytes", bind(c.kafka.max_message_bytes)},
       {"kafka", "max_retry_seconds", bind(c.kafka.max_retry_seconds)},
+      {"drm", "key_provider", bind(c.drm.key_provider)},
+      {"drm", "static_keys", bind(c.drm.static_keys)},
+      {"drm", "static_keys_file", bind(c.drm.static_keys_file)},
+      {"drm", "speke_url", bind(c.drm.speke_url)},
+      {"drm", "speke_sigv4", bind(c.drm.speke_sigv4)},
+      {"drm", "speke_region", bind(c.drm.speke_region)},
+      {"drm", "speke_timeout_ms", bind(c.drm.speke_timeout_ms)},
+      {"drm", "scheme", bind(c.drm.scheme)},
+      {"drm", "systems", bind(c.drm.systems)},
+      {"drm", "video_keys", bind(c.drm.video_keys)},
+      {"drm", "clear_lead_seconds", bind(c.drm.clear_lead_seconds)},
+      {"drm", "packager", bind(c.drm.packager)},
+      {"drm", "clearkey_license_url", bind(c.drm.clearkey_license_url)},
+      {"drm", "fairplay_key_uri", bind(c.drm.fairplay_key_uri)},
+      {"drm", "aes128_key_uri", bind(c.drm.aes128_key_uri)},
       {"auth", "enabled", bind(c.auth.enabled)},
       {"auth", "development", bind(c.auth.development)},
       {"auth", "development_tenant", bind(c.auth.development_tenant)},
@@ -367,7 +382,40 @@ void check_redis(const RedisConfig& r, std::vector<std::string>& problems) {
   check_range(problems, "redis.status_cache_seconds", r.status_cache_seconds, 1, 86400);
 }
 
+void check_drm(const DrmConfig& d, std::vector<std::string>& problems) {
+  if (d.key_provider != "none" && d.key_provider != "static" && d.key_provider != "speke") {
+    problems.push_back(fmt::format("drm.key_provider must be none, static or speke (is '{:.20}')", d.key_provider));
+  }
+  if (!parse_protection_scheme(d.scheme)) {
+    problems.push_back(fmt::format("drm.scheme must be none, cenc, cbcs or aes-128 (is '{:.20}')", d.scheme));
+  }
+  for (const auto& system : d.systems) {
+    if (!parse_drm_system(system)) {
+      problems.push_back(fmt::format("drm.systems: '{:.20}' is not widevine, playready, fairplay or clearkey", system));
+    }
+  }
+  if (d.video_keys != "shared" && d.video_keys != "per-resolution") {
+    problems.emplace_back("drm.video_keys must be shared or per-resolution");
+  }
+  check_range(problems, "drm.clear_lead_seconds", d.clear_lead_seconds, 0, 60);
+  check_range(problems, "drm.speke_timeout_ms", d.speke_timeout_ms, 100, 120000);
+  if (d.key_provider == "speke") check_http_url("drm.speke_url", d.speke_url, problems);
+  if (d.key_provider == "speke" && d.speke_url.empty())
+    problems.emplace_back("drm.key_provider speke needs drm.speke_url");
+  if (d.key_provider == "static" && d.static_keys.empty() && d.static_keys_file.empty()) {
+    problems.emplace_back(
+        "drm.key_provider static needs drm.static_keys (ST_DRM__STATIC_KEYS) or drm.static_keys_file");
+  }
+  if (!d.clearkey_license_url.empty()) check_http_url("drm.clearkey_license_url", d.clearkey_license_url, problems);
+  const auto policy = drm_policy(d);
+  if (policy.encrypts()) {
+    if (auto valid = policy.validate(); !valid) problems.push_back("drm: " + valid.error().message);
+    if (d.key_provider == "none") problems.emplace_back("drm.scheme encrypts but drm.key_provider is none");
+  }
+}
+
 void validate(const Config& c, std::vector<std::string>& problems) {
+  check_drm(c.drm, problems);
   check_range(problems, "auth.jwks_min_refresh_seconds", c.auth.jwks_min_refresh_seconds, 1, 86400);
   check_range(problems, "auth.jwks_timeout_ms", c.auth.jwks_timeout_ms, 100, 60000);
   check_range(problems, "auth.leeway_seconds", c.auth.leeway_seconds, 0, 600);
@@ -607,6 +655,19 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     }
   }
 
+  if (!config.drm.static_keys_file.empty()) {
+    // The whole document (it spans lines), bounded like the provider bounds it.
+    std::ifstream keys(config.drm.static_keys_file, std::ios::binary);
+    std::string document(64 * 1024 + 1, '\0');
+    keys.read(document.data(), static_cast<std::streamsize>(document.size()));
+    document.resize(static_cast<std::size_t>(keys.gcount()));
+    if (!keys.eof() || document.empty()) {
+      problems.push_back(
+          fmt::format("drm.static_keys_file {} cannot be read, or is larger than 64 KiB", config.drm.static_keys_file));
+    } else {
+      config.drm.static_keys = std::move(document);
+    }
+  }
   read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);
   read_secret_file("redis.password_file", config.redis.password_file, config.redis.password, problems);
   read_secret_file("api.cursor_key_file", config.api.cursor_key_file, config.api.cursor_key, problems);
@@ -683,6 +744,18 @@ std::map<std::string, std::string> process_environment() {
     if (eq != std::string_view::npos) out.emplace(text.substr(0, eq), text.substr(eq + 1));
   }
   return out;
+}
+
+DrmPolicy drm_policy(const DrmConfig& drm) {
+  DrmPolicy policy;
+  policy.scheme = parse_protection_scheme(drm.scheme).value_or(ProtectionScheme::kNone);
+  for (const auto& name : drm.systems) {
+    if (auto system = parse_drm_system(name)) policy.systems.push_back(*system);
+  }
+  if (policy.scheme == ProtectionScheme::kAes128) policy.systems.clear();
+  policy.video_keys = drm.video_keys == "per-resolution" ? VideoKeys::kPerResolution : VideoKeys::kShared;
+  policy.clear_lead_seconds = drm.clear_lead_seconds;
+  return policy;
 }
 
 }  // namespace st

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "drm/drm_policy.hpp"
 #include "redis/redis_client.hpp"
 #include "util/error.hpp"
 
@@ -170,6 +171,26 @@ struct ApiConfig {
   int event_stream_max_seconds = 3600;  // a stream is closed after this (the client reconnects)
 };
 
+// Content protection (docs/drm.md): where keys come from, the default policy
+// of tenants whose own says nothing, and where players get licences.
+struct DrmConfig {
+  std::string key_provider = "none";  // none, static or speke
+  std::string static_keys;            // the static key document (a Secret: ST_DRM__STATIC_KEYS)
+  std::string static_keys_file;       // or a file holding it
+  std::string speke_url;              // SPEKE v2.0 endpoint (https in production)
+  bool speke_sigv4 = false;           // sign with the S3 credentials' chain, service execute-api
+  std::string speke_region = "us-east-1";
+  int speke_timeout_ms = 10000;
+  std::string scheme = "none";  // none, cenc, cbcs or aes-128
+  std::vector<std::string> systems = {"widevine", "playready"};
+  std::string video_keys = "shared";  // shared or per-resolution
+  double clear_lead_seconds = 0;
+  std::string packager = "packager";  // Shaka Packager's binary
+  std::string clearkey_license_url;   // {kid}: the key ID in hex
+  std::string fairplay_key_uri = "skd://{kid}";
+  std::string aes128_key_uri;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "auto";  // json, text, or auto (text on a terminal, json otherwise)
@@ -186,6 +207,7 @@ struct Config {
   RedisConfig redis;
   AuthConfig auth;
   ApiConfig api;
+  DrmConfig drm;
   LogConfig log;
 
   // Things worth a warning in the log that do not stop the start (an ST_
@@ -205,6 +227,9 @@ struct Config {
 
 // The Redis client's options from the redis section (url, password, TLS files).
 Result<RedisOptions> redis_options(const RedisConfig& redis);
+
+// The drm section's default policy (checked by Config::load).
+DrmPolicy drm_policy(const DrmConfig& drm);
 
 // The checks of the auth section, made where the API is served (a worker needs none).
 Result<void> check_auth_config(const AuthConfig& auth);

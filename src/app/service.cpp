@@ -12,6 +12,8 @@
 #include "auth/jwt_verifier.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
+#include "drm/speke_key_provider.hpp"
+#include "drm/static_key_provider.hpp"
 #include "http/api_docs.hpp"
 #include "http/cursor.hpp"
 #include "http/jobs_api.hpp"
@@ -55,6 +57,36 @@ PipelineOptions pipeline_options(const TranscodeConfig& t) {
                     .max_height = t.max_height,
                     .max_frame_rate = t.max_frame_rate};
   return options;
+}
+
+// The drm section's key provider: none, the static key document (checked
+// now, so that a bad one stops the start), or a SPEKE v2 key server.
+Result<std::shared_ptr<KeyProvider>> key_provider(const Config& config) {
+  const auto& drm = config.drm;
+  if (drm.key_provider == "static") {
+    auto provider = StaticKeyProvider::parse(drm.static_keys);
+    if (!provider) return tl::unexpected(provider.error());
+    return std::shared_ptr<KeyProvider>(std::make_shared<StaticKeyProvider>(std::move(*provider)));
+  }
+  if (drm.key_provider == "speke") {
+    std::shared_ptr<CredentialsProvider> credentials;
+    if (drm.speke_sigv4) {
+      auto made = make_credentials_provider({.access_key_id = config.s3.access_key_id,
+                                             .secret_access_key = config.s3.secret_access_key,
+                                             .session_token = "",
+                                             .sts_endpoint = config.s3.sts_endpoint});
+      if (!made) return tl::unexpected(made.error());
+      credentials = *made;
+    }
+    return std::shared_ptr<KeyProvider>(
+        std::make_shared<SpekeKeyProvider>(SpekeOptions{.url = drm.speke_url,
+                                                        .sigv4 = drm.speke_sigv4,
+                                                        .region = drm.speke_region,
+                                                        .service = "execute-api",
+                                                        .timeout = std::chrono::milliseconds(drm.speke_timeout_ms)},
+                                           std::move(credentials)));
+  }
+  return std::shared_ptr<KeyProvider>();
 }
 
 DependencyCheck check_database(ConnectionPool& pool) {
@@ -270,12 +302,16 @@ Result<void> Service::start() {
       spdlog::info("removed {} scratch folder(s) left by stopped processes", scratch->removed_stale());
     }
     p.scratch = std::make_unique<ScratchSpace>(std::move(*scratch));
+    auto keys = key_provider(config_);
+    if (!keys) return tl::unexpected(keys.error());
     const auto& t = config_.transcode;
+    auto pipeline = pipeline_options(t);
+    pipeline.encryptor.packager = config_.drm.packager;
     p.handler = std::make_unique<TranscodeJobHandler>(
         TranscodeJobOptions{
             .scratch_dir = p.scratch->path(),
             .output_prefix = storage.output_prefix,
-            .pipeline = pipeline_options(t),
+            .pipeline = std::move(pipeline),
             .upload_concurrency = storage.upload_concurrency,
             .sources = source_policy(config_),
             .budget = {.time_factor = t.time_limit_factor,
@@ -284,8 +320,12 @@ Result<void> Service::start() {
                        .max_memory_bytes = static_cast<std::uint64_t>(t.max_memory_mib) << 20,
                        .max_file_bytes = static_cast<std::uint64_t>(t.max_output_file_mib) << 20,
                        .min_free_bytes = static_cast<std::uint64_t>(storage.scratch_min_free_mib) << 20},
-            .output_bucket = config_.s3.endpoint.empty() ? std::string() : config_.s3.output_bucket},
-        std::move(sources), std::move(outputs), p.policies.get());
+            .output_bucket = config_.s3.endpoint.empty() ? std::string() : config_.s3.output_bucket,
+            .drm = drm_policy(config_.drm),
+            .signalling = {.clearkey_license_url = config_.drm.clearkey_license_url,
+                           .fairplay_key_uri = config_.drm.fairplay_key_uri,
+                           .aes128_key_uri = config_.drm.aes128_key_uri}},
+        std::move(sources), std::move(outputs), p.policies.get(), std::move(*keys));
     p.pg_locks = std::make_unique<PgVideoLocks>(conninfo, *p.pool);
     if (p.redis) {
       p.redis_locks =

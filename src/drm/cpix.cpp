@@ -180,14 +180,15 @@ std::string cpix_request(const std::string& content_id, const std::string& schem
     for (const auto& system : system_ids) {
       out += fmt::format("    <cpix:DRMSystem kid=\"{}\" systemId=\"{}\">\n", key.kid.uuid(), xml_escape(system));
       out += "      <cpix:PSSH />\n      <cpix:ContentProtectionData />\n";
-      out += "      <cpix:HLSSignalingData playlist=\"media\" />\n      <cpix:HLSSignalingData playlist=\"master\" />\n";
+      out +=
+          "      <cpix:HLSSignalingData playlist=\"media\" />\n      <cpix:HLSSignalingData playlist=\"master\" />\n";
       out += "    </cpix:DRMSystem>\n";
     }
   }
   out += "  </cpix:DRMSystemList>\n  <cpix:ContentKeyUsageRuleList>\n";
   for (const auto& key : keys) {
-    out += fmt::format("    <cpix:ContentKeyUsageRule kid=\"{}\" intendedTrackType=\"{}\">\n      {}\n",
-                       key.kid.uuid(), to_string(key.type), usage_filter(key.type));
+    out += fmt::format("    <cpix:ContentKeyUsageRule kid=\"{}\" intendedTrackType=\"{}\">\n      {}\n", key.kid.uuid(),
+                       to_string(key.type), usage_filter(key.type));
     out += "    </cpix:ContentKeyUsageRule>\n";
   }
   out += "  </cpix:ContentKeyUsageRuleList>\n</cpix:CPIX>\n";
@@ -223,6 +224,9 @@ Result<ContentKeys> parse_cpix_response(std::string_view document, const std::st
                               "are supported",
                               uuid));
     }
+    if (trimmed(key->value).empty()) {
+      return fail(ErrorCode::kInvalidInput, fmt::format("the CPIX answer has no value for content key {}", uuid));
+    }
     auto bytes = base64_decode(trimmed(key->value));
     if (!bytes || bytes->size() != 16) {
       return fail(ErrorCode::kInvalidInput, fmt::format("content key {} is not 16 bytes of base64", uuid));
@@ -238,7 +242,9 @@ Result<ContentKeys> parse_cpix_response(std::string_view document, const std::st
       const auto pssh_text = trimmed(system.pssh);
       if (pssh_text.empty()) continue;  // FairPlay, for one, has none
       const auto box = base64_decode(pssh_text);
-      if (!box) return fail(ErrorCode::kInvalidInput, fmt::format("the PSSH of {} for {} is not base64", system.system_id, uuid));
+      if (!box)
+        return fail(ErrorCode::kInvalidInput,
+                    fmt::format("the PSSH of {} for {} is not base64", system.system_id, uuid));
       const std::vector<std::uint8_t> bytes_of_box(box->begin(), box->end());
       auto parsed = parse_pssh(bytes_of_box);
       if (!parsed || parsed->system_id != system.system_id) {
@@ -251,8 +257,8 @@ Result<ContentKeys> parse_cpix_response(std::string_view document, const std::st
   }
   for (const auto& key : answer->keys) {
     auto kid = KeyId::parse(key.kid);
-    const bool asked = kid && std::any_of(requested.begin(), requested.end(),
-                                          [&](const CpixKeyRequest& r) { return r.kid == *kid; });
+    const bool asked =
+        kid && std::any_of(requested.begin(), requested.end(), [&](const CpixKeyRequest& r) { return r.kid == *kid; });
     if (!asked) {
       return fail(ErrorCode::kInvalidInput, fmt::format("the CPIX answer has a key ID not asked for: {:.40}", key.kid));
     }

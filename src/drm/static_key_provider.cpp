@@ -85,12 +85,12 @@ Result<ContentKeys> StaticKeyProvider::keys_for(const KeyRequest& request) {
       if (e.type == type) chosen = &e;
       if (!e.type && chosen == nullptr) chosen = &e;
     }
-    if (chosen == nullptr) {
-      return fail(ErrorCode::kUsage,
-                  fmt::format("drm static keys: no key for track type {} (and no \"ALL\" key)", to_string(type)));
-    }
+    // A type without a key may have no track to encrypt (no UHD rendition of
+    // an HD source): the packager refuses a track whose key is missing.
+    if (chosen == nullptr) continue;
     out.keys.push_back({.type = type, .kid = chosen->kid, .key = chosen->key, .pssh = {}});
   }
+  if (out.keys.empty()) return fail(ErrorCode::kUsage, "drm static keys: no key for any requested track type");
   return out;
 }
 

@@ -23,7 +23,8 @@ class StaticKeyProvider final : public KeyProvider {
   // The document in `file` (at most 64 KiB).
   static Result<StaticKeyProvider> load(const std::string& file);
 
-  // kUsage when a requested type has neither its own key nor an "ALL" one.
+  // The key of each requested type (its own, else the "ALL" one); a type
+  // with neither is left out. kUsage when no requested type has a key.
   Result<ContentKeys> keys_for(const KeyRequest& request) override;
 
  private:

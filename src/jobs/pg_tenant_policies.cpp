@@ -11,6 +11,7 @@ namespace {
 constexpr const char* kPolicyColumns =
     "tenant_id, array_to_json(allowed_profiles)::text, top_rung, segment_seconds, preset, max_duration_seconds,"
     " max_width, max_height, max_frame_rate, max_queued, max_running, priority, requests_per_second, hdr_ladder,"
+    " drm::text,"
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
 template <typename T>
@@ -39,6 +40,13 @@ TenantPolicy policy_from_row(const pqxx::row& row) {
   p.priority = optional_field<int>(row[i++]);
   p.requests_per_second = optional_field<double>(row[i++]);
   p.hdr_ladder = optional_field<bool>(row[i++]);
+  if (const auto drm = optional_field<std::string>(row[i++])) {
+    // Written by put() from a checked policy; a row edited by hand into
+    // something else reads as unset rather than failing every job.
+    std::vector<std::string> problems;
+    const auto parsed = nlohmann::json::parse(*drm, nullptr, false);
+    if (!parsed.is_discarded()) p.drm = drm_policy_from_json(parsed, problems);
+  }
   p.updated_at = row[i++].as<std::string>();
   return p;
 }
@@ -51,9 +59,10 @@ void PgTenantPolicies::prepare_statements(pqxx::connection& c) {
   c.prepare("policy_put",
             fmt::format("INSERT INTO tenant_policies (tenant_id, allowed_profiles, top_rung, segment_seconds, preset,"
                         " max_duration_seconds, max_width, max_height, max_frame_rate, max_queued, max_running,"
-                        " priority, requests_per_second, hdr_ladder)"
+                        " priority, requests_per_second, hdr_ladder, drm)"
                         " VALUES ($1, CASE WHEN $2::json IS NULL THEN NULL ELSE ARRAY(SELECT"
-                        " json_array_elements_text($2::json)) END, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+                        " json_array_elements_text($2::json)) END, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+                        " $15::jsonb)"
                         " ON CONFLICT (tenant_id) DO UPDATE SET allowed_profiles = EXCLUDED.allowed_profiles,"
                         " top_rung = EXCLUDED.top_rung, segment_seconds = EXCLUDED.segment_seconds,"
                         " preset = EXCLUDED.preset, max_duration_seconds = EXCLUDED.max_duration_seconds,"
@@ -61,6 +70,7 @@ void PgTenantPolicies::prepare_statements(pqxx::connection& c) {
                         " max_frame_rate = EXCLUDED.max_frame_rate, max_queued = EXCLUDED.max_queued,"
                         " max_running = EXCLUDED.max_running, priority = EXCLUDED.priority,"
                         " requests_per_second = EXCLUDED.requests_per_second, hdr_ladder = EXCLUDED.hdr_ladder,"
+                        " drm = EXCLUDED.drm,"
                         " updated_at = now()"
                         " RETURNING {}",
                         kPolicyColumns));
@@ -78,11 +88,14 @@ Result<TenantPolicy> PgTenantPolicies::get(const std::string& tenant_id) {
 Result<TenantPolicy> PgTenantPolicies::put(const TenantPolicy& p) {
   std::optional<std::string> profiles;
   if (p.allowed_profiles) profiles = nlohmann::json(*p.allowed_profiles).dump();
+  std::optional<std::string> drm;
+  if (p.drm) drm = to_json(*p.drm).dump();
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<TenantPolicy> {
     pqxx::work tx(c);
-    const auto rows = tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
-                                       p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate,
-                                       p.max_queued, p.max_running, p.priority, p.requests_per_second, p.hdr_ladder);
+    const auto rows =
+        tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
+                         p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate, p.max_queued,
+                         p.max_running, p.priority, p.requests_per_second, p.hdr_ladder, drm);
     tx.commit();
     return policy_from_row(rows[0]);
   });

@@ -26,6 +26,71 @@ const std::vector<std::string> kPresets = {"ultrafast", "superfast", "veryfast",
 
 }  // namespace
 
+json to_json(const DrmPolicy& drm) {
+  json systems = json::array();
+  for (const auto system : drm.systems) systems.push_back(to_string(system));
+  return {{"scheme", to_string(drm.scheme)},
+          {"systems", systems},
+          {"videoKeys", drm.video_keys == VideoKeys::kPerResolution ? "per-resolution" : "shared"},
+          {"clearLeadSeconds", drm.clear_lead_seconds}};
+}
+
+std::optional<DrmPolicy> drm_policy_from_json(const json& value, std::vector<std::string>& problems) {
+  const auto before = problems.size();
+  if (!value.is_object()) {
+    problems.emplace_back("drm must be an object {scheme, systems, videoKeys, clearLeadSeconds}");
+    return std::nullopt;
+  }
+  for (const auto& [key, item] : value.items()) {
+    if (key != "scheme" && key != "systems" && key != "videoKeys" && key != "clearLeadSeconds") {
+      problems.push_back(fmt::format("drm.{:.40} is not a drm field", key));
+    }
+  }
+  DrmPolicy drm;
+  const auto scheme = value.find("scheme");
+  const auto parsed_scheme = scheme != value.end() && scheme->is_string()
+                                 ? parse_protection_scheme(scheme->get_ref<const std::string&>())
+                                 : std::nullopt;
+  if (!parsed_scheme) {
+    problems.emplace_back("drm.scheme must be none, cenc, cbcs or aes-128");
+  } else {
+    drm.scheme = *parsed_scheme;
+  }
+  if (const auto systems = value.find("systems"); systems != value.end()) {
+    if (!systems->is_array() || systems->size() > 4) {
+      problems.emplace_back("drm.systems must be a list of widevine, playready, fairplay, clearkey");
+    } else {
+      for (const auto& item : *systems) {
+        const auto system = item.is_string() ? parse_drm_system(item.get_ref<const std::string&>()) : std::nullopt;
+        if (!system || std::find(drm.systems.begin(), drm.systems.end(), *system) != drm.systems.end()) {
+          problems.emplace_back("drm.systems must list each of widevine, playready, fairplay, clearkey at most once");
+          break;
+        }
+        drm.systems.push_back(*system);
+      }
+    }
+  }
+  if (const auto keys = value.find("videoKeys"); keys != value.end()) {
+    if (keys->is_string() && *keys == "per-resolution") {
+      drm.video_keys = VideoKeys::kPerResolution;
+    } else if (!keys->is_string() || *keys != "shared") {
+      problems.emplace_back("drm.videoKeys must be shared or per-resolution");
+    }
+  }
+  if (const auto lead = value.find("clearLeadSeconds"); lead != value.end()) {
+    if (!lead->is_number() || !(lead->get<double>() >= 0 && lead->get<double>() <= 60)) {
+      problems.emplace_back("drm.clearLeadSeconds must be a number between 0 and 60");
+    } else {
+      drm.clear_lead_seconds = lead->get<double>();
+    }
+  }
+  if (problems.size() == before) {
+    if (auto valid = drm.validate(); !valid) problems.push_back("drm: " + valid.error().message);
+  }
+  if (problems.size() != before) return std::nullopt;
+  return drm;
+}
+
 json to_json(const TenantPolicy& p) {
   json out = {{"tenantId", p.tenant_id},
               {"allowedProfiles", optional_json(p.allowed_profiles)},
@@ -40,7 +105,8 @@ json to_json(const TenantPolicy& p) {
               {"maxRunningJobs", optional_json(p.max_running)},
               {"priority", optional_json(p.priority)},
               {"requestsPerSecond", optional_json(p.requests_per_second)},
-              {"hdrLadder", optional_json(p.hdr_ladder)}};
+              {"hdrLadder", optional_json(p.hdr_ladder)},
+              {"drm", p.drm ? to_json(*p.drm) : json(nullptr)}};
   out["updatedAt"] = p.updated_at.empty() ? json(nullptr) : json(p.updated_at);
   return out;
 }
@@ -52,9 +118,9 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   FieldReader read(doc);
   TenantPolicy policy{.tenant_id = tenant_id};
   const std::vector<std::string> known = {
-      "tenantId",           "allowedProfiles", "topRung",           "segmentSeconds", "preset",
-      "maxDurationSeconds", "maxWidth",        "maxHeight",         "maxFrameRate",   "maxQueuedJobs",
-      "maxRunningJobs",     "priority",        "requestsPerSecond", "hdrLadder",      "updatedAt"};
+      "tenantId",          "allowedProfiles", "topRung",      "segmentSeconds", "preset",         "maxDurationSeconds",
+      "maxWidth",          "maxHeight",       "maxFrameRate", "maxQueuedJobs",  "maxRunningJobs", "priority",
+      "requestsPerSecond", "hdrLadder",       "drm",          "updatedAt"};
   read.refuse_unknown_keys(known, "a policy field");
   if (const auto tenant = doc.find("tenantId");
       tenant != doc.end() && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
@@ -97,6 +163,11 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
     } else {
       read.problem("hdrLadder must be true or false");
     }
+  }
+  if (const auto drm = doc.find("drm"); drm != doc.end() && !drm->is_null()) {
+    std::vector<std::string> problems;
+    policy.drm = drm_policy_from_json(*drm, problems);
+    for (auto& problem : problems) read.problem(std::move(problem));
   }
   if (auto valid = read.verdict(); !valid) return tl::unexpected(valid.error());
   return policy;

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "drm/drm_policy.hpp"
 #include "util/error.hpp"
 
 namespace st {
@@ -30,8 +31,14 @@ struct TenantPolicy {
   std::optional<int> priority;
   std::optional<double> requests_per_second;
   std::optional<bool> hdr_ladder;  // HDR sources also get an HEVC Main 10 ladder that keeps the HDR
+  std::optional<DrmPolicy> drm;    // content protection; unset: the service's drm section
   std::string updated_at;
 };
+
+// A policy's "drm" object: {"scheme", "systems", "videoKeys", "clearLeadSeconds"}.
+nlohmann::json to_json(const DrmPolicy& drm);
+// Reads it back, checked as the API checks it; problems go to `problems`.
+std::optional<DrmPolicy> drm_policy_from_json(const nlohmann::json& value, std::vector<std::string>& problems);
 
 // camelCase JSON, unset fields as null.
 nlohmann::json to_json(const TenantPolicy& policy);

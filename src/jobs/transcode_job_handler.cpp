@@ -197,6 +197,19 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   auto planned = options_for(options_.pipeline, policy, job.spec.profile_set);
   if (!planned) return tl::unexpected(planned.error());
 
+  const auto drm = policy.drm.value_or(options_.drm);
+  std::optional<ProtectionPlan> protection;
+  if (drm.encrypts()) {
+    if (!keys_) {
+      return fail(ErrorCode::kInvalidInput,
+                  "the tenant's outputs are to be encrypted but the service has no key provider (drm.key_provider)");
+    }
+    // The content ID the key server and the DRM service know the title by.
+    auto keys = keys_->keys_for(drm.key_request(fmt::format("{}/{}", job.spec.tenant_id, job.spec.video_id)));
+    if (!keys) return tl::unexpected(keys.error());
+    protection = ProtectionPlan{.policy = drm, .keys = std::move(*keys), .signalling = options_.signalling};
+  }
+
   std::error_code error;
   fs::create_directories(options_.scratch_dir, error);
   auto scratch = TempDir::create(options_.scratch_dir, fmt::format("{}{}-", kScratchPrefix, job.id));
@@ -220,7 +233,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   const auto root = scratch->path() / "out";
   fs::create_directories(root, error);
   started = Clock::now();
-  auto report = Pipeline(pipeline_options).run(*source, *sidecars, root, context, context.stop_token());
+  const PipelineInput input{.source = *source, .sidecars = std::move(*sidecars), .protection = std::move(protection)};
+  auto report = Pipeline(pipeline_options).run(input, root, context, context.stop_token());
   if (!report) return tl::unexpected(without_local_paths(report.error(), *source, scratch->path()));
   if (context.stop_token().stop_requested()) return fail(ErrorCode::kCancelled, "stopped before publishing");
   const auto transcode_seconds = seconds_since(started);

@@ -8,6 +8,9 @@
 //            (one that is missing or too large is reported, not fatal)
 //   plan     the tenant's policy (allowed profiles, top rung, segment
 //            duration, preset, input limits) over the service's defaults
+//   keys     when the policy encrypts, the content keys from the KeyProvider
+//            (a key server that is down fails the job as retryable, before
+//            the master is downloaded); they live in memory only
 //   run      the Pipeline (probe, plan, encode, package, thumbnails, report),
 //            ffmpeg limited in wall time, CPU, memory and file size
 //   publish  once the lease is confirmed, to the output store under
@@ -24,6 +27,7 @@
 #include <functional>
 #include <memory>
 
+#include "drm/content_keys.hpp"
 #include "jobs/job_handler.hpp"
 #include "jobs/tenant_policy.hpp"
 #include "pipeline/pipeline.hpp"
@@ -45,6 +49,9 @@ struct TranscodeJobOptions {
   EncodeBudget budget;
   // The output bucket, named in the outcome's keys; empty for a directory.
   std::string output_bucket;
+  // Content protection for tenants whose policy does not say, and where players get licences.
+  DrmPolicy drm;
+  ProtectionSignalling signalling;
 };
 
 // The pipeline's options for one job of a tenant: `base` (the service's
@@ -59,9 +66,14 @@ using SourceStores = std::function<std::shared_ptr<ObjectStore>(const std::strin
 class TranscodeJobHandler final : public JobHandler {
  public:
   // `policies` may be null: every tenant gets the service's defaults.
+  // `keys` may be null: a job whose policy encrypts then fails for good.
   TranscodeJobHandler(TranscodeJobOptions options, SourceStores sources, std::shared_ptr<ObjectStore> outputs,
-                      TenantPolicies* policies = nullptr)
-      : options_(std::move(options)), sources_(std::move(sources)), outputs_(std::move(outputs)), policies_(policies) {}
+                      TenantPolicies* policies = nullptr, std::shared_ptr<KeyProvider> keys = nullptr)
+      : options_(std::move(options)),
+        sources_(std::move(sources)),
+        outputs_(std::move(outputs)),
+        policies_(policies),
+        keys_(std::move(keys)) {}
   Result<JobOutcome> run(const Job& job, JobContext& context) override;
 
  private:
@@ -74,6 +86,7 @@ class TranscodeJobHandler final : public JobHandler {
   SourceStores sources_;
   std::shared_ptr<ObjectStore> outputs_;
   TenantPolicies* policies_;
+  std::shared_ptr<KeyProvider> keys_;
 };
 
 }  // namespace st

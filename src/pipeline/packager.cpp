@@ -293,7 +293,8 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
             track.kind == TrackKind::kAudio ? TrackType::kAudio : policy.video_key_type(track.width, track.height);
         const auto* key = protection->keys.for_type(type);
         if (key == nullptr) {
-          return fail(ErrorCode::kInternal, fmt::format("no content key for {} ({})", track.id, to_string(type)));
+          return fail(ErrorCode::kUsage,
+                      fmt::format("no content key for {} (track type {})", track.id, to_string(type)));
         }
         if (policy.scheme == ProtectionScheme::kAes128) {
           // Whole segments: their bytes cannot be cut into I-frame ranges, nor played from DASH.
