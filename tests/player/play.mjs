@@ -99,13 +99,11 @@ const types = {
 // was asked for: hls.js 1.7 asks for the first key only when audio and video
 // have keys of their own, and chromium's Clear Key keeps every key it is given.
 function license(req, res) {
-  if (process.env.PLAY_DEBUG) console.log(`licence request ${req.method} ${req.url}`);
   let body = '';
   req.on('data', (chunk) => { body += chunk; });
   req.on('end', () => {
     let kids = [];
     try { kids = JSON.parse(body).kids ?? []; } catch { /* answered with no key */ }
-    if (process.env.PLAY_DEBUG) console.log(`licence body ${body}`);
     const byKid = Object.fromEntries(Object.entries(clearKeys).map(([kid, key]) => [hexToBase64url(kid), hexToBase64url(key)]));
     const keys = kids.some((kid) => byKid[kid]) ? Object.entries(byKid).map(([kid, k]) => ({ kty: 'oct', kid, k })) : [];
     res.writeHead(200, { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' }).end(JSON.stringify({ keys, type: 'temporary' }));
@@ -168,7 +166,9 @@ const cases = [
   { id: 'shaka-hls', player: 'shaka', manifest: 'master.m3u8' },
   { id: 'shaka-dash', player: 'shaka', manifest: 'manifest.mpd' },
 ].filter((c) => players.includes(c.id));
-const keysParameter = (process.env.PLAY_DEBUG ? "&debug=1" : "") + (Object.keys(clearKeys).length ? `&clearkeys=${encodeURIComponent(JSON.stringify(clearKeys))}` : '');
+// PLAY_DEBUG=1: hls.js logs, and the players' DRM lines printed here.
+const keysParameter = (process.env.PLAY_DEBUG ? '&debug=1' : '') +
+  (Object.keys(clearKeys).length ? `&clearkeys=${encodeURIComponent(JSON.stringify(clearKeys))}` : '');
 
 let failures = 0;
 for (const c of cases) {

@@ -54,3 +54,58 @@ rm -rf "$work/out-hdr"
   > "$work/transcode-hdr.log"
 grep -q 'VIDEO-RANGE=PQ' "$work/out-hdr/master.m3u8"
 node "$here/play.mjs" "$work/out-hdr" --renditions 4 --seconds 2
+
+# Content protection, played with W3C Clear Key (chromium's own key system):
+# cbcs with static keys (one per resolution and one for audio, so that the
+# players switch across keys) and cenc with keys from the SPEKE test key
+# server, in every player with every rendition; the same outputs with wrong
+# keys must not play (proving they are encrypted); AES-128 HLS in hls.js and
+# Shaka. The licence server and the AES-128 key URI are play.mjs's.
+packager="$here/node_modules/shaka-packager/bin/packager-linux-x64"
+drm_source="$work/source-720p-6s.mp4"
+if [ ! -s "$drm_source" ]; then
+  ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" \
+    -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
+    -c:a aac "$work/source-720p-6s.tmp.mp4"
+  mv "$work/source-720p-6s.tmp.mp4" "$drm_source"
+fi
+sd_kid=6c1e7a5fa0b14d7e9e0f2a1b3c4d5e6f sd_key=a1b2c3d4e5f60718293a4b5c6d7e8f90
+hd_kid=0f1e2d3c4b5a69788796a5b4c3d2e1f0 hd_key=1f2e3d4c5b6a79889706a5b4c3d2e1f0
+audio_kid=11223344556677889900aabbccddeeff audio_key=99887766554433221100ffeeddccbbaa
+cat > "$work/keys.json" << KEYS
+{"keys": [{"trackType": "SD", "kid": "$sd_kid", "key": "$sd_key"},
+          {"trackType": "HD", "kid": "$hd_kid", "key": "$hd_key"},
+          {"trackType": "AUDIO", "kid": "$audio_kid", "key": "$audio_key"}]}
+KEYS
+keys="$sd_kid:$sd_key,$hd_kid:$hd_key,$audio_kid:$audio_key"
+wrong="$sd_kid:00000000000000000000000000000001,$hd_kid:00000000000000000000000000000002,$audio_kid:00000000000000000000000000000003"
+
+rm -rf "$work/out-cbcs"
+"$binary" transcode "$drm_source" -o "$work/out-cbcs" --segment-duration 2 --preset ultrafast --json \
+  --encrypt cbcs --drm-systems widevine,playready,fairplay,clearkey --key-per-resolution --keys "$work/keys.json" \
+  --clearkey-license-url '/license?kid={kid}' --packager "$packager" > "$work/transcode-cbcs.log"
+node "$here/play.mjs" "$work/out-cbcs" --renditions 4 --switch --seconds 2 --clearkeys "$keys"
+node "$here/play.mjs" "$work/out-cbcs" --expect-undecodable --clearkeys "$wrong"
+
+ledger="$work/speke-ledger.jsonl"
+rm -f "$ledger" "$work/speke.port"
+python3 "$here/../fakes/speke_server.py" --ledger "$ledger" > "$work/speke.port" &
+speke=$!
+trap 'kill $speke 2> /dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$work/speke.port" ] && break; sleep 0.1; done
+rm -rf "$work/out-cenc"
+"$binary" transcode "$drm_source" -o "$work/out-cenc" --segment-duration 2 --preset ultrafast --json \
+  --encrypt cenc --drm-systems widevine,playready,clearkey --clearkey-license-url '/license?kid={kid}' \
+  --speke-url "http://127.0.0.1:$(cut -d' ' -f2 "$work/speke.port")/speke/v2.0/copyProtection" \
+  --packager "$packager" > "$work/transcode-cenc.log"
+issued=$(node -e 'const fs = require("fs");
+  console.log(fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l)).map((k) => `${k.kid}:${k.key}`).join(","))' "$ledger")
+node "$here/play.mjs" "$work/out-cenc" --renditions 4 --switch --seconds 2 --clearkeys "$issued"
+node "$here/play.mjs" "$work/out-cenc" --expect-undecodable --clearkeys "$(echo "$issued" | sed -E 's/:[0-9a-f]{32}/:0123456789abcdef0123456789abcdef/g')"
+
+rm -rf "$work/out-aes128"
+"$binary" transcode "$drm_source" -o "$work/out-aes128" --segment-duration 2 --preset ultrafast --json \
+  --encrypt aes-128 --keys "$work/keys.json" --key-per-resolution --aes128-key-uri '/keys/{kid}' \
+  > "$work/transcode-aes128.log"
+node "$here/play.mjs" "$work/out-aes128" --players hls,shaka-hls --renditions 4 --switch --seconds 2 --clearkeys "$keys"
+node "$here/play.mjs" "$work/out-aes128" --players hls,shaka-hls --expect-undecodable --clearkeys "$wrong"
