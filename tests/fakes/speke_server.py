@@ -12,7 +12,7 @@ headers. Errors, as AWS's MediaPackage guide lists them: 422 for a missing
 contentId or version, an unsupported CPIX version, a ContentKey without
 commonEncryptionScheme, mixed schemes, and an unsupported X-Speke-Version.
 
-  speke_server.py --ledger FILE [--mode MODE]
+  speke_server.py --ledger FILE [--requests FILE] [--mode MODE] [--port PORT]
 
 prints "listening PORT" once it serves on 127.0.0.1, and appends each issued
 key to FILE as a JSON line {"contentId", "kid", "key", "type"} (hex) so that a
@@ -150,8 +150,9 @@ def main():
     parser.add_argument("--ledger", required=True)
     parser.add_argument("--requests", default=os.devnull)
     parser.add_argument("--mode", default="ok")
+    parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.ledger = args.ledger
     server.requests = args.requests
     server.mode = args.mode
