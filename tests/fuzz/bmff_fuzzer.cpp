@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <string>
 
 #include "packaging/bmff.hpp"
@@ -19,5 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto track = st::read_init_segment(file);
   st::TrackInfo fallback{.handler = "vide", .track_id = 1, .timescale = 90000};
   static_cast<void>(st::read_media_segment(file, track ? *track : fallback));
+  static_cast<void>(st::read_sample_encryption(file, track ? *track : fallback));
+  static_cast<void>(st::parse_pssh(std::span(data, size)));
   return 0;
 }

@@ -30,6 +30,38 @@ TEST(Config, DefaultsNeedOnlyADatabase) {
   EXPECT_EQ(config->database_conninfo(), "postgresql://u@h/db");
 }
 
+TEST(Config, TheDrmSectionGivesTheDefaultPolicyAndIsCheckedWhole) {
+  auto env = kMinimal;
+  env["ST_DRM__KEY_PROVIDER"] = "speke";
+  env["ST_DRM__SPEKE_URL"] = "https://keys.example/speke/v2.0/copyProtection";
+  env["ST_DRM__SCHEME"] = "cbcs";
+  env["ST_DRM__SYSTEMS"] = "widevine, fairplay";
+  env["ST_DRM__VIDEO_KEYS"] = "per-resolution";
+  const auto config = Config::load(std::nullopt, env);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  const auto policy = drm_policy(config->drm);
+  EXPECT_EQ(policy.scheme, ProtectionScheme::kCbcs);
+  EXPECT_EQ(policy.systems, (std::vector<DrmSystem>{DrmSystem::kWidevine, DrmSystem::kFairPlay}));
+  EXPECT_EQ(policy.video_keys, VideoKeys::kPerResolution);
+
+  auto bad = kMinimal;
+  bad["ST_DRM__SCHEME"] = "cenc";
+  bad["ST_DRM__SYSTEMS"] = "fairplay,hdcp";
+  bad["ST_DRM__KEY_PROVIDER"] = "static";
+  bad["ST_DRM__CLEAR_LEAD_SECONDS"] = "600";
+  const auto refused = Config::load(std::nullopt, bad);
+  ASSERT_FALSE(refused.has_value());
+  for (const auto* says : {"'hdcp' is not widevine", "drm.static_keys (ST_DRM__STATIC_KEYS)",
+                           "drm.clear_lead_seconds must be between 0 and 60"}) {
+    EXPECT_NE(refused.error().message.find(says), std::string::npos) << refused.error().message;
+  }
+  auto no_provider = kMinimal;
+  no_provider["ST_DRM__SCHEME"] = "cbcs";
+  const auto without = Config::load(std::nullopt, no_provider);
+  ASSERT_FALSE(without.has_value());
+  EXPECT_NE(without.error().message.find("drm.key_provider is none"), std::string::npos);
+}
+
 TEST(Config, EnvironmentOverridesTheFile) {
   const auto file = write_temp("config.json", R"({"database": {"url": "postgresql://file/db", "pool_size": 5},
                                                   "http": {"port": 9000}})");
