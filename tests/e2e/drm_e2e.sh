@@ -16,50 +16,16 @@ binary=$1
 broker_binary=$2
 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
-: "${ST_TEST_POSTGRES_ADMIN_URL:?run eval \"\$(scripts/dev-stack.sh up)\" first}"
-
-rm -rf "$work" && mkdir -p "$work"
-database=st_drm_e2e_$$
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  psql "$ST_TEST_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $database" > /dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail() { echo "drm e2e: $*" >&2; [ ! -f "$work/service.log" ] || tail -n 30 "$work/service.log" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-port=$(free_port)
+# shellcheck source=servers.sh
+source "$here/servers.sh"
 speke_port=$(free_port)
-python3 -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
-pids+=($!)
-"$broker_binary" --bootstrap-file "$work/bootstrap" --topic video-service.video-uploaded:2 \
-  --topic video-service.video-uploaded.dead-letter:1 --topic transcoding-service.video-transcoded:2 \
-  --topic transcoding-service.transcode-progress:1 > "$work/broker.log" 2>&1 &
-pids+=($!)
-psql "$ST_TEST_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $database" > /dev/null
-for _ in $(seq 100); do
-  [ -s "$work/bootstrap" ] && curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.2
-done
-bootstrap=$(cat "$work/bootstrap")
-s3=http://127.0.0.1:$port
-export AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1
-aws() { command aws --endpoint-url "$s3" "$@"; }
 
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30" \
   -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 6 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
   -c:a aac -shortest "$work/master.mp4"
-aws s3 mb s3://uploads > /dev/null
-aws s3 mb s3://outputs > /dev/null
-aws s3api put-bucket-policy --bucket outputs --policy \
-  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::outputs/*"}]}'
-aws s3api put-bucket-cors --bucket outputs --cors-configuration \
-  '{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"]}]}'
 aws s3 cp "$work/master.mp4" s3://uploads/acme/drm-1/master.mp4 > /dev/null
 
-ST_DATABASE__URL=${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database ST_KAFKA__BOOTSTRAP_SERVERS=$bootstrap \
+ST_DATABASE__URL=$database_url ST_KAFKA__BOOTSTRAP_SERVERS=$bootstrap \
   ST_KAFKA__GROUP_ID=drm-e2e ST_S3__ENDPOINT=$s3 ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads \
   ST_STORAGE__SCRATCH_DIR=$work/scratch ST_TRANSCODE__SEGMENT_SECONDS=2 ST_TRANSCODE__PRESET=ultrafast \
   ST_WORKER__CONCURRENCY=1 ST_WORKER__RETRY_BASE_MS=1000 ST_HTTP__HOST=127.0.0.1 ST_HTTP__PORT=0 \
@@ -131,7 +97,7 @@ for line in open(sys.argv[1]):
     except ValueError: continue
     if "listening on" in entry.get("message", ""): print(entry["message"].split()[-1]); break' "$work/service.log")
 curl -s "http://$api/v1/jobs/$job" > "$work/api-job.json" || true
-pg_dump --data-only "${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database" > "$work/database.sql"
+pg_dump --data-only "$database_url" > "$work/database.sql"
 kcat -C -b "$bootstrap" -t transcoding-service.video-transcoded -o beginning -e -q > "$work/topic-transcoded.txt" 2> /dev/null
 kcat -C -b "$bootstrap" -t transcoding-service.transcode-progress -o beginning -e -q > "$work/topic-progress.txt" 2> /dev/null || true
 python3 - "$work/ledger.jsonl" "$work/service.log" "$work/database.sql" "$work/topic-transcoded.txt" \

@@ -10,50 +10,16 @@ binary=$1
 broker_binary=$2
 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
-: "${ST_TEST_POSTGRES_ADMIN_URL:?run eval \"\$(scripts/dev-stack.sh up)\" first}"
-
-rm -rf "$work" && mkdir -p "$work"
-database=st_e2e_$$
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
-  psql "$ST_TEST_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $database" > /dev/null 2>&1 || true
-}
-trap cleanup EXIT
-fail() { echo "e2e: $*" >&2; [ ! -f "$work/service.log" ] || tail -n 30 "$work/service.log" >&2; exit 1; }
-
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-python3 -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
-pids+=($!)
-"$broker_binary" --bootstrap-file "$work/bootstrap" --topic video-service.video-uploaded:2 \
-  --topic video-service.video-uploaded.dead-letter:1 --topic transcoding-service.video-transcoded:2 \
-  > "$work/broker.log" 2>&1 &
-pids+=($!)
-psql "$ST_TEST_POSTGRES_ADMIN_URL" -qc "CREATE DATABASE $database" > /dev/null
-for _ in $(seq 100); do
-  [ -s "$work/bootstrap" ] && curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-  sleep 0.2
-done
-bootstrap=$(cat "$work/bootstrap")
-s3=http://127.0.0.1:$port
-export AWS_ACCESS_KEY_ID=e2e AWS_SECRET_ACCESS_KEY=e2e AWS_DEFAULT_REGION=us-east-1
-aws() { command aws --endpoint-url "$s3" "$@"; }
+# shellcheck source=servers.sh
+source "$here/servers.sh"
 
 # The master: 12 s of 1080p with audio, uploaded the way Video Management would.
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30" \
   -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 12 -c:v libx264 -preset ultrafast -pix_fmt yuv420p \
   -c:a aac -shortest "$work/master.mp4"
-aws s3 mb s3://uploads > /dev/null
-aws s3 mb s3://outputs > /dev/null
-# As a CDN origin would be: anyone may read the outputs, from any page.
-aws s3api put-bucket-policy --bucket outputs --policy \
-  '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::outputs/*"}]}'
-aws s3api put-bucket-cors --bucket outputs --cors-configuration \
-  '{"CORSRules":[{"AllowedOrigins":["*"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"]}]}'
 aws s3 cp "$work/master.mp4" s3://uploads/acme/e2e-1/master.mp4 > /dev/null
 
-ST_DATABASE__URL=${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database ST_KAFKA__BOOTSTRAP_SERVERS=$bootstrap \
+ST_DATABASE__URL=$database_url ST_KAFKA__BOOTSTRAP_SERVERS=$bootstrap \
   ST_KAFKA__GROUP_ID=e2e ST_S3__ENDPOINT=$s3 ST_S3__OUTPUT_BUCKET=outputs ST_S3__SOURCE_BUCKETS=uploads ST_STORAGE__SCRATCH_DIR=$work/scratch \
   ST_STORAGE__OUTPUT_PREFIX=renditions ST_TRANSCODE__SEGMENT_SECONDS=2 ST_TRANSCODE__PRESET=veryfast \
   ST_WORKER__CONCURRENCY=1 ST_HTTP__HOST=127.0.0.1 ST_HTTP__PORT=0 ST_LOG__FORMAT=json \
