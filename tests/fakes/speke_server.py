@@ -12,12 +12,15 @@ headers. Errors, as AWS's MediaPackage guide lists them: 422 for a missing
 contentId or version, an unsupported CPIX version, a ContentKey without
 commonEncryptionScheme, mixed schemes, and an unsupported X-Speke-Version.
 
-  speke_server.py --ledger FILE [--requests FILE] [--mode MODE] [--port PORT]
+  speke_server.py --ledger FILE [--requests FILE] [--mode MODE] [--port PORT] [--sigv4 ACCESS_KEY:SECRET]
 
 prints "listening PORT" once it serves on 127.0.0.1, and appends each issued
 key to FILE as a JSON line {"contentId", "kid", "key", "type"} (hex) so that a
 test can play the output and search for the keys. MODE makes it misbehave:
 ok (default), status-500, status-403, garbage, other-content, missing-key.
+With --sigv4 every request must carry an AWS SigV4 signature (service
+execute-api, us-east-1) by those credentials, checked with botocore's signer
+as API Gateway would check it: 403 otherwise.
 """
 import argparse
 import base64
@@ -28,6 +31,10 @@ import sys
 import uuid
 import xml.etree.ElementTree as ET
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 CPIX = "urn:dashif:org:cpix"
 PSKC = "urn:ietf:params:xml:ns:keyprov:pskc"
@@ -63,6 +70,27 @@ def playready_object(kid):
     return struct.pack("<IH", 4 + 2 + len(record), 1) + record
 
 
+def signature_problem(handler, body, access_key, secret):
+    """None when the request is signed by these credentials, else why not."""
+    authorization = handler.headers.get("Authorization", "")
+    if not authorization.startswith("AWS4-HMAC-SHA256 "):
+        return "Missing Authentication Token"
+    fields = dict(part.strip().split("=", 1) for part in authorization[len("AWS4-HMAC-SHA256 "):].split(","))
+    credential = fields.get("Credential", "").split("/")
+    if len(credential) != 5 or credential[0] != access_key or credential[2:] != ["us-east-1", "execute-api", "aws4_request"]:
+        return "The security token included in the request is invalid"
+    signed = fields.get("SignedHeaders", "").split(";")
+    headers = {name: handler.headers.get(name, "") for name in signed}
+    request = AWSRequest(method="POST", url=f"http://{handler.headers.get('Host')}{handler.path}", data=body, headers=headers)
+    request.context["timestamp"] = handler.headers.get("X-Amz-Date", "")
+    auth = SigV4Auth(Credentials(access_key, secret), "execute-api", "us-east-1")
+    canonical = auth.canonical_request(request)
+    expected = auth.signature(auth.string_to_sign(request, canonical), request)
+    if expected != fields.get("Signature"):
+        return "The request signature we calculated does not match the signature you provided"
+    return None
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "speke-test-server"
 
@@ -85,6 +113,10 @@ class Handler(BaseHTTPRequestHandler):
         mode = self.server.mode
         with open(self.server.requests, "ab") as log:
             log.write(json.dumps({"headers": dict(self.headers), "body": body.decode("utf-8", "replace")}).encode() + b"\n")
+        if self.server.sigv4:
+            problem = signature_problem(self, body, *self.server.sigv4.split(":", 1))
+            if problem:
+                return self.answer(403, problem, "text/plain")
         if mode == "status-500":
             return self.answer(500, "Internal error: key store unavailable", "text/plain")
         if mode == "status-403":
@@ -151,11 +183,13 @@ def main():
     parser.add_argument("--requests", default=os.devnull)
     parser.add_argument("--mode", default="ok")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--sigv4", default="")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.ledger = args.ledger
     server.requests = args.requests
     server.mode = args.mode
+    server.sigv4 = args.sigv4
     print(f"listening {server.server_address[1]}", flush=True)
     server.serve_forever()
 

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "drm/content_keys.hpp"
+#include "drm/speke_key_provider.hpp"
 #include "media_fixtures.hpp"
 #include "packaging/bmff.hpp"
 #include "speke_fixture.hpp"
@@ -332,6 +333,39 @@ TEST(Drm, KeyServerFailuresAreRetryableOrPermanentAsTheyShouldBe) {
     EXPECT_EQ(run.result.exit_code, exit_code) << mode << ": " << run.stderr_text();
     EXPECT_NE(run.stderr_text().find(says), std::string::npos) << mode << ": " << run.stderr_text();
   }
+}
+
+// SPEKE with SigV4: the key server checks the signature with botocore's signer,
+// as API Gateway would; the wrong secret is refused (403, not retried).
+TEST(Drm, SpekeRequestsAreSignedWithSigV4WhenAsked) {
+  SpekeServer speke("ok", "AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+  const KeyRequest request{.content_id = "acme/video-1",
+                           .types = {TrackType::kVideo, TrackType::kAudio},
+                           .scheme = "cbcs",
+                           .system_ids = {"edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"}};
+  const auto provider = [&](const std::string& secret) {
+    return SpekeKeyProvider({.url = speke.url(),
+                             .sigv4 = true,
+                             .region = "us-east-1",
+                             .service = "execute-api",
+                             .timeout = std::chrono::seconds(5)},
+                            std::make_shared<StaticCredentials>(AwsCredentials{
+                                .access_key_id = "AKIDEXAMPLE", .secret_access_key = secret, .session_token = ""}));
+  };
+  auto signed_right = provider("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY").keys_for(request);
+  ASSERT_TRUE(signed_right.has_value()) << signed_right.error().message;
+  EXPECT_EQ(signed_right->keys.size(), 2U);
+  EXPECT_EQ(signed_right->for_type(TrackType::kVideo)->pssh.size(), 1U);
+
+  auto signed_wrong = provider("not-the-secret").keys_for(request);
+  ASSERT_FALSE(signed_wrong.has_value());
+  EXPECT_EQ(signed_wrong.error().code, ErrorCode::kInvalidInput);
+  EXPECT_NE(signed_wrong.error().message.find("(403): The request signature we calculated does not match"),
+            std::string::npos)
+      << signed_wrong.error().message;
+  auto unsigned_request = SpekeKeyProvider({.url = speke.url()}, nullptr).keys_for(request);
+  ASSERT_FALSE(unsigned_request.has_value());
+  EXPECT_NE(unsigned_request.error().message.find("Missing Authentication Token"), std::string::npos);
 }
 
 // AES-128: whole segments, decryptable with the key and the media sequence

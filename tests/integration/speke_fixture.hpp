@@ -28,10 +28,15 @@ struct IssuedKey {
 class SpekeServer {
  public:
   // `mode`: ok, status-500, status-403, garbage, other-content, missing-key (see the script).
-  explicit SpekeServer(const std::string& mode = "ok") : dir_(fresh_dir("speke-" + mode)) {
-    auto process = Process::spawn({.argv = {"python3", ST_SPEKE_SERVER, "--ledger", (dir_ / "ledger.jsonl").string(),
-                                            "--requests", (dir_ / "requests.jsonl").string(), "--mode", mode},
-                                   .inherit_environment = true});
+  // `sigv4`: "ACCESS_KEY:SECRET" that every request must be signed with.
+  explicit SpekeServer(const std::string& mode = "ok", const std::string& sigv4 = "")
+      : dir_(fresh_dir("speke-" + mode)) {
+    std::vector<std::string> argv = {"python3",    ST_SPEKE_SERVER,
+                                     "--ledger",   (dir_ / "ledger.jsonl").string(),
+                                     "--requests", (dir_ / "requests.jsonl").string(),
+                                     "--mode",     mode};
+    if (!sigv4.empty()) argv.insert(argv.end(), {"--sigv4", sigv4});
+    auto process = Process::spawn({.argv = argv, .inherit_environment = true});
     EXPECT_TRUE(process.has_value()) << process.error().message;
     if (!process) return;
     pid_ = process->pid();
