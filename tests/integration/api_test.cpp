@@ -397,6 +397,44 @@ TEST_F(ApiTest, ATenantPolicyShapesItsJobsAndRefusesWhatItForbidsNamingTheLimit)
       << failed.dump();
 }
 
+// A tenant whose policy encrypts gets encrypted outputs with key IDs in its
+// outcome (never keys); another tenant's outputs stay in the clear. Refused:
+// a policy FairPlay cannot honour.
+TEST_F(ApiTest, ATenantPolicyThatEncryptsGetsKeyIdsInItsOutcome) {
+  const std::string keys =
+      R"({"keys":[{"trackType":"ALL","kid":"0f1e2d3c4b5a69788796a5b4c3d2e1f0","key":"1f2e3d4c5b6a79889706a5b4c3d2e1f0"}]})";
+  auto service = start(
+      {"ST_DRM__KEY_PROVIDER=static", "ST_DRM__STATIC_KEYS=" + keys, std::string("ST_DRM__PACKAGER=") + ST_PACKAGER});
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto op = issuer_.token("studio", {"operator"});
+  const auto other = issuer_.token("indie", {"operator"});
+  const auto refused =
+      call("PUT", "/v1/tenants/studio/policy", admin, R"({"drm":{"scheme":"cenc","systems":["fairplay"]}})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.text.find("FairPlay needs the cbcs scheme"), std::string::npos) << refused.text;
+  const auto put = call("PUT", "/v1/tenants/studio/policy", admin,
+                        R"({"segmentSeconds":2,"drm":{"scheme":"cbcs","systems":["widevine","fairplay"]}})");
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(call("GET", "/v1/tenants/studio/policy", admin).body["drm"]["systems"],
+            json::array({"widevine", "fairplay"}));
+
+  const auto encrypted = create_job(op, "protected", "short_2s", json::array({"360p"}));
+  const auto clear = create_job(other, "open", "short_2s", json::array({"360p"}));
+  for (const auto& [id, token] : {std::pair{encrypted, op}, std::pair{clear, other}}) {
+    ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, token).body["status"] == "succeeded"; }, 90s))
+        << call("GET", "/v1/jobs/" + id, token).text;
+  }
+  const auto outcome = call("GET", "/v1/jobs/" + encrypted, op);
+  const auto& rendition = outcome.body["outcome"]["renditions"][0];
+  EXPECT_EQ(rendition["encryption"],
+            json::parse(R"({"scheme":"cbcs","keyId":"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0","keyType":"VIDEO",)"
+                        R"("systems":["widevine","fairplay"]})"))
+      << outcome.text;
+  EXPECT_EQ(outcome.body["outcome"]["audio"][0]["encryption"]["keyType"], "AUDIO");
+  EXPECT_EQ(outcome.text.find("1f2e3d4c5b6a79889706a5b4c3d2e1f0"), std::string::npos);
+  EXPECT_FALSE(call("GET", "/v1/jobs/" + clear, other).body["outcome"]["renditions"][0].contains("encryption"));
+}
+
 // A tenant whose policy asks for the HDR ladder gets, for an HDR master, HEVC
 // renditions beside the SDR ones, and the outcome says which is which.
 TEST_F(ApiTest, ATenantPolicyThatAsksForTheHdrLadderGetsHevcRenditionsOfAnHdrMaster) {
