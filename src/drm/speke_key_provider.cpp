@@ -101,8 +101,8 @@ Result<ContentKeys> SpekeKeyProvider::keys_for(const KeyRequest& request) {
       headers.push_back("X-Amz-Security-Token: " + credentials->session_token);
     }
     headers.push_back("X-Amz-Date: " + date);
-    headers.push_back(
-        "Authorization: " + SigV4Signer(options_.region, options_.service).authorization(signable, *credentials));
+    headers.push_back("Authorization: " +
+                      SigV4Signer(options_.region, options_.service).authorization(signable, *credentials));
   }
 
   const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);

@@ -84,9 +84,8 @@ class SecretFile {
 }  // namespace
 
 Result<EncryptedFiles> SegmentEncryptor::encrypt(const fs::path& init, const std::vector<fs::path>& segments,
-                                                 bool video, double segment_seconds,
-                                                 const TrackEncryption& encryption, const fs::path& work,
-                                                 const std::stop_token& stop) const {
+                                                 bool video, double segment_seconds, const TrackEncryption& encryption,
+                                                 const fs::path& work, const std::stop_token& stop) const {
   if (encryption.scheme != ProtectionScheme::kCenc && encryption.scheme != ProtectionScheme::kCbcs) {
     return fail(ErrorCode::kInternal, "the packager encrypts with cenc or cbcs only");
   }
@@ -114,9 +113,16 @@ Result<EncryptedFiles> SegmentEncryptor::encrypt(const fs::path& init, const std
   argv = {options_.packager,
           fmt::format("in={},stream={},init_segment={},segment_template={},drm_label={}", input.string(),
                       video ? "video" : "audio", files.init.string(), (out / "seg-$Number%05d$.m4s").string(), label),
-          "--segment_duration", fmt::format("{}", segment_seconds), "--enable_raw_key_encryption",
-          "--protection_scheme", std::string(to_string(encryption.scheme)), "--clear_lead",
-          fmt::format("{}", encryption.clear_lead_seconds), "--flagfile", secret->path().string(), "--quiet"};
+          "--segment_duration",
+          fmt::format("{}", segment_seconds),
+          "--enable_raw_key_encryption",
+          "--protection_scheme",
+          std::string(to_string(encryption.scheme)),
+          "--clear_lead",
+          fmt::format("{}", encryption.clear_lead_seconds),
+          "--flagfile",
+          secret->path().string(),
+          "--quiet"};
   if (encryption.pssh.empty() && !encryption.systems.empty()) {
     std::string systems;
     for (const auto system : encryption.systems) {
@@ -153,8 +159,7 @@ Result<EncryptedFiles> SegmentEncryptor::encrypt(const fs::path& init, const std
   return files;
 }
 
-Result<std::uint64_t> encrypt_whole_segment(const fs::path& file, const ContentKey& key,
-                                            std::uint64_t media_sequence) {
+Result<std::uint64_t> encrypt_whole_segment(const fs::path& file, const ContentKey& key, std::uint64_t media_sequence) {
   std::array<std::uint8_t, 16> iv{};
   for (std::size_t i = 0; i < 8; ++i) iv[15 - i] = static_cast<std::uint8_t>((media_sequence >> (8 * i)) & 0xFF);
   const std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> context(EVP_CIPHER_CTX_new(),
