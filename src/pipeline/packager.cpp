@@ -153,7 +153,7 @@ Result<std::optional<TextTrack>> collect_subtitles(const EncodeCommand& encoded,
 // packager's fragments must start and last exactly as ours did, and every one
 // after the clear lead must carry one 'senc' entry per sample.
 Result<void> encrypt_track(Track& track, const TrackEncryption& encryption, const SegmentEncryptor& encryptor,
-                           const fs::path& root, const fs::path& work_parent,
+                           double segment_seconds, const fs::path& root, const fs::path& work_parent,
                            std::vector<std::vector<std::string>>& commands, const std::stop_token& stop) {
   const auto folder = root / track.folder;
   std::vector<fs::path> segments;
@@ -161,8 +161,8 @@ Result<void> encrypt_track(Track& track, const TrackEncryption& encryption, cons
   for (const auto& segment : track.segments) segments.push_back(folder / segment.file);
   auto work = TempDir::create(work_parent, "encrypt-");
   if (!work) return tl::unexpected(work.error());
-  auto files = encryptor.encrypt(folder / track.init_file, segments, track.kind == TrackKind::kVideo,
-                                 track.seconds(track.segments.front().duration), encryption, work->path(), stop);
+  auto files = encryptor.encrypt(folder / track.init_file, segments, track.kind == TrackKind::kVideo, segment_seconds,
+                                 encryption, work->path(), stop);
   if (!files) return tl::unexpected(files.error());
   commands.push_back(files->argv);
 
@@ -174,28 +174,55 @@ Result<void> encrypt_track(Track& track, const TrackEncryption& encryption, cons
     return fail(ErrorCode::kInternal, fmt::format("the packager did not protect {} with {} and key ID {}", track.id,
                                                   scheme, encryption.key.kid.uuid()));
   }
-  for (std::size_t i = 0; i < track.segments.size(); ++i) {
-    auto& segment = track.segments[i];
+  // Video must come back cut as it went in (every rendition on the same
+  // keyframes); audio may be cut a frame apart, but must cover the same
+  // timeline without a gap.
+  const bool video = track.kind == TrackKind::kVideo;
+  if (video && files->segments.size() != track.segments.size()) {
+    return fail(ErrorCode::kInternal, fmt::format("the packager cut the {} segments of {} into {}",
+                                                  track.segments.size(), track.id, files->segments.size()));
+  }
+  const auto first_start = track.segments.front().start;
+  const auto end = track.segments.back().start + track.segments.back().duration;
+  std::vector<MediaSegment> encrypted;
+  for (std::size_t i = 0; i < files->segments.size(); ++i) {
     auto fragment = read_media_segment(files->segments[i], *info);
     if (!fragment) return tl::unexpected(fragment.error());
-    if (fragment->base_media_decode_time != segment.start || fragment->duration != segment.duration) {
-      return fail(ErrorCode::kInternal, fmt::format("the packager moved segment {} of {}", i + 1, track.id));
-    }
-    const bool in_clear_lead = track.seconds(segment.start + segment.duration) <= encryption.clear_lead_seconds;
+    const auto expected_start = i == 0 ? first_start : encrypted.back().start + encrypted.back().duration;
+    const bool moved = video ? fragment->base_media_decode_time != track.segments[i].start ||
+                                   fragment->duration != track.segments[i].duration
+                             : fragment->base_media_decode_time != expected_start;
+    if (moved) return fail(ErrorCode::kInternal, fmt::format("the packager moved segment {} of {}", i + 1, track.id));
+    const bool in_clear_lead =
+        track.seconds(fragment->base_media_decode_time + fragment->duration) <= encryption.clear_lead_seconds;
     if (!in_clear_lead && fragment->encrypted_samples != fragment->sample_count) {
       return fail(ErrorCode::kInternal, fmt::format("segment {} of {} is not encrypted", i + 1, track.id));
     }
     std::error_code ec;
-    segment.size_bytes = fs::file_size(files->segments[i], ec);
-    if (segment.keyframe_bytes > 0) {
+    MediaSegment segment{.file = fmt::format("seg-{:05d}.m4s", i + 1),
+                         .start = fragment->base_media_decode_time,
+                         .duration = fragment->duration,
+                         .size_bytes = fs::file_size(files->segments[i], ec)};
+    if (video && track.segments[i].keyframe_bytes > 0) {
       segment.keyframe_offset = fragment->moof_offset;
       segment.keyframe_bytes = fragment->keyframe_range_bytes();
     }
+    encrypted.push_back(std::move(segment));
+  }
+  if (encrypted.back().start + encrypted.back().duration != end) {
+    return fail(ErrorCode::kInternal, fmt::format("the packager's {} ends elsewhere than ours", track.id));
   }
   if (auto moved = move_file(files->init, folder / track.init_file); !moved) return tl::unexpected(moved.error());
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    if (auto moved = move_file(files->segments[i], segments[i]); !moved) return tl::unexpected(moved.error());
+  for (const auto& segment : segments) {
+    std::error_code ec;
+    fs::remove(segment, ec);
   }
+  for (std::size_t i = 0; i < encrypted.size(); ++i) {
+    if (auto moved = move_file(files->segments[i], folder / encrypted[i].file); !moved) {
+      return tl::unexpected(moved.error());
+    }
+  }
+  track.segments = std::move(encrypted);
   TrackProtection protection{.scheme = encryption.scheme,
                              .kid = encryption.key.kid,
                              .key_type = encryption.key.type,
@@ -314,7 +341,8 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
                                          .key = *key,
                                          .pssh = key->pssh,
                                          .clear_lead_seconds = policy.clear_lead_seconds};
-        if (auto encrypted = encrypt_track(track, encryption, encryptor, root, encoded.output_dir, commands_, stop);
+        if (auto encrypted =
+                encrypt_track(track, encryption, encryptor, segment_seconds, root, encoded.output_dir, commands_, stop);
             !encrypted) {
           return tl::unexpected(encrypted.error());
         }

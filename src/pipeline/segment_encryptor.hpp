@@ -4,9 +4,11 @@
 // every NAL unit type that must stay clear, the cbcs pattern, the IV rules of
 // each scheme and the PSSH formats of Widevine and PlayReady, and it is what
 // DRM vendors test against. It is given our segments joined into one
-// fragmented MP4 and cuts them again on the same keyframes; the Packager
-// then checks every fragment against the clear one (same start, same
-// duration, one 'senc' entry per sample) before it describes it.
+// fragmented MP4 and cuts them again: video on the same keyframes, audio on
+// its own rule (the first frame at or after each boundary, where ffmpeg cut
+// at the first after it). The Packager then checks every fragment (video:
+// the clear one's start and duration; audio: the same timeline, without gap;
+// both: one 'senc' entry per sample) before it describes it.
 //
 // Keys reach the packager through a flag file readable by us alone (never its
 // command line, which every local user can read in /proc) that is deleted as
@@ -57,7 +59,8 @@ class SegmentEncryptor {
 
   // Encrypts `init` + `segments` (one track, in order) into fresh files
   // under `work` (an existing private directory). kInternal when the
-  // packager fails or cuts a different number of segments.
+  // packager fails. It cuts on its own rule (video on the same keyframes,
+  // audio at the first frame at or after each boundary): the caller checks.
   Result<EncryptedFiles> encrypt(const std::filesystem::path& init, const std::vector<std::filesystem::path>& segments,
                                  bool video, double segment_seconds, const TrackEncryption& encryption,
                                  const std::filesystem::path& work, const std::stop_token& stop) const;

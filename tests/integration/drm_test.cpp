@@ -307,6 +307,42 @@ TEST(Drm, CencWithKeysFromASpekeKeyServer) {
   EXPECT_EQ(where_keys_appear(out, keys, {{"stdout and stderr", printed}}), std::vector<std::string>());
 }
 
+// The packager cuts audio at the first frame at or after each boundary where
+// ffmpeg cut at the first after it: with 4-second segments the 8-second
+// boundary falls exactly on an AAC frame of this source. The audio track
+// keeps its timeline (no gap, same start and end) and plays from the
+// packager's segments, described as they are.
+TEST(Drm, AudioRecutByThePackagerKeepsItsTimeline) {
+  const auto dir = fresh_dir("drm-audio-recut");
+  const auto keys_file = dir / "keys.json";
+  std::ofstream(keys_file)
+      << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("long_1080p").string(), "-o", out.string(), "--renditions", "240p",
+                            "--json", "--encrypt", "cenc", "--keys", keys_file.string(), "--packager", packager()});
+  ASSERT_TRUE(run.result.succeeded()) << run.stderr_text();
+  expect_encrypted(out, "cenc", {{"video/240p", kHdKid}, {"audio/aac-stereo-und", kHdKid}},
+                   {"edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"});
+  // The playlist's durations are the segments' own, and add up to the track.
+  const auto init = read_init_segment(out / "audio/aac-stereo-und/init.mp4");
+  ASSERT_TRUE(init.has_value());
+  const auto playlist = read_text(out / "audio/aac-stereo-und/playlist.m3u8");
+  double listed = 0;
+  std::uint64_t next = 0;
+  for (int n = 1; fs::exists(out / fmt::format("audio/aac-stereo-und/seg-{:05d}.m4s", n)); ++n) {
+    const auto fragment = read_media_segment(out / fmt::format("audio/aac-stereo-und/seg-{:05d}.m4s", n), *init);
+    ASSERT_TRUE(fragment.has_value());
+    if (n > 1) {
+      EXPECT_EQ(fragment->base_media_decode_time, next) << "a gap before segment " << n;
+    }
+    next = fragment->base_media_decode_time + fragment->duration;
+    const auto seconds = static_cast<double>(fragment->duration) / init->timescale;
+    EXPECT_NE(playlist.find(fmt::format("#EXTINF:{:.3f},\nseg-{:05d}.m4s", seconds, n)), std::string::npos) << n;
+    listed += seconds;
+  }
+  EXPECT_NEAR(listed, 30.0, 0.05);
+}
+
 // A key server that is away or failing is worth another try (exit 1); one
 // that refuses or answers nonsense is not (exit 2), and says why.
 TEST(Drm, KeyServerFailuresAreRetryableOrPermanentAsTheyShouldBe) {
