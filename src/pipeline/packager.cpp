@@ -15,6 +15,8 @@
 #include "packaging/thumbnail_track.hpp"
 #include "packaging/webvtt.hpp"
 #include "util/files.hpp"
+#include "util/machine.hpp"
+#include "util/parallel.hpp"
 #include "util/temp_dir.hpp"
 
 namespace st {
@@ -260,6 +262,51 @@ Result<void> check_alignment(const std::vector<Track>& video) {
 
 }  // namespace
 
+Result<void> Packager::encrypt_tracks(Presentation& p, const ProtectionPlan& protection, double segment_seconds,
+                                      const fs::path& root, const fs::path& scratch, const std::stop_token& stop) {
+  const auto& policy = protection.policy;
+  p.signalling = protection.signalling;
+  std::vector<std::pair<Track*, TrackEncryption>> work;
+  for (auto* tracks : {&p.video, &p.audio}) {
+    for (auto& track : *tracks) {
+      const auto type =
+          track.kind == TrackKind::kAudio ? TrackType::kAudio : policy.video_key_type(track.width, track.height);
+      const auto* key = protection.keys.for_type(type);
+      if (key == nullptr) {
+        return fail(ErrorCode::kUsage, fmt::format("no content key for {} (track type {})", track.id, to_string(type)));
+      }
+      if (policy.scheme == ProtectionScheme::kAes128) {
+        // Whole segments: their bytes cannot be cut into I-frame ranges, nor played from DASH.
+        for (std::size_t n = 0; n < track.segments.size(); ++n) {
+          auto size = encrypt_whole_segment(root / track.folder / track.segments[n].file, key->key, n + 1);
+          if (!size) return tl::unexpected(size.error());
+          track.segments[n].size_bytes = *size;
+        }
+        track.iframe_playlist_file.clear();
+        track.protection =
+            TrackProtection{.scheme = policy.scheme, .kid = key->kid, .key_type = type, .systems = {}, .headers = {}};
+        p.aes128 = true;
+        continue;
+      }
+      work.emplace_back(&track, TrackEncryption{.scheme = policy.scheme,
+                                                .systems = policy.systems,
+                                                .key = *key,
+                                                .pssh = key->pssh,
+                                                .clear_lead_seconds = policy.clear_lead_seconds});
+    }
+  }
+  // One packager per track, as many at once as there are cores: each is
+  // single-threaded and mostly AES, and a title has six or more tracks.
+  const SegmentEncryptor encryptor(encryptor_);
+  std::vector<std::vector<std::vector<std::string>>> commands(work.size());
+  const int concurrency = std::max(1, static_cast<int>(std::ceil(available_cpus())));
+  auto done = parallel_for(work.size(), concurrency, [&](std::size_t i) {
+    return encrypt_track(*work[i].first, work[i].second, encryptor, segment_seconds, root, scratch, commands[i], stop);
+  });
+  for (auto& argv : commands) commands_.insert(commands_.end(), argv.begin(), argv.end());
+  return done;
+}
+
 Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladder& ladder, double segment_seconds,
                                        const fs::path& root, const std::optional<SpriteSheets>& sprites,
                                        const ProtectionPlan* protection, const std::stop_token& stop) {
@@ -311,42 +358,8 @@ Result<Presentation> Packager::package(const EncodeCommand& encoded, const Ladde
   if (auto aligned = check_alignment(p.video); !aligned) return tl::unexpected(aligned.error());
 
   if (protection != nullptr && protection->policy.encrypts()) {
-    const auto& policy = protection->policy;
-    p.signalling = protection->signalling;
-    const SegmentEncryptor encryptor(encryptor_);
-    for (auto* tracks : {&p.video, &p.audio}) {
-      for (auto& track : *tracks) {
-        const auto type =
-            track.kind == TrackKind::kAudio ? TrackType::kAudio : policy.video_key_type(track.width, track.height);
-        const auto* key = protection->keys.for_type(type);
-        if (key == nullptr) {
-          return fail(ErrorCode::kUsage,
-                      fmt::format("no content key for {} (track type {})", track.id, to_string(type)));
-        }
-        if (policy.scheme == ProtectionScheme::kAes128) {
-          // Whole segments: their bytes cannot be cut into I-frame ranges, nor played from DASH.
-          for (std::size_t n = 0; n < track.segments.size(); ++n) {
-            auto size = encrypt_whole_segment(root / track.folder / track.segments[n].file, key->key, n + 1);
-            if (!size) return tl::unexpected(size.error());
-            track.segments[n].size_bytes = *size;
-          }
-          track.iframe_playlist_file.clear();
-          track.protection =
-              TrackProtection{.scheme = policy.scheme, .kid = key->kid, .key_type = type, .systems = {}, .headers = {}};
-          p.aes128 = true;
-          continue;
-        }
-        const TrackEncryption encryption{.scheme = policy.scheme,
-                                         .systems = policy.systems,
-                                         .key = *key,
-                                         .pssh = key->pssh,
-                                         .clear_lead_seconds = policy.clear_lead_seconds};
-        if (auto encrypted =
-                encrypt_track(track, encryption, encryptor, segment_seconds, root, encoded.output_dir, commands_, stop);
-            !encrypted) {
-          return tl::unexpected(encrypted.error());
-        }
-      }
+    if (auto encrypted = encrypt_tracks(p, *protection, segment_seconds, root, encoded.output_dir, stop); !encrypted) {
+      return tl::unexpected(encrypted.error());
     }
   }
 

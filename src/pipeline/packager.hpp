@@ -45,6 +45,11 @@ class Packager {
   [[nodiscard]] const std::vector<std::vector<std::string>>& commands() const { return commands_; }
 
  private:
+  // Encrypts every video and audio track of `p` in place, and says how in `p`.
+  Result<void> encrypt_tracks(Presentation& p, const ProtectionPlan& protection, double segment_seconds,
+                              const std::filesystem::path& root, const std::filesystem::path& scratch,
+                              const std::stop_token& stop);
+
   EncryptorOptions encryptor_;
   std::vector<std::vector<std::string>> commands_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,9 +14,20 @@ Result<void> parallel_for(std::size_t count, int concurrency, const std::functio
   std::atomic<bool> failed{false};
   std::mutex mutex;
   Error first_error;
+  // No exception leaves a thread: one thrown by a task (an allocation that
+  // fails, a library that throws) is that task's error.
+  const auto run = [&](std::size_t i) -> Result<void> {
+    try {
+      return task(i);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::kInternal, e.what());
+    } catch (...) {
+      return fail(ErrorCode::kInternal, "a task threw something that is not an exception");
+    }
+  };
   auto worker = [&] {
     for (auto i = next++; i < count && !failed; i = next++) {
-      if (auto done = task(i); !done) {
+      if (auto done = run(i); !done) {
         std::lock_guard lock(mutex);
         if (!failed.exchange(true)) first_error = done.error();
       }
