@@ -195,8 +195,9 @@ Result<void> encrypt_track(Track& track, const TrackEncryption& encryption, cons
                                    fragment->duration != track.segments[i].duration
                              : fragment->base_media_decode_time != expected_start;
     if (moved) return fail(ErrorCode::kInternal, fmt::format("the packager moved segment {} of {}", i + 1, track.id));
-    const bool in_clear_lead =
-        track.seconds(fragment->base_media_decode_time + fragment->duration) <= encryption.clear_lead_seconds;
+    // The packager rounds the clear lead up to whole fragments: one that
+    // starts within it stays clear.
+    const bool in_clear_lead = track.seconds(fragment->base_media_decode_time) < encryption.clear_lead_seconds;
     if (!in_clear_lead && fragment->encrypted_samples != fragment->sample_count) {
       return fail(ErrorCode::kInternal, fmt::format("segment {} of {} is not encrypted", i + 1, track.id));
     }

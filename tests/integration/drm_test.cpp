@@ -343,6 +343,29 @@ TEST(Drm, AudioRecutByThePackagerKeepsItsTimeline) {
   EXPECT_NEAR(listed, 30.0, 0.05);
 }
 
+// A clear lead: the segments that end within it carry no 'senc' (players
+// start before the licence arrives), every later one is encrypted, and the
+// init segment is protected all the same.
+TEST(Drm, AClearLeadLeavesTheFirstSegmentsInTheClear) {
+  const auto dir = fresh_dir("drm-clear-lead");
+  const auto keys_file = dir / "keys.json";
+  std::ofstream(keys_file)
+      << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  const auto out = dir / "out";
+  const auto run = run_cli({"transcode", source("landscape_1080p").string(), "-o", out.string(), "--renditions", "240p",
+                            "--preset", "ultrafast", "--segment-duration", "2", "--json", "--encrypt", "cbcs",
+                            "--clear-lead", "2", "--keys", keys_file.string(), "--packager", packager()});
+  ASSERT_TRUE(run.result.succeeded()) << run.stderr_text();
+  const auto init = read_init_segment(out / "video/240p/init.mp4");
+  ASSERT_TRUE(init.has_value());
+  ASSERT_TRUE(init->protection.has_value());
+  const auto first = read_media_segment(out / "video/240p/seg-00001.m4s", *init);
+  const auto second = read_media_segment(out / "video/240p/seg-00002.m4s", *init);
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(first->encrypted_samples, 0U);
+  EXPECT_EQ(second->encrypted_samples, second->sample_count);
+}
+
 // A key server that is away or failing is worth another try (exit 1); one
 // that refuses or answers nonsense is not (exit 2), and says why.
 TEST(Drm, KeyServerFailuresAreRetryableOrPermanentAsTheyShouldBe) {
