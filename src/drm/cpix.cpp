@@ -21,7 +21,7 @@ namespace {
 constexpr std::string_view kCpixNamespace = "urn:dashif:org:cpix";
 constexpr std::string_view kPskcNamespace = "urn:ietf:params:xml:ns:keyprov:pskc";
 constexpr int kMaxDepth = 16;
-constexpr std::size_t kMaxTextBytes = 64 * 1024;  // a PSSH with a PlayReady header fits many times
+constexpr std::size_t kMaxTextBytes = std::size_t{64} * 1024;  // a PSSH with a PlayReady header fits many times
 constexpr std::size_t kMaxElements = 4096;
 
 // CPIX 2.3 5.3.2 VideoFilter: SD up to 720x576 pixels, HD up to 1920x1080, UHD above.
@@ -30,11 +30,11 @@ std::string usage_filter(TrackType type) {
     case TrackType::kAudio:
       return "<cpix:AudioFilter />";
     case TrackType::kSd:
-      return "<cpix:VideoFilter maxPixels=\"414720\" />";
+      return R"(<cpix:VideoFilter maxPixels="414720" />)";
     case TrackType::kHd:
-      return "<cpix:VideoFilter minPixels=\"414721\" maxPixels=\"2073600\" />";
+      return R"(<cpix:VideoFilter minPixels="414721" maxPixels="2073600" />)";
     case TrackType::kUhd:
-      return "<cpix:VideoFilter minPixels=\"2073601\" />";
+      return R"(<cpix:VideoFilter minPixels="2073601" />)";
     case TrackType::kVideo:
       return "<cpix:VideoFilter />";
   }
