@@ -655,19 +655,6 @@ Result<Config> Config::load(const std::optional<std::filesystem::path>& file,
     }
   }
 
-  if (!config.drm.static_keys_file.empty()) {
-    // The whole document (it spans lines), bounded like the provider bounds it.
-    std::ifstream keys(config.drm.static_keys_file, std::ios::binary);
-    std::string document(64 * 1024 + 1, '\0');
-    keys.read(document.data(), static_cast<std::streamsize>(document.size()));
-    document.resize(static_cast<std::size_t>(keys.gcount()));
-    if (!keys.eof() || document.empty()) {
-      problems.push_back(
-          fmt::format("drm.static_keys_file {} cannot be read, or is larger than 64 KiB", config.drm.static_keys_file));
-    } else {
-      config.drm.static_keys = std::move(document);
-    }
-  }
   read_secret_file("database.password_file", config.database.password_file, config.database.password, problems);
   read_secret_file("redis.password_file", config.redis.password_file, config.redis.password, problems);
   read_secret_file("api.cursor_key_file", config.api.cursor_key_file, config.api.cursor_key, problems);

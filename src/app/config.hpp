@@ -176,7 +176,7 @@ struct ApiConfig {
 struct DrmConfig {
   std::string key_provider = "none";  // none, static or speke
   std::string static_keys;            // the static key document (a Secret: ST_DRM__STATIC_KEYS)
-  std::string static_keys_file;       // or a file holding it
+  std::string static_keys_file;       // or a file holding it (read by the key provider at start)
   std::string speke_url;              // SPEKE v2.0 endpoint (https in production)
   bool speke_sigv4 = false;           // sign with the S3 credentials' chain, service execute-api
   std::string speke_region = "us-east-1";

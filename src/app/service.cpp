@@ -64,7 +64,8 @@ PipelineOptions pipeline_options(const TranscodeConfig& t) {
 Result<std::shared_ptr<KeyProvider>> key_provider(const Config& config) {
   const auto& drm = config.drm;
   if (drm.key_provider == "static") {
-    auto provider = StaticKeyProvider::parse(drm.static_keys);
+    auto provider = drm.static_keys_file.empty() ? StaticKeyProvider::parse(drm.static_keys)
+                                                 : StaticKeyProvider::load(drm.static_keys_file);
     if (!provider) return tl::unexpected(provider.error());
     return std::shared_ptr<KeyProvider>(std::make_shared<StaticKeyProvider>(std::move(*provider)));
   }

@@ -62,10 +62,6 @@ std::string iso8601_duration(double seconds) {
   return out;
 }
 
-std::string as_base64(const std::vector<std::uint8_t>& bytes) {
-  return base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
 // ContentProtection descriptors of an adaptation set (ISO/IEC 23009-1
 // 5.8.4.1, ISO/IEC 23001-7 11, DASH-IF IOP 7.7): the scheme with the default
 // KID, then one per DRM system with its PSSH (PlayReady's also as mspr:pro).
@@ -88,7 +84,7 @@ std::string content_protection(const TrackProtection& protection, const Protecti
       case DrmSystem::kPlayReady:
         out += fmt::format("{}<ContentProtection schemeIdUri=\"urn:uuid:{}\" value=\"MSPR 2.0\">\n", indent,
                            system_id(system));
-        if (header != nullptr) out += fmt::format("{}  <mspr:pro>{}</mspr:pro>\n", indent, as_base64(header->data));
+        if (header != nullptr) out += fmt::format("{}  <mspr:pro>{}</mspr:pro>\n", indent, base64_encode(header->data));
         break;
       case DrmSystem::kClearKey:
         // W3C Clear Key's own ID (its PSSH is the common system's).
@@ -102,7 +98,7 @@ std::string content_protection(const TrackProtection& protection, const Protecti
         }
         break;
     }
-    if (header != nullptr) out += fmt::format("{}  <cenc:pssh>{}</cenc:pssh>\n", indent, as_base64(header->box));
+    if (header != nullptr) out += fmt::format("{}  <cenc:pssh>{}</cenc:pssh>\n", indent, base64_encode(header->box));
     out += fmt::format("{}</ContentProtection>\n", indent);
   }
   return out;

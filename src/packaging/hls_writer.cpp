@@ -54,10 +54,6 @@ std::string vod_playlist_header(long target_duration) {
       target_duration);
 }
 
-std::string as_base64(const std::vector<std::uint8_t>& bytes) {
-  return base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
 }  // namespace
 
 std::string hls_key_tags(const TrackProtection& protection, const ProtectionSignalling& signalling,
@@ -79,13 +75,13 @@ std::string hls_key_tags(const TrackProtection& protection, const ProtectionSign
     switch (system) {
       case DrmSystem::kWidevine:
         if (header == nullptr) continue;
-        uri = "data:text/plain;base64," + as_base64(header->box);
+        uri = "data:text/plain;base64," + base64_encode(header->box);
         format = "urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed";
         key_id = true;
         break;
       case DrmSystem::kPlayReady:
         if (header == nullptr) continue;
-        uri = "data:text/plain;charset=UTF-16;base64," + as_base64(header->data);
+        uri = "data:text/plain;charset=UTF-16;base64," + base64_encode(header->data);
         format = "com.microsoft.playready";
         break;
       case DrmSystem::kFairPlay:

@@ -292,7 +292,6 @@ Result<void> Packager::encrypt_tracks(Presentation& p, const ProtectionPlan& pro
       work.emplace_back(&track, TrackEncryption{.scheme = policy.scheme,
                                                 .systems = policy.systems,
                                                 .key = *key,
-                                                .pssh = key->pssh,
                                                 .clear_lead_seconds = policy.clear_lead_seconds});
     }
   }

@@ -99,9 +99,9 @@ Result<EncryptedFiles> SegmentEncryptor::encrypt(const fs::path& init, const std
   const std::string label = std::string(to_string(encryption.key.type));
   std::string flags = fmt::format("--keys=label={}:key_id={}:key={}\n", label, encryption.key.kid.hex(),
                                   encryption.key.key.hex_for_packager());
-  if (!encryption.pssh.empty()) {
+  if (!encryption.key.pssh.empty()) {
     std::string boxes;
-    for (const auto& box : encryption.pssh) boxes += hex_of(box);
+    for (const auto& box : encryption.key.pssh) boxes += hex_of(box);
     flags += fmt::format("--pssh={}\n", boxes);
   }
   auto secret = SecretFile::write(work / "keys.flags", flags);
@@ -123,7 +123,7 @@ Result<EncryptedFiles> SegmentEncryptor::encrypt(const fs::path& init, const std
           "--flagfile",
           secret->path().string(),
           "--quiet"};
-  if (encryption.pssh.empty() && !encryption.systems.empty()) {
+  if (encryption.key.pssh.empty() && !encryption.systems.empty()) {
     std::string systems;
     for (const auto system : encryption.systems) {
       if (!systems.empty()) systems += ',';

@@ -39,10 +39,9 @@ struct EncryptorOptions {
 struct TrackEncryption {
   ProtectionScheme scheme = ProtectionScheme::kCbcs;
   std::vector<DrmSystem> systems;
+  // With the key server's PSSH boxes (`key.pssh`), put in the init segment
+  // as they are; without them the packager writes its own for `systems`.
   KeyEntry key;
-  // PSSH boxes from the key server, put in the init segment as they are;
-  // without them the packager writes its own for `systems`.
-  std::vector<std::vector<std::uint8_t>> pssh;
   double clear_lead_seconds = 0;
 };
 

@@ -74,6 +74,10 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
+std::string base64_encode(std::span<const std::uint8_t> bytes) {
+  return base64_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 std::optional<std::string> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
   std::size_t padding = 0;

@@ -2,7 +2,9 @@
 // it, and base64 (section 4) with padding, as XML documents and manifests carry bytes.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +15,7 @@ std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 
 std::string base64_encode(std::string_view bytes);
+std::string base64_encode(std::span<const std::uint8_t> bytes);
 // nullopt for a character outside the alphabet, misplaced padding, or an impossible length.
 std::optional<std::string> base64_decode(std::string_view text);
 

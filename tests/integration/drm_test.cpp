@@ -188,6 +188,13 @@ std::string packager() {
   return ST_PACKAGER;
 }
 
+// A static key document in `dir` with one key (kHdKid, kHdKey) for every track type.
+fs::path one_key_file(const fs::path& dir) {
+  const auto file = dir / "keys.json";
+  std::ofstream(file) << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  return file;
+}
+
 TEST(Drm, CbcsWithStaticKeysPerResolutionEncryptsEveryTrackUnderItsKey) {
   const auto dir = fresh_dir("drm-cbcs-static");
   const auto keys_file = dir / "keys.json";
@@ -314,9 +321,7 @@ TEST(Drm, CencWithKeysFromASpekeKeyServer) {
 // packager's segments, described as they are.
 TEST(Drm, AudioRecutByThePackagerKeepsItsTimeline) {
   const auto dir = fresh_dir("drm-audio-recut");
-  const auto keys_file = dir / "keys.json";
-  std::ofstream(keys_file)
-      << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  const auto keys_file = one_key_file(dir);
   const auto out = dir / "out";
   const auto run = run_cli({"transcode", source("long_1080p").string(), "-o", out.string(), "--renditions", "240p",
                             "--json", "--encrypt", "cenc", "--keys", keys_file.string(), "--packager", packager()});
@@ -348,9 +353,7 @@ TEST(Drm, AudioRecutByThePackagerKeepsItsTimeline) {
 // init segment is protected all the same.
 TEST(Drm, AClearLeadLeavesTheFirstSegmentsInTheClear) {
   const auto dir = fresh_dir("drm-clear-lead");
-  const auto keys_file = dir / "keys.json";
-  std::ofstream(keys_file)
-      << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  const auto keys_file = one_key_file(dir);
   const auto out = dir / "out";
   const auto run = run_cli({"transcode", source("landscape_1080p").string(), "-o", out.string(), "--renditions", "240p",
                             "--preset", "ultrafast", "--segment-duration", "2", "--json", "--encrypt", "cbcs",
@@ -431,9 +434,7 @@ TEST(Drm, SpekeRequestsAreSignedWithSigV4WhenAsked) {
 // number as IV into the fragment they were; HLS only.
 TEST(Drm, Aes128EncryptsWholeSegmentsForHlsOnly) {
   const auto dir = fresh_dir("drm-aes128");
-  const auto keys_file = dir / "keys.json";
-  std::ofstream(keys_file)
-      << nlohmann::json{{"keys", {{{"trackType", "ALL"}, {"kid", kHdKid}, {"key", kHdKey}}}}}.dump();
+  const auto keys_file = one_key_file(dir);
   const auto out = dir / "out";
   const auto run = run_cli({"transcode", source("short_2s").string(), "-o", out.string(), "--renditions", "360p",
                             "--preset", "ultrafast", "--segment-duration", "1", "--json", "--encrypt", "aes-128",
