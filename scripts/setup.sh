@@ -11,11 +11,11 @@ scope=${1:-test}
 build_packages=(
   g++ cmake ninja-build pkg-config ccache
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libexpected-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev prometheus-cpp-dev
   libpqxx-dev libpq-dev libhiredis-dev libexpat1-dev libre2-dev libjwt-dev libyaml-cpp-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
   iso-codes ffmpeg
 )
-test_packages=(clang-format clang-tidy chromium postgresql redis-server curl kcat clang-14 libclang-rt-14-dev libfuzzer-14-dev)
+test_packages=(clang-format clang-tidy chromium postgresql redis-server prometheus curl kcat clang-14 libclang-rt-14-dev libfuzzer-14-dev)
 
 wanted=("${build_packages[@]}")
 if [ "$scope" != build ]; then

@@ -192,6 +192,7 @@ std::vector<Field> fields_of(Config& c) {
       {"kafka", "partitions", bind(c.kafka.partitions)},
       {"kafka", "max_batch", bind(c.kafka.max_batch)},
       {"kafka", "session_timeout_ms", bind(c.kafka.session_timeout_ms)},
+      {"kafka", "close_timeout_ms", bind(c.kafka.close_timeout_ms)},
       {"kafka", "outbox_poll_ms", bind(c.kafka.outbox_poll_ms)},
       {"kafka", "outbox_batch", bind(c.kafka.outbox_batch)},
       {"kafka", "max_message_bytes", bind(c.kafka.max_message_bytes)},
@@ -233,6 +234,14 @@ std::vector<Field> fields_of(Config& c) {
       {"api", "swagger_ui_dir", bind(c.api.swagger_ui_dir)},
       {"api", "max_event_streams", bind(c.api.max_event_streams)},
       {"api", "event_stream_max_seconds", bind(c.api.event_stream_max_seconds)},
+      {"otel", "endpoint", bind(c.otel.endpoint)},
+      {"otel", "sample_ratio", bind(c.otel.sample_ratio)},
+      {"otel", "service_name", bind(c.otel.service_name)},
+      {"otel", "export_timeout_ms", bind(c.otel.export_timeout_ms)},
+      {"otel", "export_interval_ms", bind(c.otel.export_interval_ms)},
+      {"otel", "max_queue", bind(c.otel.max_queue)},
+      {"otel", "max_batch", bind(c.otel.max_batch)},
+      {"otel", "health_timeout_ms", bind(c.otel.health_timeout_ms)},
       {"log", "level", bind(c.log.level)},
       {"log", "format", bind(c.log.format)},
   };
@@ -497,6 +506,7 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "kafka.partitions", c.kafka.partitions, 1, 10000);
   check_range(problems, "kafka.max_batch", c.kafka.max_batch, 1, 10000);
   check_range(problems, "kafka.session_timeout_ms", c.kafka.session_timeout_ms, 1000, 3600000);
+  check_range(problems, "kafka.close_timeout_ms", c.kafka.close_timeout_ms, 0, 600000);
   check_range(problems, "kafka.outbox_poll_ms", c.kafka.outbox_poll_ms, 10, 60000);
   check_range(problems, "kafka.outbox_batch", c.kafka.outbox_batch, 1, 10000);
   check_range(problems, "worker.progress_publish_ms", c.worker.progress_publish_ms, 100, 60000);
@@ -516,6 +526,15 @@ void validate(const Config& c, std::vector<std::string>& problems) {
        {&c.kafka.uploaded_topic, &c.kafka.dead_letter_topic, &c.kafka.transcoded_topic, &c.kafka.progress_topic}) {
     if (topic->empty()) problems.emplace_back("kafka topics must not be empty");
   }
+  check_http_url("otel.endpoint", c.otel.endpoint, problems);
+  if (!(c.otel.sample_ratio >= 0 && c.otel.sample_ratio <= 1)) {
+    problems.push_back(fmt::format("otel.sample_ratio {} is not between 0 and 1", c.otel.sample_ratio));
+  }
+  check_range(problems, "otel.export_timeout_ms", c.otel.export_timeout_ms, 10, 60000);
+  check_range(problems, "otel.export_interval_ms", c.otel.export_interval_ms, 10, 600000);
+  check_range(problems, "otel.max_queue", c.otel.max_queue, 1, 1000000);
+  check_range(problems, "otel.max_batch", c.otel.max_batch, 1, 100000);
+  check_range(problems, "otel.health_timeout_ms", c.otel.health_timeout_ms, 10, 60000);
   if (c.log.level != "trace" && c.log.level != "debug" && c.log.level != "info" && c.log.level != "warn" &&
       c.log.level != "error") {
     problems.push_back(fmt::format("log.level '{}' is not one of trace, debug, info, warn, error", c.log.level));

@@ -132,6 +132,7 @@ struct KafkaConfig {
   int partitions = 6;              // for topics this service creates
   int max_batch = 500;             // events inserted in one transaction
   int session_timeout_ms = 10000;  // a dead consumer's partitions move to another after this
+  int close_timeout_ms = 5000;     // stopping waits at most this on an unreachable broker (per client)
   int outbox_poll_ms = 250;        // how often the outbox relay looks for events to publish
   int outbox_batch = 500;          // events published per relay round
   int max_message_bytes = 65536;   // larger upload events are dead-lettered unread
@@ -191,6 +192,21 @@ struct DrmConfig {
   std::string aes128_key_uri;
 };
 
+// Metrics and traces (docs/operations.md).
+struct OtelConfig {
+  // The OTLP/HTTP collector ("http://collector:4318"; spans go to
+  // {endpoint}/v1/traces). Empty: no spans are exported (the trace context
+  // still passes through events).
+  std::string endpoint;
+  double sample_ratio = 1.0;  // of traces that start here; a parent's decision is followed
+  std::string service_name = "stream-transcoding";
+  int export_timeout_ms = 2000;   // one batch's POST, and the time stopping may add
+  int export_interval_ms = 1000;  // a batch at least this often
+  int max_queue = 4096;           // spans waiting; more are dropped and counted
+  int max_batch = 512;
+  int health_timeout_ms = 2000;  // each dependency's check in /health/ready
+};
+
 struct LogConfig {
   std::string level = "info";   // trace, debug, info, warn, error
   std::string format = "auto";  // json, text, or auto (text on a terminal, json otherwise)
@@ -208,6 +224,7 @@ struct Config {
   AuthConfig auth;
   ApiConfig api;
   DrmConfig drm;
+  OtelConfig otel;
   LogConfig log;
 
   // Things worth a warning in the log that do not stop the start (an ST_

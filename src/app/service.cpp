@@ -3,12 +3,16 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <random>
+#include <shared_mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <pqxx/pqxx>
 
+#include "app/health_checks.hpp"
+#include "app/service_metrics.hpp"
 #include "auth/jwt_verifier.hpp"
 #include "db/migrations.hpp"
 #include "db/pool.hpp"
@@ -31,6 +35,9 @@
 #include "locks/fallback_video_locks.hpp"
 #include "messaging/outbox_relay.hpp"
 #include "messaging/upload_consumer.hpp"
+#include "observability/metrics.hpp"
+#include "observability/otlp_exporter.hpp"
+#include "observability/tracing.hpp"
 #include "redis/redis_job_state.hpp"
 #include "storage/aws_credentials.hpp"
 #include "storage/file_store.hpp"
@@ -90,77 +97,6 @@ Result<std::shared_ptr<KeyProvider>> key_provider(const Config& config) {
   return std::shared_ptr<KeyProvider>();
 }
 
-DependencyCheck check_database(ConnectionPool& pool) {
-  DependencyCheck check{.name = "database"};
-  const auto start = std::chrono::steady_clock::now();
-  auto lease = pool.acquire();
-  if (!lease) {
-    check.detail = lease.error().message;
-  } else {
-    try {
-      pqxx::nontransaction(**lease).exec("SELECT 1");
-      check.up = true;
-    } catch (const std::exception& e) {
-      lease->discard();
-      check.detail = e.what();
-      while (!check.detail.empty() && check.detail.back() == '\n') check.detail.pop_back();
-    }
-  }
-  check.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return check;
-}
-
-DependencyCheck check_redis(RedisClient& redis) {
-  DependencyCheck check{.name = "redis", .required = false};
-  const auto start = std::chrono::steady_clock::now();
-  auto pong = redis.command({"PING"});
-  check.up = pong.has_value();
-  if (!pong) check.detail = pong.error().message + " (locks, cache, progress and rate limits fall back)";
-  check.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  return check;
-}
-
-// The Prometheus text exposition of the messaging counters (the metrics issue
-// replaces this with prometheus-cpp and adds the rest).
-std::string messaging_metrics(const MessagingCounters& c, const RedisFallbackCounters& fallbacks,
-                              const RedisClient* redis) {
-  std::string out;
-  out +=
-      "# HELP st_redis_fallbacks_total Uses of Redis that fell back to PostgreSQL or local state.\n"
-      "# TYPE st_redis_fallbacks_total counter\n";
-  for (const auto& [use, value] :
-       {std::pair{"video_lock", fallbacks.video_lock.load()}, std::pair{"rate_limit", fallbacks.rate_limit.load()},
-        std::pair{"progress", fallbacks.progress.load()}, std::pair{"status_cache", fallbacks.status_cache.load()}}) {
-    out += fmt::format("st_redis_fallbacks_total{{use=\"{}\"}} {}\n", use, value);
-  }
-  if (redis != nullptr) {
-    out += fmt::format(
-        "# HELP st_redis_failures_total Redis commands that failed (unreachable, timed out).\n"
-        "# TYPE st_redis_failures_total counter\nst_redis_failures_total {}\n"
-        "# HELP st_redis_up Whether Redis answered the last command.\n# TYPE st_redis_up gauge\nst_redis_up {}\n"
-        "# HELP st_redis_pool_connections Open Redis connections.\n# TYPE st_redis_pool_connections gauge\n"
-        "st_redis_pool_connections {}\n",
-        redis->failures(), redis->available() ? 1 : 0, redis->open_connections());
-  }
-  auto counter = [&out](const char* name, const char* help, const char* type, std::int64_t value) {
-    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", name, help, type, value);
-  };
-  counter("st_kafka_messages_consumed_total", "Upload events read from Kafka.", "counter", c.consumed.load());
-  counter("st_kafka_jobs_created_total", "Jobs created from upload events.", "counter", c.jobs_created.load());
-  counter("st_kafka_duplicate_events_total", "Upload events whose job already existed.", "counter",
-          c.duplicates.load());
-  counter("st_kafka_dead_lettered_total", "Upload events sent to the dead-letter topic.", "counter",
-          c.dead_lettered.load());
-  counter("st_kafka_consumer_lag", "Upload events not yet read in the assigned partitions.", "gauge",
-          c.consumer_lag.load());
-  counter("st_outbox_published_total", "Outcome events published from the outbox.", "counter", c.published.load());
-  counter("st_outbox_publish_failures_total", "Outbox publications that failed and will be retried.", "counter",
-          c.publish_failures.load());
-  counter("st_outbox_pending", "Outcome events not yet published (as of the relay's last round).", "gauge",
-          c.outbox_pending.load());
-  return out;
-}
-
 // A random key, for a cursor_key left empty (one pod, or tests).
 std::string random_key() {
   std::array<unsigned char, 32> bytes{};
@@ -173,19 +109,40 @@ SourcePolicy source_policy(const Config& config) {
   return {.uses_buckets = !config.s3.endpoint.empty(), .allowed_buckets = config.s3.source_buckets};
 }
 
-S3Options s3_options(const S3Config& s3) {
+std::string_view role_name(ServiceRole role) {
+  switch (role) {
+    case ServiceRole::kApi:
+      return "api";
+    case ServiceRole::kWorker:
+      return "worker";
+    case ServiceRole::kAll:
+      return "all";
+  }
+  return "all";
+}
+
+S3Options s3_options(const S3Config& s3, Metrics* metrics) {
   return S3Options{.endpoint = s3.endpoint,
                    .region = s3.region,
                    .path_style = s3.addressing == "path",
                    .part_size = static_cast<std::uint64_t>(s3.part_size_mib) << 20,
                    .multipart_threshold = static_cast<std::uint64_t>(s3.multipart_threshold_mib) << 20,
                    .concurrency = s3.transfer_concurrency,
-                   .max_attempts = s3.max_attempts};
+                   .max_attempts = s3.max_attempts,
+                   .metrics = metrics};
 }
 
 }  // namespace
 
 struct Service::Components {
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<OtlpHttpExporter> exporter;  // null without otel.endpoint
+  std::unique_ptr<Tracer> tracer;
+  std::atomic<bool> started{false};  // everything is up: /health/ready may say ready
+  std::atomic<bool> stopping{false};
+  // Held (shared) by a readiness check while it uses the components; stop()
+  // takes it once, after `stopping` is set, so none is in use when they go.
+  mutable std::shared_mutex checks_mutex;
   std::unique_ptr<ConnectionPool> pool;
   RedisFallbackCounters fallbacks;
   std::unique_ptr<RedisClient> redis;        // null without redis.url
@@ -207,6 +164,7 @@ struct Service::Components {
   std::unique_ptr<FallbackVideoLocks> video_locks;
   std::unique_ptr<TtlCache> tenant_rates;
   std::unique_ptr<ScratchSpace> scratch;
+  std::shared_ptr<S3Store> s3_outputs;  // for readiness; null with the embedded file store
   std::unique_ptr<TranscodeJobHandler> handler;
   std::unique_ptr<WorkerPool> workers;
   std::unique_ptr<QueueListener> listener;
@@ -225,13 +183,57 @@ Service::~Service() {
 }
 
 Result<void> Service::start() {
+  auto& p = *parts_;
+  // Metrics, traces and health first: /health/live answers from the first
+  // moment, whatever the dependencies do, and the start is traced too.
+  p.metrics = std::make_unique<Metrics>(BuildInfo{.version = ST_VERSION, .role = std::string(role_name(role_))});
+  const auto& otel = config_.otel;
+  if (!otel.endpoint.empty()) {
+    p.exporter = std::make_unique<OtlpHttpExporter>(
+        OtlpExporterOptions{.endpoint = otel.endpoint,
+                            .max_queue = static_cast<std::size_t>(otel.max_queue),
+                            .max_batch = static_cast<std::size_t>(otel.max_batch),
+                            .interval = std::chrono::milliseconds(otel.export_interval_ms),
+                            .timeout = std::chrono::milliseconds(otel.export_timeout_ms),
+                            .resource = {{"service.name", otel.service_name},
+                                         {"service.version", ST_VERSION},
+                                         {"service.instance.id", worker_identity()},
+                                         {"st.role", std::string(role_name(role_))}}});
+    p.tracer = std::make_unique<Tracer>(TracerOptions{.sample_ratio = otel.sample_ratio}, *p.exporter);
+    install_tracer(p.tracer.get());
+    spdlog::info("exporting traces to {} (sampling {} of new traces)", p.exporter->url(), otel.sample_ratio);
+  }
+  add_health_routes(p.router, [this] { return check_dependencies(); });
+  p.router.add("GET", "/metrics", Access::kPublic, [metrics = p.metrics.get()](const HttpRequest&) {
+    return HttpResponse{.status = 200,
+                        .content_type = "text/plain; version=0.0.4; charset=utf-8",
+                        .body = metrics->exposition(),
+                        .headers = {},
+                        .stream = nullptr};
+  });
+  p.router.measure(p.metrics.get());
+  // Workers serve health too: Kubernetes probes every pod.
+  const auto& h = config_.http;
+  p.http =
+      std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
+                                                     .port = static_cast<std::uint16_t>(h.port),
+                                                     .threads = h.threads,
+                                                     .handler_threads = h.handler_threads,
+                                                     .max_connections = h.max_connections,
+                                                     .max_connections_per_client = h.max_connections_per_client,
+                                                     .request_timeout_ms = h.read_timeout_ms,
+                                                     .max_header_bytes = static_cast<std::size_t>(h.max_header_bytes),
+                                                     .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
+                                   p.router);
+  if (auto started = p.http->start(); !started) return started;
+  spdlog::info("listening on {}:{}", h.host, p.http->port());
+
   const auto conninfo = config_.database_conninfo();
   auto migrated = Migrator(conninfo, embedded_migrations()).migrate();
   if (!migrated) return tl::unexpected(migrated.error());
   for (const auto& name : migrated->applied) spdlog::info("applied migration {}", name);
   spdlog::info("database schema at version {}", migrated->schema_version);
 
-  auto& p = *parts_;
   p.pool = std::make_unique<ConnectionPool>(
       ConnectionPool::Options{.conninfo = conninfo,
                               .max_size = static_cast<std::size_t>(config_.database.pool_size),
@@ -270,6 +272,15 @@ Result<void> Service::start() {
     }
   }
   p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
+  add_service_collectors(*p.metrics, ServiceState{.pool = p.pool.get(),
+                                                  .redis = p.redis.get(),
+                                                  .fallbacks = &p.fallbacks,
+                                                  .messaging = &p.counters,
+                                                  .exporter = p.exporter.get(),
+                                                  .kafka = with_kafka});
+  if (role_ != ServiceRole::kWorker) {
+    if (auto api = add_api_routes(); !api) return api;
+  }
 
   if (role_ != ServiceRole::kApi) {
     const auto& w = config_.worker;
@@ -291,11 +302,12 @@ Result<void> Service::start() {
                                                     .session_token = "",
                                                     .sts_endpoint = config_.s3.sts_endpoint});
       if (!credentials) return tl::unexpected(credentials.error());
-      const auto options = s3_options(config_.s3);
+      const auto options = s3_options(config_.s3, p.metrics.get());
       sources = [options, credentials = *credentials](const std::string& bucket) -> std::shared_ptr<ObjectStore> {
         return std::make_shared<S3Store>(bucket, options, credentials);
       };
-      outputs = std::make_shared<S3Store>(config_.s3.output_bucket, options, *credentials);
+      p.s3_outputs = std::make_shared<S3Store>(config_.s3.output_bucket, options, *credentials);
+      outputs = p.s3_outputs;
     }
     auto scratch = ScratchSpace::open(storage.scratch_dir);
     if (!scratch) return tl::unexpected(scratch.error());
@@ -346,7 +358,7 @@ Result<void> Service::start() {
                       .progress_publish = std::chrono::milliseconds(w.progress_publish_ms),
                       .progress_persist = std::chrono::seconds(w.progress_persist_seconds),
                       .video_locked_retry = std::chrono::milliseconds(w.video_locked_retry_ms)},
-        WorkerServices{.locks = p.video_locks.get(), .live = p.job_state.get()});
+        WorkerServices{.locks = p.video_locks.get(), .live = p.job_state.get(), .metrics = p.metrics.get()});
     p.workers->start();
     auto* workers = p.workers.get();
     p.listener = std::make_unique<QueueListener>(
@@ -360,11 +372,13 @@ Result<void> Service::start() {
 
   if (with_kafka) {
     // Every role relays: whichever process holds the relay lock publishes.
-    p.relay = std::make_unique<OutboxRelay>(*p.pool,
-                                            OutboxRelayOptions{.bootstrap_servers = kafka.bootstrap_servers,
-                                                               .poll = std::chrono::milliseconds(kafka.outbox_poll_ms),
-                                                               .batch = kafka.outbox_batch},
-                                            p.counters);
+    p.relay = std::make_unique<OutboxRelay>(
+        *p.pool,
+        OutboxRelayOptions{.bootstrap_servers = kafka.bootstrap_servers,
+                           .poll = std::chrono::milliseconds(kafka.outbox_poll_ms),
+                           .batch = kafka.outbox_batch,
+                           .close_timeout = std::chrono::milliseconds(kafka.close_timeout_ms)},
+        p.counters);
     if (auto started = p.relay->start(); !started) return started;
     // Accepting uploads is the API side's job: it only inserts rows.
     if (role_ != ServiceRole::kWorker) {
@@ -377,6 +391,7 @@ Result<void> Service::start() {
                                                                  .partitions = kafka.partitions,
                                                                  .max_batch = kafka.max_batch,
                                                                  .session_timeout_ms = kafka.session_timeout_ms,
+                                                                 .close_timeout_ms = kafka.close_timeout_ms,
                                                                  .max_message_bytes = kafka.max_message_bytes,
                                                                  .retry_backoff_ms = kafka.retry_backoff_ms,
                                                                  .max_retry_seconds = kafka.max_retry_seconds,
@@ -387,39 +402,25 @@ Result<void> Service::start() {
     }
   }
 
-  add_health_routes(p.router, [pool = p.pool.get(), redis = p.redis.get()] {
-    std::vector<DependencyCheck> checks{check_database(*pool)};
-    if (redis != nullptr) checks.push_back(check_redis(*redis));
-    return checks;
-  });
-  if (role_ != ServiceRole::kWorker) {
-    if (auto api = add_api_routes(); !api) return api;
-  }
-  p.router.add("GET", "/metrics", Access::kPublic,
-               [counters = &p.counters, fallbacks = &p.fallbacks, redis = p.redis.get()](const HttpRequest&) {
-                 HttpResponse response{.status = 200,
-                                       .content_type = "text/plain; version=0.0.4",
-                                       .body = messaging_metrics(*counters, *fallbacks, redis),
-                                       .headers = {},
-                                       .stream = nullptr};
-                 return response;
-               });
-  // Workers serve health too: Kubernetes probes every pod.
-  const auto& h = config_.http;
-  p.http =
-      std::make_unique<HttpServer>(HttpServerOptions{.host = h.host,
-                                                     .port = static_cast<std::uint16_t>(h.port),
-                                                     .threads = h.threads,
-                                                     .handler_threads = h.handler_threads,
-                                                     .max_connections = h.max_connections,
-                                                     .max_connections_per_client = h.max_connections_per_client,
-                                                     .request_timeout_ms = h.read_timeout_ms,
-                                                     .max_header_bytes = static_cast<std::size_t>(h.max_header_bytes),
-                                                     .max_body_bytes = static_cast<std::size_t>(h.max_body_bytes)},
-                                   p.router);
-  if (auto started = p.http->start(); !started) return started;
-  spdlog::info("listening on {}:{}", h.host, p.http->port());
+  p.started = true;
+  spdlog::info("started as {}", role_name(role_));
   return {};
+}
+
+std::vector<DependencyCheck> Service::check_dependencies() const {
+  const auto& p = *parts_;
+  const std::shared_lock lock(p.checks_mutex);
+  if (!p.started || p.stopping) {
+    return {DependencyCheck{
+        .name = "lifecycle", .up = false, .detail = p.stopping ? "stopping" : "starting", .latency_ms = 0}};
+  }
+  const auto timeout = std::chrono::milliseconds(config_.otel.health_timeout_ms);
+  std::vector<std::function<DependencyCheck()>> checks{[pool = p.pool.get()] { return check_database(*pool); }};
+  if (p.redis) checks.emplace_back([redis = p.redis.get()] { return check_redis(*redis); });
+  if (p.relay) checks.emplace_back([relay = p.relay.get(), timeout] { return check_kafka(*relay, timeout); });
+  if (p.s3_outputs) checks.emplace_back([s3 = p.s3_outputs.get(), timeout] { return check_s3(*s3, timeout); });
+  if (p.exporter) checks.emplace_back([exporter = p.exporter.get()] { return check_otlp(*exporter); });
+  return run_checks(checks);
 }
 
 Result<void> Service::add_api_routes() {
@@ -494,6 +495,8 @@ Result<void> Service::add_api_routes() {
 
 void Service::stop(std::chrono::milliseconds grace) {
   auto& p = *parts_;
+  p.stopping = true;  // not ready from now on: the load balancer stops sending
+  { const std::unique_lock wait_for_checks(p.checks_mutex); }
   if (p.consumer) p.consumer.reset();  // leaves the group, committing stored offsets
   if (p.listener) p.listener.reset();
   if (p.workers) {
@@ -507,6 +510,7 @@ void Service::stop(std::chrono::milliseconds grace) {
     p.http->stop();
     p.http.reset();
   }
+  p.started = false;
   p.video_locks.reset();
   p.redis_locks.reset();
   p.pg_locks.reset();
@@ -520,6 +524,11 @@ void Service::stop(std::chrono::milliseconds grace) {
   p.job_state.reset();
   p.redis.reset();
   p.pool.reset();
+  // Last: what stopping did is traced too. The exporter sends what is queued
+  // within its timeout.
+  install_tracer(nullptr);
+  p.tracer.reset();
+  p.exporter.reset();
 }
 
 std::uint16_t Service::http_port() const {

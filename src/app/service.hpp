@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "app/config.hpp"
+#include "http/jobs_api.hpp"
 #include "util/error.hpp"
 
 namespace st {
@@ -32,6 +34,8 @@ class Service {
  private:
   // The management API: authentication, rate limits, jobs, tenants and docs.
   Result<void> add_api_routes();
+  // /health/ready: every dependency this role uses, each bounded in time.
+  [[nodiscard]] std::vector<DependencyCheck> check_dependencies() const;
 
   struct Components;
   Config config_;

@@ -80,6 +80,11 @@ std::size_t ConnectionPool::open_connections() const {
   return open_;
 }
 
+std::size_t ConnectionPool::idle_connections() const {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
 std::size_t ConnectionPool::peak_open_connections() const {
   std::lock_guard lock(mutex_);
   return peak_;

@@ -66,6 +66,8 @@ class ConnectionPool {
   Result<Lease> acquire();
 
   [[nodiscard]] std::size_t open_connections() const;
+  // Open and not leased: open_connections() - idle_connections() are in use.
+  [[nodiscard]] std::size_t idle_connections() const;
   // The most connections ever open at once.
   [[nodiscard]] std::size_t peak_open_connections() const;
   [[nodiscard]] std::size_t max_size() const { return options_.max_size; }

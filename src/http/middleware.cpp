@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "util/thread_context.hpp"
 #include "util/trace_context.hpp"
 #include "util/utf8.hpp"
 
@@ -75,9 +76,8 @@ std::optional<HttpResponse> RequestIdMiddleware::before(HttpRequest& request) {
   const auto given = request.headers.find("x-request-id");
   request.context.request_id =
       given != request.headers.end() && is_safe_token(given->second, 128) ? given->second : new_request_id();
-  if (const auto traceparent = request.headers.find("traceparent"); traceparent != request.headers.end()) {
-    request.context.trace_id = trace_id_of(traceparent->second);
-  }
+  // The request's span (Router::dispatch) continues the caller's trace or starts one.
+  if (const auto& span = this_thread_context().span) request.context.trace_id = span->trace_id;
   return std::nullopt;
 }
 

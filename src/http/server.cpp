@@ -19,6 +19,9 @@
 #include <boost/beast/version.hpp>
 #include <nlohmann/json.hpp>
 
+#include "observability/metrics.hpp"
+#include "observability/tracing.hpp"
+#include "util/trace_context.hpp"
 #include "util/utf8.hpp"
 
 namespace st {
@@ -67,10 +70,12 @@ std::vector<std::string> split_path(std::string_view path) {
 }  // namespace
 
 void Router::add(std::string method, const std::string& pattern, Access access, Handler handler, Blocking blocking) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler), blocking, access});
+  const std::unique_lock lock(mutex_);
+  routes_.push_back({std::move(method), pattern, split_path(pattern), std::move(handler), blocking, access});
 }
 
 void Router::use(std::shared_ptr<Middleware> middleware) {
+  const std::unique_lock lock(mutex_);
   middleware_.push_back(std::move(middleware));
 }
 
@@ -98,6 +103,7 @@ const Router::Route* Router::match(std::string_view method, const std::vector<st
 }
 
 bool Router::is_non_blocking(std::string_view method, std::string_view path) const {
+  const std::shared_lock lock(mutex_);
   bool path_matched = false;
   const auto* route = match(method, split_path(path), nullptr, &path_matched);
   return route == nullptr || route->blocking == Blocking::kNo;
@@ -123,14 +129,37 @@ HttpResponse Router::run(HttpRequest& request, const Route* route, bool path_mat
 }
 
 HttpResponse Router::dispatch(HttpRequest request) const {
+  const std::shared_lock lock(mutex_);
+  const auto received = std::chrono::steady_clock::now();
+  bool path_matched = false;
+  const Route* route = nullptr;
+  std::optional<Span> span;
+  HttpResponse response;
   try {
-    bool path_matched = false;
-    const auto* route = match(request.method, split_path(request.path), &request.params, &path_matched);
-    return run(request, route, path_matched);
+    route = match(request.method, split_path(request.path), &request.params, &path_matched);
+    // OpenTelemetry's HTTP server conventions: named by method and route
+    // pattern (never the path: it holds ids), a child of the caller's traceparent.
+    const auto header = request.headers.find("traceparent");
+    span.emplace(route != nullptr ? fmt::format("{} {}", route->method, route->pattern) : std::string("HTTP"),
+                 SpanKind::kServer, header != request.headers.end() ? parse_traceparent(header->second) : std::nullopt);
+    span->set("http.request.method", to_valid_utf8(request.method));
+    if (route != nullptr) span->set("http.route", route->pattern);
+    span->set("url.path", request.path);
+    span->set("client.address", request.remote_address);
+    response = run(request, route, path_matched);
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} threw: {}", to_valid_utf8(request.method), to_valid_utf8(request.path), e.what());
-    return problem(500, "Internal Server Error", "the request could not be handled");
+    response = problem(500, "Internal Server Error", "the request could not be handled");
   }
+  if (span) {
+    span->set("http.response.status_code", static_cast<std::int64_t>(response.status));
+    if (response.status >= 500) span->set_error(fmt::format("status {}", response.status));
+  }
+  if (metrics_ != nullptr) {
+    metrics_->http_request(route != nullptr ? route->pattern : "unmatched", request.method, response.status,
+                           std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+  }
+  return response;
 }
 
 class HttpServer::Impl {

@@ -17,10 +17,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,8 @@
 
 namespace st {
 
+class Metrics;
+
 // Who may call a route: anyone, or a principal holding at least this role.
 enum class Access { kPublic, kViewer, kOperator, kAdmin };
 
@@ -37,7 +41,7 @@ enum class Access { kPublic, kViewer, kOperator, kAdmin };
 struct RequestContext {
   Access access = Access::kPublic;  // the matched route's
   std::string request_id;
-  std::string trace_id;                // from traceparent, when valid
+  std::string trace_id;                // of the request's span (the caller's trace when it sent a valid traceparent)
   std::optional<Principal> principal;  // set by authentication
   std::chrono::steady_clock::time_point received = std::chrono::steady_clock::now();
 };
@@ -100,6 +104,8 @@ class Router {
   void add(std::string method, const std::string& pattern, Access access, Handler handler,
            Blocking blocking = Blocking::kYes);
   void use(std::shared_ptr<Middleware> middleware);
+  // Every request is counted and timed here, by route pattern (null: not measured).
+  void measure(Metrics* metrics) { metrics_ = metrics; }
   // Never throws: a handler's exception becomes a 500 problem.
   [[nodiscard]] HttpResponse dispatch(HttpRequest request) const;
   // True when the route that `method` and `path` reach (or the 404/405 that
@@ -109,6 +115,7 @@ class Router {
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
     Blocking blocking = Blocking::kYes;
@@ -117,8 +124,12 @@ class Router {
   [[nodiscard]] HttpResponse run(HttpRequest& request, const Route* route, bool path_matched) const;
   [[nodiscard]] const Route* match(std::string_view method, const std::vector<std::string>& segments,
                                    std::map<std::string, std::string>* params, bool* path_matched) const;
-  std::vector<Route> routes_;
+  // Routes may be added while the server already answers (the health routes
+  // serve from the first moment, the API's join once its parts are up).
+  mutable std::shared_mutex mutex_;
+  std::deque<Route> routes_;  // a deque: a matched route stays put while others are added
   std::vector<std::shared_ptr<Middleware>> middleware_;
+  Metrics* metrics_ = nullptr;
 };
 
 struct HttpServerOptions {

@@ -103,7 +103,9 @@ json to_json(const JobOutcome& o, bool with_report) {
               {"timings",
                {{"fetchSeconds", o.timings.fetch_seconds},
                 {"transcodeSeconds", o.timings.transcode_seconds},
-                {"publishSeconds", o.timings.publish_seconds}}},
+                {"publishSeconds", o.timings.publish_seconds},
+                {"cpuSeconds", o.timings.cpu_seconds},
+                {"encodeSpeed", o.timings.encode_speed}}},
               {"renditions", renditions},
               {"audio", audio}};
   if (o.sprites) out["sprites"] = to_json(*o.sprites);
@@ -175,7 +177,9 @@ Result<JobOutcome> outcome_from_json(const json& value) {
     Reader timings(t);
     o.timings = {.fetch_seconds = timings.get<double>("fetchSeconds"),
                  .transcode_seconds = timings.get<double>("transcodeSeconds"),
-                 .publish_seconds = timings.get<double>("publishSeconds")};
+                 .publish_seconds = timings.get<double>("publishSeconds"),
+                 .cpu_seconds = timings.get<double>("cpuSeconds"),
+                 .encode_speed = timings.get<double>("encodeSpeed")};
   }
   if (const auto& list = read.at("renditions"); list.is_array()) {
     for (const auto& item : list) {

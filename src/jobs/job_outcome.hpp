@@ -91,6 +91,11 @@ struct JobTimings {
   double fetch_seconds = 0;
   double transcode_seconds = 0;
   double publish_seconds = 0;
+  // The job's own children (ffprobe, ffmpeg, the packager), from wait4: what
+  // the job cost, even with other jobs running beside it.
+  double cpu_seconds = 0;
+  // Seconds of media per second of the encode step's wall time.
+  double encode_speed = 0;
 };
 
 struct JobOutcome {

@@ -5,15 +5,31 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "observability/tracing.hpp"
 #include "packaging/output_names.hpp"
 #include "storage/naming.hpp"
 #include "storage/output_publisher.hpp"
 #include "util/files.hpp"
 #include "util/sha256.hpp"
 #include "util/temp_dir.hpp"
+#include "util/thread_context.hpp"
 
 namespace st {
 namespace {
+
+// Seconds of media per second of the encode step.
+double encode_speed(const TranscodeReport& report) {
+  for (const auto& step : report.steps) {
+    if (step.name == "encode" && step.wall_seconds > 0) return report.presentation.duration_seconds / step.wall_seconds;
+  }
+  return 0;
+}
+
+// The job's children from its CPU account (the worker's), else the pipeline's.
+double job_cpu_seconds(const TranscodeReport& report) {
+  const auto& account = this_thread_context().cpu;
+  return account ? account->seconds() : report.children_cpu_seconds;
+}
 
 namespace fs = std::filesystem;
 
@@ -221,12 +237,20 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
   };
   auto started = Clock::now();
   context.step_started("fetch");
-  auto source = fetch(job, scratch->path(), context.stop_token());
-  if (!source) return tl::unexpected(source.error());
   auto pipeline_options = std::move(*planned);
-  auto sidecars = fetch_sidecars(job, pipeline_options.sidecars, scratch->path(), context.stop_token());
+  Result<fs::path> source = fail(ErrorCode::kInternal, "not fetched");
+  Result<std::vector<SidecarFile>> sidecars = fail(ErrorCode::kInternal, "not fetched");
+  {
+    Span span("step fetch", SpanKind::kInternal);
+    span.set("st.step", "fetch");
+    source = fetch(job, scratch->path(), context.stop_token());
+    if (source) sidecars = fetch_sidecars(job, pipeline_options.sidecars, scratch->path(), context.stop_token());
+    if (!source || !sidecars) span.set_error(!source ? source.error().message : sidecars.error().message);
+  }
+  if (!source) return tl::unexpected(source.error());
   if (!sidecars) return tl::unexpected(sidecars.error());
   const auto fetch_seconds = seconds_since(started);
+  context.step_finished("fetch", fetch_seconds);
 
   pipeline_options.encode.budget = options_.budget;
   pipeline_options.encode.budget.scratch = scratch->path();
@@ -251,9 +275,16 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
 
   started = Clock::now();
   context.step_started("publish");
-  auto published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix, context.stop_token());
+  Result<PublishedOutput> published = fail(ErrorCode::kInternal, "not published");
+  {
+    Span span("step publish", SpanKind::kInternal);
+    span.set("st.step", "publish");
+    published = OutputPublisher(*outputs_, options_.upload_concurrency).publish(root, *prefix, context.stop_token());
+    if (!published) span.set_error(published.error().message);
+  }
   if (!published) return tl::unexpected(published.error());
   const auto publish_seconds = seconds_since(started);
+  context.step_finished("publish", publish_seconds);
   spdlog::info("published {} objects ({:.1f} MiB) to {}/{}", published->objects,
                static_cast<double>(published->bytes) / (1 << 20), outputs_->location(), *prefix);
 
@@ -270,7 +301,9 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
       .duration_seconds = report->presentation.duration_seconds,
       .timings = {.fetch_seconds = fetch_seconds,
                   .transcode_seconds = transcode_seconds,
-                  .publish_seconds = publish_seconds},
+                  .publish_seconds = publish_seconds,
+                  .cpu_seconds = job_cpu_seconds(*report),
+                  .encode_speed = encode_speed(*report)},
       .renditions = {},
       .audio = {},
       .report = to_json(*report)};

@@ -4,8 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "observability/metrics.hpp"
+#include "observability/tracing.hpp"
 #include "util/log.hpp"
 #include "util/retry.hpp"
+#include "util/thread_context.hpp"
 #include "util/trace_context.hpp"
 
 namespace st {
@@ -43,13 +46,16 @@ struct WorkerPool::ActiveJob {
 
 class WorkerPool::Context final : public JobContext {
  public:
-  Context(ActiveJob& active, JobQueue& store, std::chrono::seconds lease)
-      : active_(active), store_(store), lease_(lease) {}
+  Context(ActiveJob& active, JobQueue& store, std::chrono::seconds lease, Metrics* metrics)
+      : active_(active), store_(store), lease_(lease), metrics_(metrics) {}
   [[nodiscard]] std::stop_token stop_token() const override { return active_.stop.get_token(); }
   void step_started(std::string_view step) override {
     std::lock_guard lock(active_.progress_mutex);
     active_.tracker.step_started(std::string(step));
     active_.progress_started = true;
+  }
+  void step_finished(std::string_view step, double wall_seconds) override {
+    if (metrics_ != nullptr) metrics_->step_finished(step, wall_seconds);
   }
   void encode_progress(const EncodeProgress& progress, const ProgressEstimate& estimate) override {
     std::lock_guard lock(active_.progress_mutex);
@@ -69,6 +75,7 @@ class WorkerPool::Context final : public JobContext {
   ActiveJob& active_;
   JobQueue& store_;
   std::chrono::seconds lease_;
+  Metrics* metrics_;
 };
 
 WorkerPool::WorkerPool(JobQueue& queue, JobHandler& handler, WorkerOptions options, WorkerServices services)
@@ -156,10 +163,21 @@ void WorkerPool::run_job(const Job& job) {
     if (!claiming_) started = false;
   }
   if (!started) active->released = true;
-  const LogScope scope({.job_id = job.id,
-                        .video_id = job.spec.video_id,
-                        .tenant_id = job.spec.tenant_id,
-                        .trace_id = trace_id_of(job.spec.origin.traceparent)});
+  // Everything the job does, on this thread and those it hands work to, is
+  // logged with its fields, traced beneath its span (a child of the upload's
+  // trace) and charged to its CPU account.
+  auto cpu = std::make_shared<CpuAccount>();
+  const ThreadContextScope scope(
+      ThreadContext{.log = {.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id},
+                    .span = std::nullopt,
+                    .cpu = cpu});
+  Span span("transcode job", SpanKind::kInternal, parse_traceparent(job.spec.origin.traceparent));
+  span.set("st.job.id", job.id);
+  span.set("st.tenant.id", job.spec.tenant_id);
+  span.set("st.video.id", job.spec.video_id);
+  span.set("st.job.attempt", static_cast<std::int64_t>(job.attempt));
+  span.set("st.worker", options_.owner);
+  const auto claimed_at = std::chrono::steady_clock::now();
   spdlog::info("job {} claimed (attempt {} of {}) for tenant {} video {}", job.id, job.attempt, job.spec.max_attempts,
                job.spec.tenant_id, job.spec.video_id);
 
@@ -167,9 +185,10 @@ void WorkerPool::run_job(const Job& job) {
     std::lock_guard lock(mutex_);
     active_.erase(job.id);
     idle_.notify_all();
+    span.set("st.job.outcome", "deferred");
     return;
   }
-  Context context(*active, store_, options_.lease);
+  Context context(*active, store_, options_.lease, services_.metrics);
   Result<JobOutcome> outcome = fail(ErrorCode::kCancelled, "not started: the worker is stopping");
   if (started) {
     try {
@@ -178,7 +197,19 @@ void WorkerPool::run_job(const Job& job) {
       outcome = fail(ErrorCode::kInternal, std::string("the job handler threw: ") + e.what());
     }
   }
-  record_outcome(*active, job, outcome);
+  const auto ended = record_outcome(*active, job, outcome);
+  span.set("st.job.outcome", std::string(ended));
+  span.set("st.job.cpu_seconds", cpu->seconds());
+  if (!outcome) span.set_error(outcome.error().message);
+  if (auto* metrics = services_.metrics) {
+    const auto& tenant = job.spec.tenant_id;
+    metrics->job_attempt_ended(tenant, ended,
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - claimed_at).count());
+    metrics->job_cpu(tenant, cpu->seconds());
+    if (outcome && ended == "succeeded") {
+      metrics->job_output(tenant, outcome->duration_seconds, outcome->timings.encode_speed);
+    }
+  }
 
   {
     std::lock_guard lock(mutex_);
@@ -193,10 +224,11 @@ void WorkerPool::run_job(const Job& job) {
   idle_.notify_all();
 }
 
-void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome) {
+std::string_view WorkerPool::record_outcome(const ActiveJob& active, const Job& job,
+                                            const Result<JobOutcome>& outcome) {
   if (active.lease_lost) {
     spdlog::warn("job {} stopped: its lease is void (cancelled, or another worker owns it now)", job.id);
-    return;
+    return "lost";
   }
   if (active.released) {
     if (auto released = store_.release(active.lease); !released) {
@@ -204,15 +236,15 @@ void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const R
     } else {
       spdlog::info("job {} released for another worker", job.id);
     }
-    return;
+    return "released";
   }
   if (outcome) {
     if (auto done = store_.succeed(active.lease, *outcome); !done) {
       spdlog::error("job {} succeeded but could not be recorded: {}", job.id, done.error().message);
-    } else {
-      spdlog::info("job {} succeeded", job.id);
+      return "lost";
     }
-    return;
+    spdlog::info("job {} succeeded", job.id);
+    return "succeeded";
   }
   thread_local std::mt19937_64 random{std::random_device{}()};
   const auto delay = retry_delay(job.attempt, options_.retry_base, options_.retry_cap,
@@ -221,11 +253,14 @@ void WorkerPool::record_outcome(const ActiveJob& active, const Job& job, const R
   if (!status) {
     spdlog::error("job {} failed ({}) and the failure could not be recorded: {}", job.id, outcome.error().message,
                   status.error().message);
-  } else if (*status == JobStatus::kQueued) {
-    spdlog::warn("job {} failed, retrying in {} ms: {}", job.id, delay.count(), outcome.error().message);
-  } else {
-    spdlog::error("job {} is {}: {}", job.id, to_string(*status), outcome.error().message);
+    return "lost";
   }
+  if (*status == JobStatus::kQueued) {
+    spdlog::warn("job {} failed, retrying in {} ms: {}", job.id, delay.count(), outcome.error().message);
+    return "retried";
+  }
+  spdlog::error("job {} is {}: {}", job.id, to_string(*status), outcome.error().message);
+  return *status == JobStatus::kDead ? "dead" : (*status == JobStatus::kCancelled ? "cancelled" : "failed");
 }
 
 bool WorkerPool::lock_video(const Job& job, ActiveJob& active) {

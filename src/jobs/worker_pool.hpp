@@ -32,6 +32,8 @@
 
 namespace st {
 
+class Metrics;
+
 struct WorkerOptions {
   std::string owner;  // unique per process: "host:pid"
   int concurrency = 1;
@@ -50,6 +52,7 @@ struct WorkerOptions {
 struct WorkerServices {
   VideoLocks* locks = nullptr;
   LiveProgress* live = nullptr;
+  Metrics* metrics = nullptr;
 };
 
 class WorkerPool {
@@ -85,7 +88,9 @@ class WorkerPool {
   bool lock_video(const Job& job, ActiveJob& active);
   void stop_lost(ActiveJob& active, const std::string& why);
   void reaper_loop(const std::stop_token& stop);
-  void record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome);
+  // What became of the attempt, as the metrics name it: succeeded, retried,
+  // failed, dead, released or lost.
+  std::string_view record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome);
 
   JobQueue& store_;
   JobHandler& handler_;

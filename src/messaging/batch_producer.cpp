@@ -36,7 +36,8 @@ class BatchProducer::Reports final : public RdKafka::DeliveryReportCb {
 
 Result<std::unique_ptr<BatchProducer>> BatchProducer::create(const std::string& bootstrap_servers,
                                                              KafkaSettings settings,
-                                                             std::chrono::milliseconds delivery_timeout) {
+                                                             std::chrono::milliseconds delivery_timeout,
+                                                             std::chrono::milliseconds close_timeout) {
   settings.insert(settings.begin(), {{"bootstrap.servers", bootstrap_servers},
                                      // Retries inside librdkafka never duplicate or reorder a message.
                                      {"enable.idempotence", "true"},
@@ -48,15 +49,35 @@ Result<std::unique_ptr<BatchProducer>> BatchProducer::create(const std::string& 
   (*conf)->set("dr_cb", reports.get(), error);
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf->get(), error));
   if (!producer) return fail(ErrorCode::kUnavailable, fmt::format("cannot create a Kafka producer: {}", error));
-  return std::unique_ptr<BatchProducer>(new BatchProducer(std::move(reports), std::move(producer), delivery_timeout));
+  return std::unique_ptr<BatchProducer>(
+      new BatchProducer(std::move(reports), std::move(producer), delivery_timeout, close_timeout));
 }
 
 BatchProducer::BatchProducer(std::unique_ptr<Reports> reports, std::unique_ptr<RdKafka::Producer> producer,
-                             std::chrono::milliseconds delivery_timeout)
-    : reports_(std::move(reports)), producer_(std::move(producer)), delivery_timeout_(delivery_timeout) {}
+                             std::chrono::milliseconds delivery_timeout, std::chrono::milliseconds close_timeout)
+    : reports_(std::move(reports)),
+      producer_(std::move(producer)),
+      delivery_timeout_(delivery_timeout),
+      close_timeout_(close_timeout) {}
 
 BatchProducer::~BatchProducer() {
-  if (producer_) producer_->flush(2000);
+  if (!producer_) return;
+  // Bounded: an unreachable broker must not hold the process's exit. What is
+  // dropped here was not acknowledged, so its outbox rows are sent again.
+  if (producer_->flush(static_cast<int>(close_timeout_.count())) != RdKafka::ERR_NO_ERROR) {
+    producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+    producer_->poll(0);
+  }
+}
+
+Result<void> BatchProducer::check_broker(std::chrono::milliseconds timeout) {
+  RdKafka::Metadata* raw = nullptr;
+  const auto err = producer_->metadata(/*all_topics=*/false, nullptr, &raw, static_cast<int>(timeout.count()));
+  const std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    return fail(ErrorCode::kUnavailable, fmt::format("no broker answered: {}", RdKafka::err2str(err)));
+  }
+  return {};
 }
 
 BatchDelivery BatchProducer::send(const std::vector<OutgoingMessage>& messages) {
@@ -78,7 +99,9 @@ BatchDelivery BatchProducer::send(const std::vector<OutgoingMessage>& messages) 
   }
   // Every message gets a report within message.timeout.ms, delivered or not.
   const auto deadline = std::chrono::steady_clock::now() + delivery_timeout_ + std::chrono::seconds(2);
-  while (r.reported < messages.size() && std::chrono::steady_clock::now() < deadline) producer_->poll(10);
+  while (r.reported < messages.size() && std::chrono::steady_clock::now() < deadline && !abandoned_) {
+    producer_->poll(10);
+  }
   BatchDelivery delivery;
   delivery.delivered.reserve(messages.size());
   for (const auto outcome : r.outcomes) {

@@ -8,10 +8,35 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include "util/log.hpp"
+
 namespace st {
+namespace {
+
+constexpr std::size_t kMaxLibraryLineBytes = 4096;
+
+// librdkafka's own lines ("%3|...|FAIL|..." on stderr by default) through our
+// logger, as JSON like every other line. Called on librdkafka's threads.
+void log_library_line(const rd_kafka_t* /*handle*/, int syslog_level, const char* facility, const char* message) {
+  try {
+    // syslog levels: 0-3 emergency..error, 4 warning, 5-6 notice and info, 7 debug.
+    const auto level = syslog_level <= 3   ? spdlog::level::err
+                       : syslog_level == 4 ? spdlog::level::warn
+                       : syslog_level <= 6 ? spdlog::level::info
+                                           : spdlog::level::debug;
+    std::string_view text = message != nullptr ? message : "";
+    if (text.size() > kMaxLibraryLineBytes) text = text.substr(0, kMaxLibraryLineBytes);
+    log_foreign(level, "librdkafka", facility != nullptr ? facility : "", text);
+  } catch (...) {
+    // Nothing may leave a library callback.
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<RdKafka::Conf>> make_kafka_conf(const KafkaSettings& settings) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  rd_kafka_conf_set_log_cb(conf->c_ptr_global(), log_library_line);
   std::string error;
   for (const auto& [name, value] : settings) {
     if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {

@@ -8,6 +8,8 @@
 
 #include "db/transaction.hpp"
 #include "messaging/contracts.hpp"
+#include "observability/tracing.hpp"
+#include "util/thread_context.hpp"
 #include "util/trace_context.hpp"
 
 namespace st {
@@ -32,10 +34,18 @@ OutboxMessage event_about(const Job& job, std::string topic, std::string payload
   const auto correlation = origin.correlation_id.empty() ? job.id : origin.correlation_id;
   OutboxMessage message{
       .topic = std::move(topic), .key = job.spec.video_id, .payload = std::move(payload), .headers = {}};
+  // Written in the transaction that records the outcome, on the job's thread:
+  // the event's context is a "create" span beneath the job's span (beneath the
+  // upload's context when no span is current, as for a cancellation by API).
+  Span create(fmt::format("create {}", message.topic), SpanKind::kProducer,
+              this_thread_context().span ? this_thread_context().span : parse_traceparent(origin.traceparent));
+  create.set("messaging.system", "kafka");
+  create.set("messaging.operation.type", "create");
+  create.set("messaging.destination.name", message.topic);
   message.headers = {{"Content-Type", kMassTransitContentType},
                      {"CorrelationId", correlation},
                      {"ConversationId", origin.conversation_id.empty() ? correlation : origin.conversation_id},
-                     {"traceparent", child_span(parse_traceparent(origin.traceparent)).to_string()}};
+                     {"traceparent", create.context().to_string()}};
   if (!origin.message_id.empty()) message.headers.emplace_back("InitiatorId", origin.message_id);
   return message;
 }
@@ -62,16 +72,22 @@ OutboxRelay::~OutboxRelay() {
 Result<void> OutboxRelay::start() {
   auto producer = BatchProducer::create(options_.bootstrap_servers,
                                         {{"client.id", "stream-transcoding-outbox"}, {"linger.ms", "5"}},
-                                        options_.delivery_timeout);
+                                        options_.delivery_timeout, options_.close_timeout);
   if (!producer) return tl::unexpected(producer.error());
   producer_ = std::move(*producer);
   thread_ = std::jthread([this](const std::stop_token& stop) { loop(stop); });
   return {};
 }
 
+Result<void> OutboxRelay::check_broker(std::chrono::milliseconds timeout) {
+  if (!producer_) return fail(ErrorCode::kUnavailable, "the outbox relay has not started");
+  return producer_->check_broker(timeout);
+}
+
 void OutboxRelay::stop() {
   if (thread_.joinable()) {
     thread_.request_stop();
+    if (producer_) producer_->abandon();
     wakeup_.notify_all();
     thread_.join();
   }
@@ -111,6 +127,9 @@ Result<int> OutboxRelay::publish_round() {
 
     std::vector<OutgoingMessage> messages;
     messages.reserve(rows.size());
+    // One "send" span per event, beneath the context it was created with.
+    std::vector<std::unique_ptr<Span>> spans;
+    spans.reserve(rows.size());
     for (auto& row : rows) {
       OutgoingMessage message{.topic = row.topic, .key = row.key, .value = std::move(row.payload)};
       message.headers.emplace_back("MessageId", row.message_id);
@@ -119,9 +138,23 @@ Result<int> OutboxRelay::publish_round() {
         message.headers.emplace_back(it.key(),
                                      it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
       }
+      std::optional<TraceParent> parent;
+      for (const auto& [name, value] : message.headers) {
+        if (name == "traceparent") parent = parse_traceparent(value);
+      }
+      auto& span = spans.emplace_back(
+          std::make_unique<Span>(fmt::format("send {}", row.topic), SpanKind::kProducer, parent, Span::Detached{}));
+      span->set("messaging.system", "kafka");
+      span->set("messaging.operation.type", "send");
+      span->set("messaging.destination.name", row.topic);
+      span->set("messaging.message.id", row.message_id);
       messages.push_back(std::move(message));
     }
     const auto delivery = producer_->send(messages);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (!delivery.delivered[i]) spans[i]->set_error(delivery.last_error);
+    }
+    spans.clear();
 
     std::vector<std::int64_t> sent;
     std::vector<std::int64_t> failed;

@@ -47,6 +47,8 @@ struct OutboxRelayOptions {
   std::chrono::milliseconds poll{250};
   int batch = 500;
   std::chrono::milliseconds delivery_timeout{10000};
+  // Stopping waits at most this for events in flight (an unreachable broker).
+  std::chrono::milliseconds close_timeout{5000};
 };
 
 class OutboxRelay {
@@ -57,7 +59,10 @@ class OutboxRelay {
   ~OutboxRelay();  // stop()
 
   Result<void> start();
-  // Finishes the round in progress (bounded by the delivery timeout) and stops.
+  // Whether a broker answers within `timeout` (readiness).
+  Result<void> check_broker(std::chrono::milliseconds timeout);
+  // Ends the round in progress (events not acknowledged yet stay in the
+  // outbox, to be sent again) and stops, within the close timeout.
   void stop();
 
  private:

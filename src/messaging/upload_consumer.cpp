@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "messaging/contracts.hpp"
+#include "observability/tracing.hpp"
 #include "util/log.hpp"
 #include "util/trace_context.hpp"
 #include "util/utf8.hpp"
@@ -22,14 +23,15 @@ constexpr int kPollTimeoutMs = 200;
 constexpr std::chrono::milliseconds kMaxBackoff{30000};
 constexpr std::chrono::milliseconds kLagInterval{1000};
 
-// MassTransit's headers and the W3C trace context, kept with the job so that
-// the outcome event answers in the same conversation and trace.
-JobOrigin origin_of(const KafkaRecord& record) {
-  JobOrigin origin{.message_id = record.header("MessageId"),
+// MassTransit's headers and the trace context, kept with the job so that the
+// outcome event answers in the same conversation and trace: the job's span
+// is a child of the span that consumed the message (`consumed`), itself a
+// child of the upload's traceparent.
+JobOrigin origin_of(const KafkaRecord& record, const TraceParent& consumed) {
+  return JobOrigin{.message_id = record.header("MessageId"),
                    .correlation_id = record.header("CorrelationId"),
-                   .conversation_id = record.header("ConversationId")};
-  if (const auto parent = parse_traceparent(record.header("traceparent"))) origin.traceparent = parent->to_string();
-  return origin;
+                   .conversation_id = record.header("ConversationId"),
+                   .traceparent = consumed.to_string()};
 }
 
 // The headers kept with a job must be text the database and the outcome event can carry.
@@ -160,7 +162,7 @@ void UploadConsumer::close_consumer() {
   // destroyed before its first assignment (librdkafka#4312, fixed in 2.3): a
   // service stopped right after it started would crash. Wait for the group to
   // assign us (nothing read meanwhile is processed or stored: it is read again).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.session_timeout_ms);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.close_timeout_ms);
   while (!rebalance_->assigned_once && std::chrono::steady_clock::now() < deadline) {
     std::unique_ptr<RdKafka::Message> ignored(consumer_->consume(kPollTimeoutMs));
   }
@@ -195,12 +197,34 @@ std::vector<KafkaRecord> UploadConsumer::next_batch() {
 }
 
 Result<NewJob> UploadConsumer::job_of(const KafkaRecord& record) const {
-  if (auto headers = check_headers(record); !headers) return tl::unexpected(headers.error());
-  auto event = parse_video_uploaded(record.value, {.max_bytes = static_cast<std::size_t>(config_.max_message_bytes)});
-  if (!event) return tl::unexpected(event.error());
-  if (auto allowed = config_.sources.check(event->source); !allowed) return tl::unexpected(allowed.error());
-  auto job = to_new_job(*event, config_.max_attempts);
-  job.origin = origin_of(record);
+  // OpenTelemetry's messaging conventions: a consumer span per message
+  // processed, a child of the producer's context when the message has a valid
+  // one (a header that is not stays out of the trace).
+  Span span(fmt::format("process {}", record.topic), SpanKind::kConsumer,
+            record.header("traceparent").size() <= kMaxHeaderValueBytes
+                ? parse_traceparent(record.header("traceparent"))
+                : std::nullopt);
+  span.set("messaging.system", "kafka");
+  span.set("messaging.operation.type", "process");
+  span.set("messaging.destination.name", record.topic);
+  span.set("messaging.destination.partition.id", std::to_string(record.partition));
+  span.set("messaging.kafka.offset", static_cast<std::int64_t>(record.offset));
+  span.set("messaging.consumer.group.name", config_.group_id);
+  auto job = [&]() -> Result<NewJob> {
+    if (auto headers = check_headers(record); !headers) return tl::unexpected(headers.error());
+    auto event = parse_video_uploaded(record.value, {.max_bytes = static_cast<std::size_t>(config_.max_message_bytes)});
+    if (!event) return tl::unexpected(event.error());
+    if (auto allowed = config_.sources.check(event->source); !allowed) return tl::unexpected(allowed.error());
+    auto made = to_new_job(*event, config_.max_attempts);
+    made.origin = origin_of(record, span.context());
+    return made;
+  }();
+  if (job) {
+    span.set("st.tenant.id", job->tenant_id);
+    span.set("st.video.id", job->video_id);
+  } else {
+    span.set_error(job.error().message);
+  }
   return job;
 }
 
@@ -249,10 +273,7 @@ Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
 
   auto record_created = [this](const CreatedJob& created, Pending& pending) {
     const auto& job = created.job;
-    const LogScope scope({.job_id = job.id,
-                          .video_id = job.spec.video_id,
-                          .tenant_id = job.spec.tenant_id,
-                          .trace_id = trace_id_of(job.spec.origin.traceparent)});
+    const LogScope scope({.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id});
     if (created.created) {
       ++counters_.jobs_created;
       spdlog::info("job {} created from {}", job.id, where(pending.record));

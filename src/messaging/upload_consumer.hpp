@@ -43,6 +43,7 @@ struct UploadConsumerOptions {
   int partitions = 6;   // for topics this service creates
   int max_batch = 500;  // events inserted in one transaction
   int session_timeout_ms = 10000;
+  int close_timeout_ms = 5000;    // stopping waits at most this on the broker
   int max_message_bytes = 65536;  // larger upload events are dead-lettered unread
   int retry_backoff_ms = 1000;    // first wait when the database refuses an event; doubles up to 30 s
   int max_retry_seconds = 3600;   // an event the database keeps refusing is dead-lettered after this

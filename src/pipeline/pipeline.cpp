@@ -9,26 +9,28 @@
 
 #include <fmt/format.h>
 
+#include "observability/tracing.hpp"
 #include "packaging/output_names.hpp"
 #include "packaging/webvtt.hpp"
 #include "pipeline/packager.hpp"
 #include "util/files.hpp"
+#include "util/thread_context.hpp"
 
 namespace st {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Our CPU time plus that of every child reaped so far (ffprobe, ffmpeg).
+// The CPU time of this thread plus that of the children charged to the job
+// (those of helper threads too): other jobs' children, which RUSAGE_CHILDREN
+// would count, are not in it.
 double cpu_seconds() {
-  double total = 0;
-  for (const int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
-    rusage usage{};
-    ::getrusage(who, &usage);
-    total += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  }
-  return total;
+  rusage usage{};
+  ::getrusage(RUSAGE_THREAD, &usage);
+  const double own = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  const auto& account = this_thread_context().cpu;
+  return own + (account ? account->seconds() : 0.0);
 }
 
 std::int64_t self_peak_rss_bytes() {
@@ -37,20 +39,34 @@ std::int64_t self_peak_rss_bytes() {
   return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
 }
 
-// Wall and CPU time of one step, children included.
+// One step: its span (a child of the job's), its wall and CPU time in the
+// report, and its end told to the observer (the step metrics).
 class StepTimer {
  public:
-  StepTimer(std::string name, std::vector<StepTiming>& sink)
-      : sink_(sink), name_(std::move(name)), wall_start_(std::chrono::steady_clock::now()), cpu_start_(cpu_seconds()) {}
+  StepTimer(std::string name, std::vector<StepTiming>& sink, PipelineObserver& observer)
+      : sink_(sink),
+        observer_(observer),
+        span_("step " + name, SpanKind::kInternal),
+        name_(std::move(name)),
+        wall_start_(std::chrono::steady_clock::now()),
+        cpu_start_(cpu_seconds()) {
+    span_.set("st.step", name_);
+  }
   StepTimer(const StepTimer&) = delete;
   StepTimer& operator=(const StepTimer&) = delete;
   ~StepTimer() {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
-    sink_.push_back({name_, wall, cpu_seconds() - cpu_start_});
+    const double cpu = cpu_seconds() - cpu_start_;
+    span_.set("st.step.cpu_seconds", cpu);
+    sink_.push_back({name_, wall, cpu});
+    observer_.step_finished(name_, wall);
   }
+  void failed(const Error& error) { span_.set_error(error.message); }
 
  private:
   std::vector<StepTiming>& sink_;
+  PipelineObserver& observer_;
+  Span span_;
   std::string name_;
   std::chrono::steady_clock::time_point wall_start_;
   double cpu_start_;
@@ -147,6 +163,14 @@ Result<TranscodeReport> Pipeline::run(const fs::path& source, const std::vector<
 
 Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path& root, PipelineObserver& observer,
                                       const std::stop_token& stop) const {
+  // Without a job around it (the transcode command), the run has its own CPU account.
+  std::optional<ThreadContextScope> own_account;
+  if (!this_thread_context().cpu) {
+    auto context = ThreadContext::current();
+    context.cpu = std::make_shared<CpuAccount>();
+    own_account.emplace(std::move(context));
+  }
+  const double children_cpu_start = this_thread_context().cpu->seconds();
   const auto& source = input.source;
   const auto& sidecars = input.sidecars;
   TranscodeReport report;
@@ -156,7 +180,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
 
   {
     observer.step_started("probe");
-    StepTimer timer("probe", report.steps);
+    StepTimer timer("probe", report.steps, observer);
     const Prober prober(options_.limits);
     report.commands.push_back({"probe", prober.command_for(source)});
     auto info = prober.probe(source, stop);
@@ -165,7 +189,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
   }
   {
     observer.step_started("plan");
-    StepTimer timer("plan", report.steps);
+    StepTimer timer("plan", report.steps, observer);
     auto read = read_sidecars(sidecars, report.source, options_.sidecars, stop);
     if (!read) return tl::unexpected(read.error());
     for (auto& argv : read->commands) report.commands.push_back({"subtitles", std::move(argv)});
@@ -180,7 +204,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
   const auto command = build_encode_command(source, report.source, report.ladder, options_.encode, scratch);
   {
     observer.step_started("encode");
-    StepTimer timer("encode", report.steps);
+    StepTimer timer("encode", report.steps, observer);
     report.commands.push_back({"encode", command.argv});
     const double duration = report.source.duration_seconds;
     const auto& budget = options_.encode.budget;
@@ -221,7 +245,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
   std::optional<SpriteSheets> sprites;
   std::string sprite_note;
   if (report.ladder.sprites && !command.video.empty()) {
-    StepTimer timer("sprites", report.steps);
+    StepTimer timer("sprites", report.steps, observer);
     const int smallest = command.video.back().representation;
     std::vector<fs::path> segments;
     std::error_code ec;
@@ -240,7 +264,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
   }
   {
     observer.step_started("package");
-    StepTimer timer("package", report.steps);
+    StepTimer timer("package", report.steps, observer);
     Packager packager(options_.encryptor);
     auto presentation = packager.package(command, report.ladder, segment_seconds, root, sprites,
                                          input.protection ? &*input.protection : nullptr, stop);
@@ -265,7 +289,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
 
   {
     observer.step_started("thumbnails");
-    StepTimer timer("thumbnails", report.steps);
+    StepTimer timer("thumbnails", report.steps, observer);
     // A poster that cannot be made never fails a job that encoded: the
     // encoded top rendition is the fallback, and no poster the last resort.
     const PosterExtractor extractor(options_.poster);
@@ -288,6 +312,7 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
   }
 
   report.self_peak_rss_bytes = self_peak_rss_bytes();
+  report.children_cpu_seconds = this_thread_context().cpu->seconds() - children_cpu_start;
   if (auto written = write_text_file(root / kReportFile, to_json(report).dump(2) + "\n"); !written) {
     return tl::unexpected(written.error());
   }

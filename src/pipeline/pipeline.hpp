@@ -45,6 +45,7 @@ class PipelineObserver {
  public:
   virtual ~PipelineObserver() = default;
   virtual void step_started(std::string_view /*step*/) {}
+  virtual void step_finished(std::string_view /*step*/, double /*wall_seconds*/) {}
   virtual void encode_progress(const EncodeProgress& /*progress*/, const ProgressEstimate& /*estimate*/) {}
 };
 

@@ -188,7 +188,9 @@ json to_json(const TranscodeReport& r) {
           {"wall_seconds", wall_total},
           {"commands", commands},
           {"resources",
-           {{"self_peak_rss_bytes", r.self_peak_rss_bytes}, {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes}}}};
+           {{"self_peak_rss_bytes", r.self_peak_rss_bytes},
+            {"ffmpeg_peak_rss_bytes", r.ffmpeg_peak_rss_bytes},
+            {"children_cpu_seconds", r.children_cpu_seconds}}}};
 }
 
 json to_public_json(const TranscodeReport& report) {

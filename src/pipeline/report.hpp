@@ -16,7 +16,7 @@ namespace st {
 struct StepTiming {
   std::string name;  // probe, plan, encode, package, thumbnails
   double wall_seconds = 0;
-  double cpu_seconds = 0;  // ours plus the children this step ran
+  double cpu_seconds = 0;  // the step's thread plus the children it ran (helpers' included)
 };
 
 struct CommandRecord {
@@ -35,6 +35,8 @@ struct TranscodeReport {
   std::vector<CommandRecord> commands;
   std::int64_t ffmpeg_peak_rss_bytes = 0;
   std::int64_t self_peak_rss_bytes = 0;
+  // The run's child processes (ffprobe, ffmpeg, the packager) alone, from wait4.
+  double children_cpu_seconds = 0;
 };
 
 nlohmann::json to_json(const TranscodeReport& report);

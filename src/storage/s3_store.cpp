@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "observability/metrics.hpp"
+#include "observability/tracing.hpp"
 #include "util/files.hpp"
 #include "util/parallel.hpp"
 #include "util/retry.hpp"
@@ -100,6 +102,10 @@ struct S3Store::Request {
   // Where a successful response body goes (downloads), when response_fd >= 0.
   int response_fd = -1;
   std::uint64_t response_offset = 0;
+  // Overrides of the options, for a probe that must answer quickly: one
+  // attempt, a short time limit.
+  int max_attempts = 0;
+  std::chrono::milliseconds timeout{0};
 };
 
 struct S3Store::Response {
@@ -233,7 +239,9 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
     payload_hash = sha256_hex(request.body);
   }
 
-  RetryPolicy retry{.base = options_.retry_base, .cap = options_.retry_cap, .max_attempts = options_.max_attempts};
+  RetryPolicy retry{.base = options_.retry_base,
+                    .cap = options_.retry_cap,
+                    .max_attempts = request.max_attempts > 0 ? request.max_attempts : options_.max_attempts};
   std::string last_problem;
   for (int attempt = 1;; ++attempt) {
     auto credentials = credentials_->credentials();
@@ -250,6 +258,18 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
       signable.headers.emplace_back("x-amz-security-token", credentials->session_token);
     for (const auto& header : request.headers) signable.headers.push_back(header);
 
+    // One client span per attempt (OpenTelemetry's AWS SDK conventions), a
+    // child of the step or part that sends it.
+    Span span(fmt::format("S3.{}", request.operation), SpanKind::kClient);
+    span.set("rpc.system", "aws-api");
+    span.set("rpc.service", "S3");
+    span.set("rpc.method", request.operation);
+    span.set("aws.s3.bucket", bucket_);
+    if (!request.key.empty()) span.set("aws.s3.key", request.key);
+    span.set("http.request.method", request.method);
+    span.set("server.address", host);
+    if (attempt > 1) span.set("http.request.resend_count", static_cast<std::int64_t>(attempt - 1));
+    const auto sent_at = std::chrono::steady_clock::now();
     CURL* curl = thread_curl();
     Transfer t{.curl = curl,
                .body_fd = request.body_fd,
@@ -269,8 +289,13 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options_.request_timeout.count()));
+    if (request.timeout.count() > 0) {
+      curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.timeout.count()));
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+    } else {
+      curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(options_.request_timeout.count()));
+    }
     // A stalled transfer is abandoned after 30 s below 1 KiB/s, and retried.
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
@@ -301,6 +326,20 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
 
     const auto code = curl_easy_perform(curl);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &t.status);
+    if (t.status > 0) span.set("http.response.status_code", static_cast<std::int64_t>(t.status));
+    if (code != CURLE_OK || t.status >= 400) {
+      span.set_error(code != CURLE_OK ? curl_easy_strerror(code) : fmt::format("status {}", t.status));
+    }
+    if (auto* metrics = options_.metrics) {
+      curl_off_t uploaded = 0;
+      curl_off_t downloaded = 0;
+      curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+      curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
+      metrics->s3_request(request.operation, code == CURLE_OK ? static_cast<int>(t.status) : 0,
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - sent_at).count(),
+                          static_cast<std::uint64_t>(std::max<curl_off_t>(uploaded, 0)),
+                          static_cast<std::uint64_t>(std::max<curl_off_t>(downloaded, 0)));
+    }
     if (t.write_failed) {
       return fail(ErrorCode::kIo, fmt::format("S3 {} {}: cannot write the download: {}", request.operation, request.key,
                                               std::strerror(errno)));
@@ -331,6 +370,7 @@ Result<S3Store::Response> S3Store::send(const Request& request) {
                                                        bucket_, request.key, attempt, last_problem));
     }
     const auto wait = retry.delay(attempt);
+    if (options_.metrics != nullptr) options_.metrics->s3_retry(request.operation);
     spdlog::debug("S3 {} {}: {}; retrying in {} ms", request.operation, request.key, last_problem, wait.count());
     std::this_thread::sleep_for(wait);
   }
@@ -501,6 +541,12 @@ Result<std::size_t> S3Store::remove_prefix(const std::string& prefix) {
   });
   if (!removed) return tl::unexpected(removed.error());
   return objects->size();
+}
+
+Result<void> S3Store::check_bucket(std::chrono::milliseconds timeout) {
+  auto response = send({.operation = "HeadBucket", .method = "HEAD", .max_attempts = 1, .timeout = timeout});
+  if (!response) return tl::unexpected(response.error());
+  return {};
 }
 
 Result<void> S3Store::create_bucket() {

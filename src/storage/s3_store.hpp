@@ -19,6 +19,8 @@
 
 namespace st {
 
+class Metrics;
+
 // Where credentials come from; refreshed by the provider, asked for per request.
 class CredentialsProvider {
  public:
@@ -47,6 +49,8 @@ struct S3Options {
   std::chrono::milliseconds retry_base{200};
   std::chrono::milliseconds retry_cap{10000};
   std::chrono::seconds request_timeout{300};
+  // Requests, bytes, latency and retries by operation (null: not measured).
+  Metrics* metrics = nullptr;
 };
 
 class S3Store final : public ObjectStore {
@@ -65,6 +69,8 @@ class S3Store final : public ObjectStore {
   Result<std::size_t> remove_prefix(const std::string& prefix) override;
   [[nodiscard]] std::string location() const override { return "s3://" + bucket_; }
 
+  // Whether the bucket answers (HeadBucket, one attempt within `timeout`): readiness.
+  Result<void> check_bucket(std::chrono::milliseconds timeout);
   // Creates the bucket (tests, dev stack); an existing bucket of ours is fine.
   Result<void> create_bucket();
 

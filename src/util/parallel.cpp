@@ -1,5 +1,7 @@
 #include "util/parallel.hpp"
 
+#include "util/thread_context.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -33,10 +35,16 @@ Result<void> parallel_for(std::size_t count, int concurrency, const std::functio
       }
     }
   };
+  // The helpers work for the caller: its job's log fields, span and CPU account go along.
+  const auto context = ThreadContext::current();
+  auto helper = [&] {
+    const ThreadContextScope scope(context);
+    worker();
+  };
   {
     std::vector<std::jthread> threads;
     const auto n = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(concurrency, 1)));
-    for (std::size_t t = 1; t < n; ++t) threads.emplace_back(worker);
+    for (std::size_t t = 1; t < n; ++t) threads.emplace_back(helper);
     worker();
   }
   if (failed) return tl::unexpected(first_error);

@@ -18,11 +18,24 @@
 
 #include <fmt/format.h>
 
+#include "util/thread_context.hpp"
+
 namespace st {
 namespace {
 
 constexpr std::size_t kMaxLineBytes = std::size_t{64} * 1024;
 constexpr int kPollIntervalMs = 100;
+
+double seconds_of(const timeval& t) {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+}
+
+// The child's CPU time goes to the account of the job this thread works for.
+void charge(const rusage& usage) {
+  if (const auto& account = this_thread_context().cpu) {
+    account->add(seconds_of(usage.ru_utime), seconds_of(usage.ru_stime));
+  }
+}
 
 // A pipe whose ends close themselves unless released.
 struct Pipe {
@@ -43,10 +56,6 @@ struct Pipe {
     return true;
   }
 };
-
-double seconds_of(const timeval& tv) {
-  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
-}
 
 void set_limit(int resource, rlim_t soft, rlim_t hard) {
   rlimit limit{soft, hard};
@@ -225,8 +234,11 @@ Process::~Process() {
 void Process::release() {
   if (pid_ > 0) {
     kill_group();
-    while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    // A child killed before wait() still cost CPU: it is charged too.
+    rusage usage{};
+    while (::wait4(pid_, nullptr, 0, &usage) < 0 && errno == EINTR) {
     }
+    charge(usage);
     pid_ = -1;
   }
   if (stdout_fd_ >= 0) ::close(std::exchange(stdout_fd_, -1));
@@ -323,6 +335,7 @@ ProcessResult Process::wait(const LineHandler& on_line, const std::stop_token& s
   result.user_cpu_seconds = seconds_of(usage.ru_utime);
   result.system_cpu_seconds = seconds_of(usage.ru_stime);
   result.max_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+  charge(usage);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.term_signal = WTERMSIG(status);
   return result;

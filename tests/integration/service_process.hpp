@@ -88,7 +88,15 @@ class ServiceProcess {
     return false;
   }
 
+  // The HTTP port once the service has started all its parts ("started as").
   std::uint16_t port() {
+    if (!wait_for_log("started as")) return 0;
+    return listening_port();
+  }
+
+  // The HTTP port as soon as it listens (health and metrics answer before
+  // the rest has started).
+  std::uint16_t listening_port() {
     if (!wait_for_log("listening on")) return 0;
     std::lock_guard lock(mutex_);
     const std::regex listening("listening on [0-9.]+:([0-9]+)");
