@@ -13,6 +13,7 @@
 #include "messaging/contracts.hpp"
 #include "observability/tracing.hpp"
 #include "util/log.hpp"
+#include "util/thread_context.hpp"
 #include "util/trace_context.hpp"
 #include "util/utf8.hpp"
 
@@ -273,7 +274,11 @@ Result<void> UploadConsumer::process(std::vector<Pending>& batch) {
 
   auto record_created = [this](const CreatedJob& created, Pending& pending) {
     const auto& job = created.job;
-    const LogScope scope({.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id});
+    // Logged in the trace of the message that made it (the consumer span is its origin).
+    const ThreadContextScope scope(
+        ThreadContext{.log = {.job_id = job.id, .video_id = job.spec.video_id, .tenant_id = job.spec.tenant_id},
+                      .span = parse_traceparent(job.spec.origin.traceparent),
+                      .cpu = nullptr});
     if (created.created) {
       ++counters_.jobs_created;
       spdlog::info("job {} created from {}", job.id, where(pending.record));

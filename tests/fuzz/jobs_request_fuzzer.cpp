@@ -4,6 +4,7 @@
 // what is being fuzzed).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -55,8 +56,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static AcceptingCatalog catalog;
   static NoPolicies policies;
   static const st::CursorCodec cursors("fuzz");
-  static const st::Router router = [] {
-    st::Router r;
+  // Built once, in place (a Router is neither copied nor moved).
+  static const auto router_ptr = [] {
+    auto made = std::make_unique<st::Router>();
+    auto& r = *made;
     // Every request is an admin's: the handlers behind authentication are what is fuzzed.
     r.use(std::make_shared<st::RequestIdMiddleware>());
     r.use(std::make_shared<st::AuthMiddleware>(
@@ -66,8 +69,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                      .max_body_bytes = 1 << 16};
     st::add_jobs_routes(r, {.catalog = catalog, .policies = policies, .cursors = cursors}, options);
     st::add_tenant_routes(r, policies, options);
-    return r;
+    return made;
   }();
+  const st::Router& router = *router_ptr;
 
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(16 * 1024);

@@ -108,6 +108,7 @@ class ServiceProcess {
   }
 
   void signal(int sig) const { ::kill(pid_, sig); }
+  [[nodiscard]] pid_t pid() const { return pid_; }
 
   std::optional<ProcessResult> wait_exit(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -124,6 +125,11 @@ class ServiceProcess {
   bool exited() {
     std::lock_guard lock(mutex_);
     return result_.has_value();
+  }
+
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
   }
 
   std::string log() {
