@@ -277,7 +277,10 @@ Result<void> Service::start() {
                                                   .fallbacks = &p.fallbacks,
                                                   .messaging = &p.counters,
                                                   .exporter = p.exporter.get(),
-                                                  .kafka = with_kafka});
+                                                  .kafka = with_kafka,
+                                                  .scratch = role_ == ServiceRole::kApi
+                                                                 ? std::filesystem::path()
+                                                                 : std::filesystem::path(config_.storage.scratch_dir)});
   if (role_ != ServiceRole::kWorker) {
     if (auto api = add_api_routes(); !api) return api;
   }

@@ -1,5 +1,7 @@
 #include "app/service_metrics.hpp"
 
+#include <sys/statvfs.h>
+
 #include <spdlog/spdlog.h>
 
 #include "db/pool.hpp"
@@ -82,6 +84,16 @@ Families queue_families(ConnectionPool& pool, Metrics& metrics) {
           gauge_family("st_queue_scrape_error", "1 when the last scrape could not read the job queue.", 0)};
 }
 
+Families scratch_families(const std::filesystem::path& scratch) {
+  struct statvfs fs {};
+  if (::statvfs(scratch.c_str(), &fs) != 0) return {};
+  const auto block = static_cast<double>(fs.f_frsize);
+  return {
+      gauge_family("st_scratch_free_bytes", "Bytes free for the service on the scratch volume.",
+                   static_cast<double>(fs.f_bavail) * block),
+      gauge_family("st_scratch_size_bytes", "Size of the scratch volume.", static_cast<double>(fs.f_blocks) * block)};
+}
+
 Families exporter_families(const OtlpHttpExporter& exporter) {
   const auto s = exporter.stats();
   return {
@@ -109,6 +121,7 @@ void add_service_collectors(Metrics& metrics, const ServiceState& state) {
       append(queue_families(*state.pool, metrics));
     }
     if (state.exporter != nullptr) append(exporter_families(*state.exporter));
+    if (!state.scratch.empty()) append(scratch_families(state.scratch));
     return out;
   }));
 }

@@ -4,6 +4,8 @@
 // exporter. Each part may be absent (null) in a role that has none.
 #pragma once
 
+#include <filesystem>
+
 #include "observability/metrics.hpp"
 
 namespace st {
@@ -20,7 +22,8 @@ struct ServiceState {
   const RedisFallbackCounters* fallbacks = nullptr;
   const MessagingCounters* messaging = nullptr;
   const OtlpHttpExporter* exporter = nullptr;
-  bool kafka = false;  // the Kafka families, only where Kafka is configured
+  bool kafka = false;             // the Kafka families, only where Kafka is configured
+  std::filesystem::path scratch;  // workers' scratch volume; empty in the api role
 };
 
 void add_service_collectors(Metrics& metrics, const ServiceState& state);

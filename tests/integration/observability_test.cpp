@@ -68,6 +68,16 @@ class Prometheus {
         << "prometheus did not become ready";
   }
 
+  // Whether Prometheus evaluates `promql` (valid syntax and functions), whatever it yields.
+  bool evaluates(const std::string& promql) const {
+    auto run = run_captured({.argv = {"curl", "-s", "-m", "10", "-G", "--data-urlencode", "query=" + promql,
+                                      fmt::format("http://127.0.0.1:{}/api/v1/query", port_)}},
+                            1 << 20);
+    if (!run) return false;
+    const auto answer = json::parse(run->stdout_text, nullptr, false);
+    return !answer.is_discarded() && answer.value("status", "") == "success";
+  }
+
   // The value of an instant PromQL query that yields one sample, or nullopt.
   std::optional<double> query(const std::string& promql) const {
     auto run = run_captured({.argv = {"curl", "-s", "-m", "10", "-G", "--data-urlencode", "query=" + promql,
@@ -200,6 +210,26 @@ TEST_F(ObservabilityTest, PrometheusScrapesTheServiceAndAnswersWhatTheTestDid) {
   EXPECT_NEAR(*output, media_seconds, 1e-6);
   EXPECT_EQ(prometheus.query("sum(st_jobs)").value_or(0), 0.0);  // nothing waits
 
+  // Every query of the Grafana dashboard is PromQL that Prometheus evaluates,
+  // with the dashboard's variables as Grafana would fill them.
+  std::ifstream dashboard_file(fs::path(ST_SOURCE_DIR) / "deploy/observability/dashboard.json");
+  const auto dashboard = json::parse(dashboard_file);
+  int queries = 0;
+  for (const auto& panel : dashboard.at("panels")) {
+    for (const auto& target : panel.value("targets", json::array())) {
+      auto expr = target.at("expr").get<std::string>();
+      for (const auto& [variable, value] : {std::pair<std::string, std::string>{"$__rate_interval", "1m"},
+                                            std::pair<std::string, std::string>{"$tenant", ".*"}}) {
+        for (auto at = expr.find(variable); at != std::string::npos; at = expr.find(variable)) {
+          expr.replace(at, variable.size(), value);
+        }
+      }
+      EXPECT_TRUE(prometheus.evaluates(expr)) << panel.at("title") << ": " << expr;
+      ++queries;
+    }
+  }
+  EXPECT_GT(queries, 20);
+
   // promtool finds nothing to say about the exposition.
   const auto file = outputs_ / "metrics.txt";
   std::ofstream(file) << testing::http_text(port, "/metrics");
@@ -207,6 +237,46 @@ TEST_F(ObservabilityTest, PrometheusScrapesTheServiceAndAnswersWhatTheTestDid) {
   ASSERT_TRUE(lint.has_value());
   EXPECT_TRUE(lint->result.succeeded()) << lint->stdout_text;
   EXPECT_EQ(lint->stdout_text, "");
+}
+
+// The names of metrics that the dashboard and the alerts use: st_ followed by
+// lower case, digits and underscores, without a histogram's suffix.
+std::set<std::string> metric_names_in(const fs::path& file) {
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::set<std::string> names;
+  for (auto at = text.find("st_"); at != std::string::npos; at = text.find("st_", at + 1)) {
+    if (at > 0 && (std::isalnum(static_cast<unsigned char>(text[at - 1])) != 0 || text[at - 1] == '_')) continue;
+    auto end = at;
+    while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) != 0 ||
+                                 std::isdigit(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
+      ++end;
+    }
+    auto name = text.substr(at, end - at);
+    for (const std::string suffix : {"_bucket", "_count", "_sum"}) {
+      if (name.ends_with(suffix) && !name.ends_with("_total" + suffix)) name.resize(name.size() - suffix.size());
+    }
+    names.insert(name);
+  }
+  return names;
+}
+
+TEST(ObservabilityFiles, TheDashboardAndTheAlertsNameOnlyMetricsTheServiceDefines) {
+  // Every name the service defines appears as a string literal in src/.
+  std::string sources;
+  for (const auto& entry : fs::recursive_directory_iterator(fs::path(ST_SOURCE_DIR) / "src")) {
+    if (entry.path().extension() != ".cpp") continue;
+    std::ifstream in(entry.path());
+    sources.append((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  const auto root = fs::path(ST_SOURCE_DIR) / "deploy/observability";
+  for (const auto* file : {"dashboard.json", "alerts.yml"}) {
+    const auto names = metric_names_in(root / file);
+    EXPECT_GT(names.size(), 5U) << file;
+    for (const auto& name : names) {
+      EXPECT_NE(sources.find('"' + name + '"'), std::string::npos) << file << " names " << name;
+    }
+  }
 }
 
 TEST_F(ObservabilityTest, TwoJobsAtOnceReportCpuTimesThatAddUpToTheProcesssChildren) {
