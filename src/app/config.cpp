@@ -234,6 +234,7 @@ std::vector<Field> fields_of(Config& c) {
       {"api", "swagger_ui_dir", bind(c.api.swagger_ui_dir)},
       {"api", "max_event_streams", bind(c.api.max_event_streams)},
       {"api", "event_stream_max_seconds", bind(c.api.event_stream_max_seconds)},
+      {"metrics", "enabled", bind(c.metrics.enabled)},
       {"otel", "endpoint", bind(c.otel.endpoint)},
       {"otel", "sample_ratio", bind(c.otel.sample_ratio)},
       {"otel", "service_name", bind(c.otel.service_name)},

@@ -193,6 +193,10 @@ struct DrmConfig {
 };
 
 // Metrics and traces (docs/operations.md).
+struct MetricsConfig {
+  bool enabled = true;  // false: no /metrics and nothing recorded (only for measuring what they cost)
+};
+
 struct OtelConfig {
   // The OTLP/HTTP collector ("http://collector:4318"; spans go to
   // {endpoint}/v1/traces). Empty: no spans are exported (the trace context
@@ -224,6 +228,7 @@ struct Config {
   AuthConfig auth;
   ApiConfig api;
   DrmConfig drm;
+  MetricsConfig metrics;
   OtelConfig otel;
   LogConfig log;
 

@@ -186,7 +186,9 @@ Result<void> Service::start() {
   auto& p = *parts_;
   // Metrics, traces and health first: /health/live answers from the first
   // moment, whatever the dependencies do, and the start is traced too.
-  p.metrics = std::make_unique<Metrics>(BuildInfo{.version = ST_VERSION, .role = std::string(role_name(role_))});
+  if (config_.metrics.enabled) {
+    p.metrics = std::make_unique<Metrics>(BuildInfo{.version = ST_VERSION, .role = std::string(role_name(role_))});
+  }
   const auto& otel = config_.otel;
   if (!otel.endpoint.empty()) {
     p.exporter = std::make_unique<OtlpHttpExporter>(
@@ -272,7 +274,8 @@ Result<void> Service::start() {
     }
   }
   p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
-  add_service_collectors(*p.metrics, ServiceState{.pool = p.pool.get(),
+  if (p.metrics) {
+    add_service_collectors(*p.metrics, ServiceState{.pool = p.pool.get(),
                                                   .redis = p.redis.get(),
                                                   .fallbacks = &p.fallbacks,
                                                   .messaging = &p.counters,
@@ -281,6 +284,7 @@ Result<void> Service::start() {
                                                   .scratch = role_ == ServiceRole::kApi
                                                                  ? std::filesystem::path()
                                                                  : std::filesystem::path(config_.storage.scratch_dir)});
+  }
   if (role_ != ServiceRole::kWorker) {
     if (auto api = add_api_routes(); !api) return api;
   }

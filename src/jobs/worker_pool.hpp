@@ -89,7 +89,7 @@ class WorkerPool {
   void stop_lost(ActiveJob& active, const std::string& why);
   void reaper_loop(const std::stop_token& stop);
   // What became of the attempt, as the metrics name it: succeeded, retried,
-  // failed, dead, released or lost.
+  // failed, dead, cancelled, released or lost.
   std::string_view record_outcome(const ActiveJob& active, const Job& job, const Result<JobOutcome>& outcome);
 
   JobQueue& store_;

@@ -51,7 +51,7 @@ Metrics::Metrics(const BuildInfo& build)
                          .Register(*registry_)),
       job_attempts_(BuildCounter()
                         .Name("st_job_attempts_total")
-                        .Help("Job attempts that ended, by tenant and outcome (succeeded, retried, failed, dead, "
+                        .Help("Job attempts that ended, by tenant and outcome (succeeded, retried, failed, dead, cancelled, "
                               "released, lost).")
                         .Register(*registry_)),
       job_duration_(BuildHistogram()
@@ -75,10 +75,6 @@ Metrics::Metrics(const BuildInfo& build)
                         .Name("st_encode_speed_ratio")
                         .Help("Seconds of media encoded per second of wall time (x realtime), per succeeded job.")
                         .Register(*registry_)),
-      jobs_cancelled_(BuildCounter()
-                          .Name("st_jobs_cancelled_total")
-                          .Help("Jobs cancelled by an operator through the API, by tenant.")
-                          .Register(*registry_)),
       s3_requests_(BuildCounter()
                        .Name("st_s3_requests_total")
                        .Help("S3 requests, by operation and status class (2xx, 3xx, 4xx, 5xx, or error without "
@@ -145,10 +141,6 @@ void Metrics::job_cpu(std::string_view tenant, double cpu_seconds) {
 void Metrics::job_output(std::string_view tenant, double output_seconds, double encode_speed) {
   output_seconds_.Add({{"tenant", tenants_(tenant)}}).Increment(output_seconds);
   if (encode_speed > 0) encode_speed_.Add({}, kSpeedBuckets).Observe(encode_speed);
-}
-
-void Metrics::job_cancelled(std::string_view tenant) {
-  jobs_cancelled_.Add({{"tenant", tenants_(tenant)}}).Increment();
 }
 
 void Metrics::s3_request(std::string_view operation, int status, double seconds, std::uint64_t bytes_sent,

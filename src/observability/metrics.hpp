@@ -62,15 +62,13 @@ class Metrics {
   // The HTTP server: `route` is the matched pattern, or "unmatched".
   void http_request(std::string_view route, std::string_view method, int status, double seconds);
 
-  // Workers. `outcome`: succeeded, retried, failed, dead, released, lost.
+  // Workers. `outcome`: succeeded, retried, failed, dead, cancelled, released, lost.
   void job_attempt_ended(std::string_view tenant, std::string_view outcome, double seconds);
   void step_finished(std::string_view step, double seconds);
   // A job's cost, whatever its outcome: its children's CPU time.
   void job_cpu(std::string_view tenant, double cpu_seconds);
   // A succeeded job's output: its seconds of media and its encode speed (x realtime).
   void job_output(std::string_view tenant, double output_seconds, double encode_speed);
-  // API: a job cancelled by an operator.
-  void job_cancelled(std::string_view tenant);
 
   // S3: `operation` is the API's name (GetObject, UploadPart, ...: ours, a
   // fixed set); `status` the HTTP status, 0 when no answer came.
@@ -91,7 +89,6 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& cpu_seconds_;
   prometheus::Family<prometheus::Counter>& output_seconds_;
   prometheus::Family<prometheus::Histogram>& encode_speed_;
-  prometheus::Family<prometheus::Counter>& jobs_cancelled_;
   prometheus::Family<prometheus::Counter>& s3_requests_;
   prometheus::Family<prometheus::Counter>& s3_bytes_;
   prometheus::Family<prometheus::Histogram>& s3_duration_;

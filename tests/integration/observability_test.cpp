@@ -279,6 +279,37 @@ TEST(ObservabilityFiles, TheDashboardAndTheAlertsNameOnlyMetricsTheServiceDefine
   }
 }
 
+TEST(ObservabilityFiles, EveryAlertHasARunbookSection) {
+  // GitHub's anchors of docs/operations.md's headings: lower case, spaces as dashes.
+  std::ifstream operations(fs::path(ST_SOURCE_DIR) / "docs/operations.md");
+  std::set<std::string> anchors;
+  for (std::string line; std::getline(operations, line);) {
+    if (!line.starts_with("#")) continue;
+    std::string anchor;
+    for (const char c : line.substr(line.find(' ') + 1)) {
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+        anchor.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      } else if (c == ' ' || c == '-') {
+        anchor.push_back('-');
+      }
+    }
+    anchors.insert(anchor);
+  }
+  std::ifstream alerts(fs::path(ST_SOURCE_DIR) / "deploy/observability/alerts.yml");
+  int runbooks = 0;
+  int rules = 0;
+  for (std::string line; std::getline(alerts, line);) {
+    if (line.find("- alert: ") != std::string::npos) ++rules;
+    const auto at = line.find("runbook_url: docs/operations.md#");
+    if (at == std::string::npos) continue;
+    ++runbooks;
+    const auto anchor = line.substr(line.find('#', at) + 1);
+    EXPECT_TRUE(anchors.contains(anchor)) << anchor << " is not a section of docs/operations.md";
+  }
+  EXPECT_EQ(runbooks, rules);
+  EXPECT_GE(rules, 7);
+}
+
 TEST_F(ObservabilityTest, TwoJobsAtOnceReportCpuTimesThatAddUpToTheProcesssChildren) {
   ServiceProcess service(environment(2));
   const auto port = service.port();
