@@ -1,5 +1,6 @@
 #include "app/health_checks.hpp"
 
+#include <fmt/format.h>
 #include <pqxx/pqxx>
 
 #include "db/pool.hpp"
@@ -23,15 +24,18 @@ DependencyCheck timed(DependencyCheck check, Probe&& probe) {
 
 }  // namespace
 
-DependencyCheck check_database(ConnectionPool& pool) {
-  return timed(DependencyCheck{.name = "database"}, [&pool](DependencyCheck& check) {
+DependencyCheck check_database(ConnectionPool& pool, std::chrono::milliseconds timeout) {
+  return timed(DependencyCheck{.name = "database"}, [&pool, timeout](DependencyCheck& check) {
     auto lease = pool.acquire();
     if (!lease) {
       check.detail = lease.error().message;
       return;
     }
     try {
-      pqxx::nontransaction(**lease).exec("SELECT 1");
+      pqxx::work tx(**lease);
+      tx.exec(fmt::format("SET LOCAL statement_timeout = {}", timeout.count()));
+      tx.exec("SELECT 1");
+      tx.commit();
       check.up = true;
     } catch (const std::exception& e) {
       lease->discard();

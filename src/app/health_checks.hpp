@@ -16,9 +16,9 @@ class OutboxRelay;
 class S3Store;
 class OtlpHttpExporter;
 
-// SELECT 1 on a pooled connection (the pool's acquire timeout and the
-// statement timeout bound it).
-DependencyCheck check_database(ConnectionPool& pool);
+// SELECT 1 on a pooled connection, cancelled after `timeout` (waiting for a
+// free connection is bounded by the pool's acquire timeout).
+DependencyCheck check_database(ConnectionPool& pool, std::chrono::milliseconds timeout);
 // PING; not required: locks, cache, progress and rate limits fall back.
 DependencyCheck check_redis(RedisClient& redis);
 // A metadata request through the outbox relay's producer.

@@ -422,7 +422,7 @@ std::vector<DependencyCheck> Service::check_dependencies() const {
         .name = "lifecycle", .up = false, .detail = p.stopping ? "stopping" : "starting", .latency_ms = 0}};
   }
   const auto timeout = std::chrono::milliseconds(config_.otel.health_timeout_ms);
-  std::vector<std::function<DependencyCheck()>> checks{[pool = p.pool.get()] { return check_database(*pool); }};
+  std::vector<std::function<DependencyCheck()>> checks{[pool = p.pool.get(), timeout] { return check_database(*pool, timeout); }};
   if (p.redis) checks.emplace_back([redis = p.redis.get()] { return check_redis(*redis); });
   if (p.relay) checks.emplace_back([relay = p.relay.get(), timeout] { return check_kafka(*relay, timeout); });
   if (p.s3_outputs) checks.emplace_back([s3 = p.s3_outputs.get(), timeout] { return check_s3(*s3, timeout); });

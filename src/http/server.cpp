@@ -67,6 +67,11 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
+// Probes and scrapes come every few seconds from machines: counted, not traced.
+bool is_probe(std::string_view pattern) {
+  return pattern == "/health/live" || pattern == "/health/ready" || pattern == "/metrics";
+}
+
 }  // namespace
 
 void Router::add(std::string method, const std::string& pattern, Access access, Handler handler, Blocking blocking) {
@@ -140,12 +145,15 @@ HttpResponse Router::dispatch(HttpRequest request) const {
     // OpenTelemetry's HTTP server conventions: named by method and route
     // pattern (never the path: it holds ids), a child of the caller's traceparent.
     const auto header = request.headers.find("traceparent");
-    span.emplace(route != nullptr ? fmt::format("{} {}", route->method, route->pattern) : std::string("HTTP"),
-                 SpanKind::kServer, header != request.headers.end() ? parse_traceparent(header->second) : std::nullopt);
-    span->set("http.request.method", to_valid_utf8(request.method));
-    if (route != nullptr) span->set("http.route", route->pattern);
-    span->set("url.path", request.path);
-    span->set("client.address", request.remote_address);
+    if (route == nullptr || !is_probe(route->pattern)) {
+      span.emplace(route != nullptr ? fmt::format("{} {}", route->method, route->pattern) : std::string("HTTP"),
+                   SpanKind::kServer,
+                   header != request.headers.end() ? parse_traceparent(header->second) : std::nullopt);
+      span->set("http.request.method", to_valid_utf8(request.method));
+      if (route != nullptr) span->set("http.route", route->pattern);
+      span->set("url.path", request.path);
+      span->set("client.address", request.remote_address);
+    }
     response = run(request, route, path_matched);
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} threw: {}", to_valid_utf8(request.method), to_valid_utf8(request.path), e.what());

@@ -56,7 +56,7 @@ std::string hex_to_bytes(std::string_view hex) {
   return out;
 }
 
-std::string key_value(const std::string& key, const AttributeValue& value) {
+std::string key_value(std::string_view key, const AttributeValue& value) {
   protobuf::Writer any;
   if (const auto* s = std::get_if<std::string>(&value)) any.bytes(field::kStringValue, *s);
   if (const auto* i = std::get_if<std::int64_t>(&value)) any.signed_varint(field::kIntValue, *i);

@@ -6,7 +6,8 @@
 // thread sends batches (at most `max_batch` spans, at least every
 // `interval`), each POST bounded by `timeout`; a batch the collector refuses
 // or does not take in time is dropped and counted, never retried in a loop.
-// Stopping sends what is queued within one more timeout.
+// Stopping ends the request in flight and sends what is queued: at most two
+// timeouts.
 #pragma once
 
 #include <atomic>
@@ -56,7 +57,7 @@ class OtlpHttpExporter final : public SpanExporter {
   explicit OtlpHttpExporter(OtlpExporterOptions options);
   OtlpHttpExporter(const OtlpHttpExporter&) = delete;
   OtlpHttpExporter& operator=(const OtlpHttpExporter&) = delete;
-  // Sends what is queued (one more timeout at most) and stops.
+  // Sends what is queued and stops (at most two timeouts).
   ~OtlpHttpExporter() override;
 
   void enqueue(SpanData span) noexcept override;

@@ -59,6 +59,7 @@ Span::Span(std::string name, SpanKind kind, const std::optional<TraceParent>& pa
     if (parent) data_.parent_span_id = parent->span_id;
     data_.name = std::move(name);
     data_.kind = kind;
+    data_.attributes.reserve(8);
     data_.start_unix_nanos = unix_nanos_now();
   }
   this_thread_context().span = context_;
@@ -79,22 +80,22 @@ Span::~Span() {
   tracer->record(std::move(data_));
 }
 
-void Span::set(std::string key, AttributeValue value) {
+void Span::set(std::string_view key, AttributeValue value) {
   if (!recording_ || data_.attributes.size() >= kMaxAttributes) return;
   // Values may come from outside (an object key, a path): bounded and valid
   // UTF-8, as OTLP's string fields must be.
   if (auto* text = std::get_if<std::string>(&value)) {
     if (text->size() > kMaxValueBytes) text->resize(kMaxValueBytes);
-    *text = to_valid_utf8(*text);
+    if (!is_valid_utf8(*text)) *text = to_valid_utf8(*text);
   }
-  data_.attributes.emplace_back(std::move(key), std::move(value));
+  data_.attributes.emplace_back(key, std::move(value));
 }
 
 void Span::set_error(std::string message) {
   if (!recording_) return;
   data_.error = true;
   if (message.size() > kMaxValueBytes) message.resize(kMaxValueBytes);
-  data_.status_message = to_valid_utf8(message);
+  data_.status_message = is_valid_utf8(message) ? std::move(message) : to_valid_utf8(message);
 }
 
 }  // namespace st

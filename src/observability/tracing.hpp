@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -30,7 +31,8 @@ namespace st {
 enum class SpanKind { kInternal = 1, kServer = 2, kClient = 3, kProducer = 4, kConsumer = 5 };
 
 using AttributeValue = std::variant<std::string, std::int64_t, double, bool>;
-using Attributes = std::vector<std::pair<std::string, AttributeValue>>;
+// Keys are string literals (semantic-convention names): held as views, never copied.
+using Attributes = std::vector<std::pair<std::string_view, AttributeValue>>;
 
 // A finished span, as exported.
 struct SpanData {
@@ -94,7 +96,8 @@ class Span {
   // Ends the span and makes the previous span current again.
   ~Span();
 
-  void set(std::string key, AttributeValue value);
+  // `key` must be a string literal (it is kept as a view).
+  void set(std::string_view key, AttributeValue value);
   void set_error(std::string message);
   // This span as a parent, for a message or request that leaves the process.
   [[nodiscard]] const TraceParent& context() const { return context_; }

@@ -6,14 +6,16 @@
 // No collector runs here (FACTS.md), so this one follows the protocol spec:
 // Content-Type application/x-protobuf, an ExportTraceServiceResponse back.
 //
-//   otlp_receiver.mjs --out FILE [--port PORT] [--mode ok|slow|error] [--delay-ms N]
+//   otlp_receiver.mjs --out FILE [--port PORT] [--mode ok|slow|error|discard] [--delay-ms N]
 //
 // prints "listening PORT" once it serves, and appends one JSON line per span to
 // FILE: {traceId, spanId, parentSpanId, name, kind, startTimeUnixNano,
 // endTimeUnixNano, attributes: {key: value}, status: {code, message}, flags,
 // resource: {key: value}, scope}. A request that does not decode is answered
 // 400 and written as {"invalid": "why"}. MODE misbehaves: slow answers after
-// --delay-ms (default 10000), error answers 503.
+// --delay-ms (default 10000), error answers 503; discard answers 200 without
+// decoding and writes {"bytes": N} per request (for benchmarks: a collector
+// runs on another machine, its CPU is not the service's).
 import { createRequire } from 'node:module';
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
@@ -91,6 +93,11 @@ const server = http.createServer((req, res) => {
   });
   req.on('end', () => {
     const answer = () => {
+      if (mode === 'discard') {
+        appendFileSync(out, JSON.stringify({ bytes: size }) + '\n');
+        res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
+        return;
+      }
       if (mode === 'error') {
         res.writeHead(503).end();
         return;
