@@ -275,15 +275,16 @@ Result<void> Service::start() {
   }
   p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
   if (p.metrics) {
-    add_service_collectors(*p.metrics, ServiceState{.pool = p.pool.get(),
-                                                  .redis = p.redis.get(),
-                                                  .fallbacks = &p.fallbacks,
-                                                  .messaging = &p.counters,
-                                                  .exporter = p.exporter.get(),
-                                                  .kafka = with_kafka,
-                                                  .scratch = role_ == ServiceRole::kApi
-                                                                 ? std::filesystem::path()
-                                                                 : std::filesystem::path(config_.storage.scratch_dir)});
+    add_service_collectors(
+        *p.metrics,
+        ServiceState{.pool = p.pool.get(),
+                     .redis = p.redis.get(),
+                     .fallbacks = &p.fallbacks,
+                     .messaging = &p.counters,
+                     .exporter = p.exporter.get(),
+                     .kafka = with_kafka,
+                     .scratch = role_ == ServiceRole::kApi ? std::filesystem::path()
+                                                           : std::filesystem::path(config_.storage.scratch_dir)});
   }
   if (role_ != ServiceRole::kWorker) {
     if (auto api = add_api_routes(); !api) return api;
@@ -422,7 +423,8 @@ std::vector<DependencyCheck> Service::check_dependencies() const {
         .name = "lifecycle", .up = false, .detail = p.stopping ? "stopping" : "starting", .latency_ms = 0}};
   }
   const auto timeout = std::chrono::milliseconds(config_.otel.health_timeout_ms);
-  std::vector<std::function<DependencyCheck()>> checks{[pool = p.pool.get(), timeout] { return check_database(*pool, timeout); }};
+  std::vector<std::function<DependencyCheck()>> checks{
+      [pool = p.pool.get(), timeout] { return check_database(*pool, timeout); }};
   if (p.redis) checks.emplace_back([redis = p.redis.get()] { return check_redis(*redis); });
   if (p.relay) checks.emplace_back([relay = p.relay.get(), timeout] { return check_kafka(*relay, timeout); });
   if (p.s3_outputs) checks.emplace_back([s3 = p.s3_outputs.get(), timeout] { return check_s3(*s3, timeout); });

@@ -49,11 +49,12 @@ Metrics::Metrics(const BuildInfo& build)
                          .Name("st_http_request_duration_seconds")
                          .Help("Time from a request's arrival to its response, by route pattern and method.")
                          .Register(*registry_)),
-      job_attempts_(BuildCounter()
-                        .Name("st_job_attempts_total")
-                        .Help("Job attempts that ended, by tenant and outcome (succeeded, retried, failed, dead, cancelled, "
-                              "released, lost).")
-                        .Register(*registry_)),
+      job_attempts_(
+          BuildCounter()
+              .Name("st_job_attempts_total")
+              .Help("Job attempts that ended, by tenant and outcome (succeeded, retried, failed, dead, cancelled, "
+                    "released, lost).")
+              .Register(*registry_)),
       job_duration_(BuildHistogram()
                         .Name("st_job_attempt_duration_seconds")
                         .Help("Time from a job's claim to its outcome, by outcome.")
