@@ -3,18 +3,15 @@
 // requests it received.
 #pragma once
 
-#include <csignal>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "listening_child.hpp"
 #include "media_fixtures.hpp"
-#include "util/process.hpp"
 
 namespace st::testing {
 
@@ -30,32 +27,10 @@ class SpekeServer {
   // `mode`: ok, status-500, status-403, garbage, other-content, missing-key (see the script).
   // `sigv4`: "ACCESS_KEY:SECRET" that every request must be signed with.
   explicit SpekeServer(const std::string& mode = "ok", const std::string& sigv4 = "")
-      : dir_(fresh_dir("speke-" + mode)) {
-    std::vector<std::string> argv = {"python3",    ST_SPEKE_SERVER,
-                                     "--ledger",   (dir_ / "ledger.jsonl").string(),
-                                     "--requests", (dir_ / "requests.jsonl").string(),
-                                     "--mode",     mode};
-    if (!sigv4.empty()) argv.insert(argv.end(), {"--sigv4", sigv4});
-    auto process = Process::spawn({.argv = argv, .inherit_environment = true});
-    EXPECT_TRUE(process.has_value()) << process.error().message;
-    if (!process) return;
-    pid_ = process->pid();
-    reader_ = std::jthread([this, p = std::make_shared<Process>(std::move(*process))] {
-      p->wait([this](std::string_view line) {
-        if (line.starts_with("listening ")) port_ = std::stoi(std::string(line.substr(10)));
-      });
-    });
-    for (int i = 0; i < 200 && port_ == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    EXPECT_NE(port_.load(), 0) << "the SPEKE key server did not start";
-  }
-  SpekeServer(const SpekeServer&) = delete;
-  SpekeServer& operator=(const SpekeServer&) = delete;
-  ~SpekeServer() {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
-  }
+      : dir_(fresh_dir("speke-" + mode)), child_(argv(dir_, mode, sigv4), "the SPEKE key server") {}
 
   [[nodiscard]] std::string url() const {
-    return fmt::format("http://127.0.0.1:{}/speke/v2.0/copyProtection", port_.load());
+    return fmt::format("http://127.0.0.1:{}/speke/v2.0/copyProtection", child_.port());
   }
 
   [[nodiscard]] std::vector<IssuedKey> issued() const {
@@ -76,10 +51,17 @@ class SpekeServer {
   }
 
  private:
+  static std::vector<std::string> argv(const fs::path& dir, const std::string& mode, const std::string& sigv4) {
+    std::vector<std::string> out = {"python3",    ST_SPEKE_SERVER,
+                                    "--ledger",   (dir / "ledger.jsonl").string(),
+                                    "--requests", (dir / "requests.jsonl").string(),
+                                    "--mode",     mode};
+    if (!sigv4.empty()) out.insert(out.end(), {"--sigv4", sigv4});
+    return out;
+  }
+
   fs::path dir_;
-  pid_t pid_ = -1;
-  std::atomic<int> port_{0};
-  std::jthread reader_;
+  ListeningChild child_;
 };
 
 }  // namespace st::testing
