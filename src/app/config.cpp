@@ -531,6 +531,9 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   if (!(c.otel.sample_ratio >= 0 && c.otel.sample_ratio <= 1)) {
     problems.push_back(fmt::format("otel.sample_ratio {} is not between 0 and 1", c.otel.sample_ratio));
   }
+  if (c.otel.service_name.empty() || c.otel.service_name.size() > 128) {
+    problems.emplace_back("otel.service_name must be 1 to 128 characters");
+  }
   check_range(problems, "otel.export_timeout_ms", c.otel.export_timeout_ms, 10, 60000);
   check_range(problems, "otel.export_interval_ms", c.otel.export_interval_ms, 10, 600000);
   check_range(problems, "otel.max_queue", c.otel.max_queue, 1, 1000000);

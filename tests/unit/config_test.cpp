@@ -62,6 +62,34 @@ TEST(Config, TheDrmSectionGivesTheDefaultPolicyAndIsCheckedWhole) {
   EXPECT_NE(without.error().message.find("drm.key_provider is none"), std::string::npos);
 }
 
+TEST(Config, TheOtelSectionIsCheckedWhole) {
+  auto env = kMinimal;
+  env["ST_OTEL__ENDPOINT"] = "http://collector:4318";
+  env["ST_OTEL__SAMPLE_RATIO"] = "0.25";
+  env["ST_KAFKA__CLOSE_TIMEOUT_MS"] = "1500";
+  env["ST_METRICS__ENABLED"] = "false";
+  const auto config = Config::load(std::nullopt, env);
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->otel.endpoint, "http://collector:4318");
+  EXPECT_DOUBLE_EQ(config->otel.sample_ratio, 0.25);
+  EXPECT_EQ(config->kafka.close_timeout_ms, 1500);
+  EXPECT_FALSE(config->metrics.enabled);
+
+  auto bad = kMinimal;
+  bad["ST_OTEL__ENDPOINT"] = "collector:4318";
+  bad["ST_OTEL__SAMPLE_RATIO"] = "1.5";
+  bad["ST_OTEL__MAX_QUEUE"] = "0";
+  bad["ST_OTEL__SERVICE_NAME"] = std::string(200, 's');
+  bad["ST_OTEL__HEALTH_TIMEOUT_MS"] = "-1";
+  const auto refused = Config::load(std::nullopt, bad);
+  ASSERT_FALSE(refused.has_value());
+  for (const auto* says : {"otel.endpoint 'collector:4318' must start with http:// or https://",
+                           "otel.sample_ratio 1.5 is not between 0 and 1", "otel.max_queue",
+                           "otel.service_name must be 1 to 128 characters", "otel.health_timeout_ms"}) {
+    EXPECT_NE(refused.error().message.find(says), std::string::npos) << says << "\n" << refused.error().message;
+  }
+}
+
 TEST(Config, EnvironmentOverridesTheFile) {
   const auto file = write_temp("config.json", R"({"database": {"url": "postgresql://file/db", "pool_size": 5},
                                                   "http": {"port": 9000}})");
