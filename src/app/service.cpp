@@ -4,6 +4,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <random>
 #include <shared_mutex>
 
@@ -143,6 +145,11 @@ struct Service::Components {
   // Held (shared) by a readiness check while it uses the components; stop()
   // takes it once, after `stopping` is set, so none is in use when they go.
   mutable std::shared_mutex checks_mutex;
+  // The last readiness answer, reused for a second: a flood of probes costs
+  // one round of checks a second (a database query, a broker and an S3 request).
+  mutable std::mutex readiness_mutex;
+  mutable std::chrono::steady_clock::time_point readiness_at;
+  mutable std::vector<DependencyCheck> readiness;
   std::unique_ptr<ConnectionPool> pool;
   RedisFallbackCounters fallbacks;
   std::unique_ptr<RedisClient> redis;        // null without redis.url
@@ -422,6 +429,10 @@ std::vector<DependencyCheck> Service::check_dependencies() const {
     return {DependencyCheck{
         .name = "lifecycle", .up = false, .detail = p.stopping ? "stopping" : "starting", .latency_ms = 0}};
   }
+  const std::lock_guard reuse(p.readiness_mutex);
+  if (!p.readiness.empty() && std::chrono::steady_clock::now() - p.readiness_at < std::chrono::seconds(1)) {
+    return p.readiness;
+  }
   const auto timeout = std::chrono::milliseconds(config_.otel.health_timeout_ms);
   std::vector<std::function<DependencyCheck()>> checks{
       [pool = p.pool.get(), timeout] { return check_database(*pool, timeout); }};
@@ -429,7 +440,9 @@ std::vector<DependencyCheck> Service::check_dependencies() const {
   if (p.relay) checks.emplace_back([relay = p.relay.get(), timeout] { return check_kafka(*relay, timeout); });
   if (p.s3_outputs) checks.emplace_back([s3 = p.s3_outputs.get(), timeout] { return check_s3(*s3, timeout); });
   if (p.exporter) checks.emplace_back([exporter = p.exporter.get()] { return check_otlp(*exporter); });
-  return run_checks(checks);
+  p.readiness = run_checks(checks);
+  p.readiness_at = std::chrono::steady_clock::now();
+  return p.readiness;
 }
 
 Result<void> Service::add_api_routes() {

@@ -2,6 +2,10 @@
 
 #include <sys/statvfs.h>
 
+#include <chrono>
+#include <map>
+#include <mutex>
+
 #include <spdlog/spdlog.h>
 
 #include "db/pool.hpp"
@@ -60,20 +64,31 @@ Families pool_families(const ConnectionPool& pool) {
                        static_cast<double>(pool.max_size()))};
 }
 
-Families queue_families(ConnectionPool& pool, Metrics& metrics) {
-  auto snapshot = read_queue_snapshot(pool);
+// The last reading of the queue, reused for a second: scrapes from several
+// Prometheus servers (or anyone who can reach /metrics) cost one query a second.
+struct QueueReading {
+  std::mutex mutex;
+  std::chrono::steady_clock::time_point at;
+  Result<QueueSnapshot> snapshot = fail(ErrorCode::kUnavailable, "not read yet");
+};
+
+Families queue_families(ConnectionPool& pool, Metrics& metrics, QueueReading& reading) {
+  std::unique_lock lock(reading.mutex);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - reading.at >= std::chrono::seconds(1)) {
+    reading.snapshot = read_queue_snapshot(pool);
+    reading.at = now;
+  }
+  const auto snapshot = reading.snapshot;
+  lock.unlock();
   if (!snapshot) {
     // No families rather than zeros: an absent series alerts (absent()), a false zero would not.
     spdlog::warn("metrics: the job queue cannot be read: {}", snapshot.error().message);
     return {gauge_family("st_queue_scrape_error", "1 when the last scrape could not read the job queue.", 1)};
   }
-  std::vector<std::pair<MetricLabels, double>> depth;
   double oldest = 0;
-  for (const auto& d : snapshot->depths) {
-    depth.push_back(
-        {{{"status", d.status}, {"tenant", metrics.tenant_label(d.tenant_id)}}, static_cast<double>(d.jobs)});
-    oldest = std::max(oldest, d.oldest_due_seconds);
-  }
+  for (const auto& d : snapshot->depths) oldest = std::max(oldest, d.oldest_due_seconds);
+  const auto depth = queue_depth_samples(snapshot->depths, metrics);
   return {gauge_family("st_jobs", "Jobs queued and running, by status and tenant (all workers).", depth),
           gauge_family("st_queue_oldest_due_job_age_seconds",
                        "How long the oldest job that a worker could claim now has waited.", oldest),
@@ -108,8 +123,21 @@ Families exporter_families(const OtlpHttpExporter& exporter) {
 
 }  // namespace
 
+std::vector<std::pair<MetricLabels, double>> queue_depth_samples(const std::vector<QueueDepth>& depths,
+                                                                 Metrics& metrics) {
+  // Tenants beyond the label's bound share "other": one series, summed.
+  std::map<std::pair<std::string, std::string>, double> jobs;
+  for (const auto& d : depths) jobs[{d.status, metrics.tenant_label(d.tenant_id)}] += static_cast<double>(d.jobs);
+  std::vector<std::pair<MetricLabels, double>> samples;
+  samples.reserve(jobs.size());
+  for (const auto& [labels, count] : jobs)
+    samples.push_back({{{"status", labels.first}, {"tenant", labels.second}}, count});
+  return samples;
+}
+
 void add_service_collectors(Metrics& metrics, const ServiceState& state) {
-  metrics.add_collector(std::make_shared<ScrapeCollector>([state, &metrics] {
+  auto reading = std::make_shared<QueueReading>();
+  metrics.add_collector(std::make_shared<ScrapeCollector>([state, &metrics, reading] {
     Families out;
     const auto append = [&out](Families more) {
       out.insert(out.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
@@ -118,7 +146,7 @@ void add_service_collectors(Metrics& metrics, const ServiceState& state) {
     if (state.fallbacks != nullptr) append(redis_families(state.redis, *state.fallbacks));
     if (state.pool != nullptr) {
       append(pool_families(*state.pool));
-      append(queue_families(*state.pool, metrics));
+      append(queue_families(*state.pool, metrics, *reading));
     }
     if (state.exporter != nullptr) append(exporter_families(*state.exporter));
     if (!state.scratch.empty()) append(scratch_families(state.scratch));

@@ -5,7 +5,11 @@
 #pragma once
 
 #include <filesystem>
+#include <utility>
+#include <vector>
 
+#include "jobs/queue_stats.hpp"
+#include "observability/collectors.hpp"
 #include "observability/metrics.hpp"
 
 namespace st {
@@ -27,5 +31,10 @@ struct ServiceState {
 };
 
 void add_service_collectors(Metrics& metrics, const ServiceState& state);
+
+// st_jobs's samples: one per status and tenant label, tenants past the label's
+// bound summed into "other".
+std::vector<std::pair<MetricLabels, double>> queue_depth_samples(const std::vector<QueueDepth>& depths,
+                                                                 Metrics& metrics);
 
 }  // namespace st

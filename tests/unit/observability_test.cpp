@@ -7,9 +7,11 @@
 #include <mutex>
 #include <set>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "app/service_metrics.hpp"
 #include "observability/metrics.hpp"
 #include "observability/otlp_exporter.hpp"
 #include "observability/protobuf_writer.hpp"
@@ -243,6 +245,28 @@ TEST(Metrics, ExposesRoutesMethodsAndStatusClassesWithBoundedValues) {
   EXPECT_NE(text.find(R"(st_http_request_duration_seconds_bucket{method="GET",route="/v1/jobs/{id}",le="0.005"} 1)"),
             std::string::npos)
       << text;
+}
+
+TEST(Metrics, QueueDepthOfTenantsPastTheBoundIsSummedIntoOneOtherSeries) {
+  Metrics metrics({.version = "1", .role = "all"});
+  std::vector<QueueDepth> depths;
+  for (int t = 0; t < 250; ++t) {
+    depths.push_back({.status = "queued", .tenant_id = fmt::format("tenant-{}", t), .jobs = 2});
+    depths.push_back({.status = "running", .tenant_id = fmt::format("tenant-{}", t), .jobs = 1});
+  }
+  const auto samples = queue_depth_samples(depths, metrics);
+  std::set<MetricLabels> distinct;
+  double queued = 0;
+  double other_queued = 0;
+  for (const auto& [labels, value] : samples) {
+    distinct.insert(labels);
+    if (labels.at(0).second == "queued") queued += value;
+    if (labels.at(0).second == "queued" && labels.at(1).second == "other") other_queued = value;
+  }
+  EXPECT_EQ(distinct.size(), samples.size());  // no label set twice: a valid exposition
+  EXPECT_EQ(samples.size(), 2U * 201U);        // 200 tenants and "other", per status
+  EXPECT_EQ(queued, 500.0);                    // nothing lost
+  EXPECT_EQ(other_queued, 100.0);              // the 50 tenants past the bound
 }
 
 TEST(ThreadContext, HelperThreadsOfParallelForWorkInTheCallersContext) {
