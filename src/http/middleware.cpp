@@ -7,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "util/thread_context.hpp"
-#include "util/trace_context.hpp"
 #include "util/utf8.hpp"
 
 namespace st {

@@ -200,11 +200,10 @@ std::vector<KafkaRecord> UploadConsumer::next_batch() {
 Result<NewJob> UploadConsumer::job_of(const KafkaRecord& record) const {
   // OpenTelemetry's messaging conventions: a consumer span per message
   // processed, a child of the producer's context when the message has a valid
-  // one (a header that is not stays out of the trace).
+  // one (parse_traceparent takes only an exact version-00 header; anything
+  // else stays out of the trace).
   Span span(fmt::format("process {}", record.topic), SpanKind::kConsumer,
-            record.header("traceparent").size() <= kMaxHeaderValueBytes
-                ? parse_traceparent(record.header("traceparent"))
-                : std::nullopt);
+            parse_traceparent(record.header("traceparent")));
   span.set("messaging.system", "kafka");
   span.set("messaging.operation.type", "process");
   span.set("messaging.destination.name", record.topic);

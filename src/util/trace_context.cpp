@@ -51,9 +51,4 @@ TraceParent child_span(const std::optional<TraceParent>& parent) {
   return TraceParent{random_hex(32), random_hex(16), false};
 }
 
-std::string trace_id_of(std::string_view traceparent) {
-  const auto parent = parse_traceparent(traceparent);
-  return parent ? parent->trace_id : std::string();
-}
-
 }  // namespace st

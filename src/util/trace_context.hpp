@@ -25,7 +25,4 @@ std::optional<TraceParent> parse_traceparent(std::string_view header);
 // A new span of `parent`'s trace, or of a new trace when there is no parent.
 TraceParent child_span(const std::optional<TraceParent>& parent);
 
-// The trace id of a traceparent header, for log lines; empty when it is not valid.
-std::string trace_id_of(std::string_view traceparent);
-
 }  // namespace st

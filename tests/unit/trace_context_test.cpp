@@ -41,8 +41,6 @@ TEST(TraceContext, WithoutAParentANewValidTraceStarts) {
   const auto b = child_span(std::nullopt);
   EXPECT_TRUE(parse_traceparent(a.to_string()).has_value());
   EXPECT_NE(a.trace_id, b.trace_id);
-  EXPECT_EQ(trace_id_of(a.to_string()), a.trace_id);
-  EXPECT_EQ(trace_id_of("garbage"), "");
 }
 
 }  // namespace
