@@ -124,5 +124,5 @@ PY
 
 # 4. Played from S3 with the keys.
 clearkeys=$(python3 -c 'import json,sys; print(",".join(k["kid"] + ":" + k["key"] for k in map(json.loads, open(sys.argv[1]))))' "$work/ledger.jsonl")
-node "$here/../player/play.mjs" --url "$s3/outputs/${prefix%/}" --renditions 4 --switch --seconds 2 --clearkeys "$clearkeys"
+play --url "$s3/outputs/${prefix%/}" --renditions 4 --switch --seconds 2 --clearkeys "$clearkeys"
 echo "drm e2e: passed"

@@ -71,5 +71,5 @@ assert sys.argv[2] not in text and "/tmp/" not in text and "-filter_complex" not
 PY
 
 # Played back from S3 over HTTP.
-node "$here/../player/play.mjs" --url "$s3/outputs/${prefix%/}" --renditions 5 --switch --seconds 3
+play --url "$s3/outputs/${prefix%/}" --renditions 5 --switch --seconds 3
 echo "e2e: passed"

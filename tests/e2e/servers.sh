@@ -9,13 +9,44 @@ rm -rf "$work" && mkdir -p "$work"
 database=st_e2e_$$
 database_url=${ST_TEST_POSTGRES_ADMIN_URL%/*}/$database
 pids=()
+# Every process is asked to stop and waited for at most 30 s; one still there
+# is named and killed (a service that does not stop on SIGTERM is a bug, and
+# the test fails for it rather than hanging until CTest's timeout).
+stop_processes() {
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill "${pids[@]}" 2> /dev/null || true
+  (
+    sleep 30 < /dev/null > /dev/null 2>&1
+    for pid in "${pids[@]}"; do
+      [ -e "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2> /dev/null)" != Z ] || continue
+      echo "e2e: '$(tr '\0' ' ' < "/proc/$pid/cmdline")' did not stop within 30 s of SIGTERM; killed" >&2
+      ! command -v gdb > /dev/null || gdb -p "$pid" -batch -ex 'thread apply all bt' 2> /dev/null | grep '^#' | head -n 80 >&2
+      kill -KILL "$pid" 2> /dev/null || true
+      touch "$work/unstopped"
+    done
+  ) &
+  local watchdog=$!
+  wait "${pids[@]}" 2> /dev/null || true
+  pkill -P "$watchdog" sleep 2> /dev/null || true
+  wait "$watchdog" 2> /dev/null || true
+}
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
-  wait 2> /dev/null || true
+  local status=$?
+  stop_processes
   psql "$ST_TEST_POSTGRES_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $database" > /dev/null 2>&1 || true
+  [ ! -e "$work/unstopped" ] || status=1
+  exit "$status"
 }
 trap cleanup EXIT
 fail() { echo "e2e: $*" >&2; [ ! -f "$work/service.log" ] || tail -n 30 "$work/service.log" >&2; exit 1; }
+# The player writes to a file, shown afterwards: a browser process that
+# outlived it would otherwise hold CTest's output pipe open until the timeout.
+play() {
+  local status=0
+  node "$here/../player/play.mjs" "$@" > "$work/player.log" 2>&1 || status=$?
+  cat "$work/player.log"
+  return "$status"
+}
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 s3_port=$(free_port)
