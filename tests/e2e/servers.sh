@@ -27,7 +27,9 @@ stop_processes() {
   ) &
   local watchdog=$!
   wait "${pids[@]}" 2> /dev/null || true
-  pkill -P "$watchdog" sleep 2> /dev/null || true
+  local sleeper
+  sleeper=$(pgrep -P "$watchdog" sleep || true)
+  kill "$watchdog" $sleeper 2> /dev/null || true
   wait "$watchdog" 2> /dev/null || true
 }
 cleanup() {
