@@ -1,5 +1,9 @@
 // stream-transcoding: one binary for the one-shot `transcode` command, the
 // service (`serve`) and its database migrations (`migrate`).
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/serve_command.hpp"
@@ -24,6 +28,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // `transcode` reports a refused command line as it reports every failure.
+    const std::vector<std::string_view> words(argv + 1, argv + argc);
+    if (!words.empty() && words.front() == "transcode") {
+      return st::report_transcode_usage_error(app, e, std::ranges::find(words, "--json") != words.end());
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : st::kExitBadInput;
   }

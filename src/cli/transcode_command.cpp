@@ -1,5 +1,8 @@
 #include "cli/transcode_command.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -9,6 +12,7 @@
 #include "drm/speke_key_provider.hpp"
 #include "drm/static_key_provider.hpp"
 #include "media/languages.hpp"
+#include "pipeline/encoder.hpp"
 #include "storage/staged_directory.hpp"
 
 namespace st {
@@ -19,14 +23,18 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_option("input", args.input, "Source video file")->required();
   cmd->add_option("-o,--output", args.output, "Output directory (created; must not exist unless --force)")->required();
   cmd->add_option("--renditions", args.renditions, "Renditions to make, e.g. 1080p,720p (default: every one that fits)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->transform([](std::string name) {  // "720p, 480p" as a shell user writes it
+        std::erase_if(name, [](char c) { return c == ' ' || c == '\t'; });
+        return name;
+      });
   cmd->add_option("--subtitles", args.subtitles,
                   "A SubRip or WebVTT file to add as a subtitle track: LANG[:KIND]=FILE, e.g. fr=film.fr.srt or "
                   "en:caption=film.en.vtt (KIND: subtitle, caption, forced); repeatable");
   cmd->add_option("--segment-duration", o.encode.segment_seconds, "Segment duration in seconds")
       ->check(CLI::Range(1.0, 30.0))
       ->capture_default_str();
-  cmd->add_option("--preset", o.encode.preset, "x264 preset (ultrafast ... veryslow)")->capture_default_str();
+  cmd->add_option("--preset", o.encode.preset, fmt::format("x264 preset: {}", known_presets()))->capture_default_str();
   cmd->add_flag("--json", args.json, "Print progress and the result as JSON lines");
   cmd->add_flag("--hdr-ladder", o.ladder.hdr_ladder,
                 "For an HDR (PQ or HLG) source, also make an HEVC Main 10 ladder that keeps the HDR");
@@ -136,12 +144,17 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
     fmt::print(stderr, "error: {}\n", error.message);
     if (error.code == ErrorCode::kCancelled)
       return 128 + (signals.received_signal() > 0 ? signals.received_signal() : 2);
+    // Only the user's own limit is in force here: reaching it is neither a
+    // failure of ours (1) nor bad input (2).
+    if (error.code == ErrorCode::kTimeLimit) return kExitTimeLimit;
     return error.is_permanent() ? kExitBadInput : kExitFailure;
   };
 
   if (!is_known_preset(args.pipeline.encode.preset)) {
-    return report_failure({ErrorCode::kUsage, fmt::format("unknown preset '{}'", args.pipeline.encode.preset)});
+    return report_failure({ErrorCode::kUsage, fmt::format("unknown preset '{}': use one of {}",
+                                                          args.pipeline.encode.preset, known_presets())});
   }
+  std::erase(args.renditions, std::string());  // "720p,,480p" or a trailing comma
   args.pipeline.ladder.renditions = args.renditions;
   if (args.time_limit_seconds > 0) {
     args.pipeline.encode.limits.wall_time =
@@ -164,11 +177,24 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
   const PipelineInput input{
       .source = args.input, .sidecars = std::move(sidecars), .protection = std::move(*protection)};
   auto report = Pipeline(args.pipeline).run(input, staged->path(), *view, stop);
+  if (!report && report.error().code == ErrorCode::kTimeLimit) {
+    return report_failure({ErrorCode::kTimeLimit, fmt::format("stopped by --time-limit {} s: {}",
+                                                              args.time_limit_seconds, report.error().message)});
+  }
   if (!report) return report_failure(report.error());
   if (stop.stop_requested()) return report_failure({ErrorCode::kCancelled, "stopped on request"});
   if (auto committed = staged->commit(); !committed) return report_failure(committed.error());
   view->finished(*report, staged->destination().string());
   return kExitOk;
+}
+
+int report_transcode_usage_error(const CLI::App& app, const CLI::ParseError& error, bool json_requested) {
+  const int code = app.exit(error);  // the parser's own message (or --help) on stderr/stdout
+  if (code == 0) return kExitOk;
+  if (json_requested || ::isatty(::fileno(stdout)) == 0) {
+    make_progress_view(true)->failed({ErrorCode::kUsage, error.what()});
+  }
+  return kExitBadInput;
 }
 
 }  // namespace st

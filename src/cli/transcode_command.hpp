@@ -14,7 +14,8 @@ namespace st {
 // Process exit codes, documented in the README.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
-inline constexpr int kExitBadInput = 2;  // bad input or bad usage: retrying the same thing cannot help
+inline constexpr int kExitBadInput = 2;     // bad input or bad usage: retrying the same thing cannot help
+inline constexpr int kExitTimeLimit = 124;  // --time-limit was reached (as timeout(1) says it)
 
 struct TranscodeArgs {
   std::string input;
@@ -40,5 +41,10 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args);
 
 // Runs it; returns the process exit code (128 + the signal when stopped by one).
 int run_transcode(TranscodeArgs args, const SignalWatcher& signals);
+
+// A command line the parser refused: the parser's message on stderr and, when
+// `transcode` speaks JSON (--json, or stdout is not a terminal), an `error`
+// event on stdout as for any other failure. Returns the exit code.
+int report_transcode_usage_error(const CLI::App& app, const CLI::ParseError& error, bool json_requested);
 
 }  // namespace st

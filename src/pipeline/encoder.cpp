@@ -101,6 +101,10 @@ std::string last_lines(const std::string& text, int count) {
 
 }  // namespace
 
+std::string known_presets() {
+  return fmt::format("{}", fmt::join(kPresets, ", "));
+}
+
 bool is_known_preset(std::string_view preset) {
   return std::find(kPresets.begin(), kPresets.end(), preset) != kPresets.end();
 }
@@ -273,8 +277,9 @@ Result<ProcessResult> Encoder::run(const EncodeCommand& command, const ProgressH
     const auto why = last_lines(result.stderr_tail, 2);
     // A source that makes the encoder outrun its budget (time, CPU, file size)
     // would do it again: that is the source's limit, not a passing failure.
-    const bool over_budget = result.timed_out || result.term_signal == SIGXCPU || result.term_signal == SIGXFSZ;
-    const auto code = over_budget                             ? ErrorCode::kLimitExceeded
+    const bool over_budget = result.term_signal == SIGXCPU || result.term_signal == SIGXFSZ;
+    const auto code = result.timed_out                        ? ErrorCode::kTimeLimit
+                      : over_budget                           ? ErrorCode::kLimitExceeded
                       : blames_the_source(result.stderr_tail) ? ErrorCode::kInvalidInput
                                                               : ErrorCode::kProcess;
     return fail(code, fmt::format("ffmpeg {}{}", result.describe(), why.empty() ? "" : ": " + why));

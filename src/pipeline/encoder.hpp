@@ -82,6 +82,7 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
 
 // The x264 presets accepted by --preset.
 bool is_known_preset(std::string_view preset);
+std::string known_presets();  // "ultrafast, superfast, ..., placebo", for messages
 
 class Encoder {
  public:

@@ -1,5 +1,7 @@
 #include "storage/staged_directory.hpp"
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 namespace st {
@@ -24,6 +26,15 @@ Result<StagedDirectory> StagedDirectory::prepare(const fs::path& destination, bo
   if (name.empty()) name = "output";
   auto staging = TempDir::create(target.parent_path(), fmt::format(".{}.partial-", name));
   if (!staging) return tl::unexpected(staging.error());
+  // mkdtemp makes the staging directory 0700, private while it is written. The
+  // output it becomes is an ordinary directory (0777 less the umask), so a web
+  // server running as another user can serve it.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  fs::permissions(staging->path(), static_cast<fs::perms>(0777 & ~mask), ec);
+  if (ec) {
+    return fail(ErrorCode::kIo, fmt::format("cannot set the mode of {}: {}", staging->path().string(), ec.message()));
+  }
   return StagedDirectory(std::move(*staging), target);
 }
 

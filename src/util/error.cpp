@@ -14,6 +14,8 @@ std::string_view to_string(ErrorCode code) {
       return "io";
     case ErrorCode::kProcess:
       return "process";
+    case ErrorCode::kTimeLimit:
+      return "time_limit";
     case ErrorCode::kCancelled:
       return "cancelled";
     case ErrorCode::kUnavailable:

@@ -18,6 +18,7 @@ enum class ErrorCode {
   kUsage,          // the caller asked for something impossible (bad option)
   kIo,             // local filesystem failure
   kProcess,        // a child process failed to start or failed while running
+  kTimeLimit,      // the work outran a time limit set for it (--time-limit, the encode budget)
   kCancelled,      // a stop was requested (signal, job cancel)
   kUnavailable,    // a dependency (database, broker, storage) is down: retry later
   kNotFound,       // the thing asked for does not exist
@@ -34,7 +35,8 @@ struct Error {
 
   // True when retrying with the same input cannot help (bad media, bad options).
   [[nodiscard]] bool is_permanent() const {
-    return code == ErrorCode::kInvalidInput || code == ErrorCode::kLimitExceeded || code == ErrorCode::kUsage;
+    return code == ErrorCode::kInvalidInput || code == ErrorCode::kLimitExceeded || code == ErrorCode::kUsage ||
+           code == ErrorCode::kTimeLimit;
   }
 };
 

@@ -150,7 +150,19 @@ const std::vector<BadInput>& cases() {
          a[4] = "warp-speed";
          return a;
        },
-       "unknown preset 'warp-speed'"},
+       "unknown preset 'warp-speed': use one of ultrafast, superfast, veryfast"},
+      // Refused by the command-line parser, reported as every other failure (an
+      // `error` event with --json).
+      {"ASegmentDurationOfZero",
+       [](const fs::path&, const fs::path& o) {
+         return args(source("short_2s"), o, {"--segment-duration", "0"});
+       },
+       "--segment-duration: Value 0 not in range"},
+      {"NoOutputDirectory",
+       [](const fs::path&, const fs::path&) {
+         return std::vector<std::string>{source("short_2s").string(), "--json"};
+       },
+       "--output is required"},
   };
   return kCases;
 }
@@ -199,6 +211,26 @@ TEST(BadInput, AnExistingOutputIsNotOverwrittenWithoutForce) {
 TEST(BadInput, MissingArgumentsAreAUsageError) {
   const auto run = run_cli({"transcode"});
   EXPECT_EQ(run.result.exit_code, 2);
+  // stdout is not a terminal here: JSON lines, so a script reading them sees why.
+  const auto events = run.events();
+  ASSERT_EQ(events.size(), 1U) << run.stdout_lines.size();
+  EXPECT_EQ(events.front().at("event"), "error");
+  EXPECT_EQ(events.front().at("code"), "usage");
+}
+
+// A time limit the user set is reached: neither our failure (1) nor bad input
+// (2) but 124, as timeout(1) says it; nothing is left behind.
+TEST(BadInput, ReachingTheUsersTimeLimitExitsWith124AndLeavesNothing) {
+  const auto dir = fresh_dir("time-limit");
+  const auto run = run_cli(
+      {"transcode", source("landscape_1080p").string(), "-o", (dir / "out").string(), "--time-limit", "0.5", "--json"});
+  EXPECT_EQ(run.result.exit_code, 124) << run.stderr_text();
+  const auto events = run.events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().at("event"), "error");
+  EXPECT_EQ(events.back().at("code"), "time_limit");
+  EXPECT_NE(events.back().at("message").get<std::string>().find("--time-limit 0.5 s"), std::string::npos);
+  EXPECT_TRUE(testing::tree(dir).empty()) << "left behind: " << testing::tree(dir).front();
 }
 
 // The whitelists themselves, below our own sniffing: ffprobe opened with our input

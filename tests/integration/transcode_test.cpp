@@ -1,4 +1,6 @@
 // The `transcode` command on real sources of every shape, checked from the outside.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -164,6 +166,11 @@ TEST(Transcode, Landscape1080pWithAudioMakesTheFullHdLadder) {
                             "--segment-duration", "2", "--preset", "veryfast", "--json"});
   ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
   expect_complete_output(dir / "out", {{"1920x1080", "1280x720", "854x480", "640x360", "426x240"}, true});
+  // An ordinary directory (0777 less the umask), not the staging directory's
+  // 0700: a web server running as another user can serve it.
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(fs::status(dir / "out").permissions(), static_cast<fs::perms>(0777 & ~mask));
 
   // H.264 High for every rendition, as the init segments say.
   const auto master = read_text(dir / "out" / "master.m3u8");
@@ -216,8 +223,9 @@ TEST(Transcode, SilentSourceMakesALadderWithoutAudio) {
 TEST(Transcode, EveryAudioTrackBecomesARenditionWithItsLanguageRoleAndChannels) {
   const auto dir = fresh_dir("three_audio");
   const auto out = dir / "out";
+  // A list as a shell user writes it, with a space.
   const auto run = run_cli({"transcode", source("three_audio_tracks").string(), "-o", out.string(), "--preset",
-                            "ultrafast", "--segment-duration", "2", "--renditions", "720p,360p", "--json"});
+                            "ultrafast", "--segment-duration", "2", "--renditions", "720p, 360p", "--json"});
   ASSERT_EQ(run.result.exit_code, 0) << run.stderr_text();
   // English stereo, French stereo and 5.1, English commentary.
   expect_complete_output(out, {{"1280x720", "640x360"}, true, 4});
