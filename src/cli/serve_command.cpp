@@ -1,7 +1,10 @@
 #include "cli/serve_command.hpp"
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -60,6 +63,19 @@ int run_serve(const ServeArgs& args, const SignalWatcher& signals) {
   std::unique_lock lock(mutex);
   stopped.wait(lock, signals.token(), [] { return false; });
   spdlog::info("signal {} received: shutting down", signals.received_signal());
+  // Every step of stopping is bounded; this bounds their sum and whatever a
+  // library does at exit, so an orchestrator never has to kill us.
+  const auto bound = grace + 2 * std::chrono::milliseconds(config->kafka.close_timeout_ms) + std::chrono::seconds(15);
+  std::thread([bound] {
+    std::this_thread::sleep_for(bound);
+    try {
+      spdlog::error("stopping took longer than {} s: exiting now",
+                    std::chrono::ceil<std::chrono::seconds>(bound).count());
+      spdlog::default_logger()->flush();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): exiting regardless
+    }
+    std::_Exit(1);
+  }).detach();
   service.stop(std::chrono::duration_cast<std::chrono::milliseconds>(grace));
   spdlog::info("stopped");
   return 0;

@@ -175,7 +175,23 @@ void UploadConsumer::close_consumer() {
     static_cast<void>(rebalance_.release());
     return;
   }
-  consumer_->close();  // commits the stored offsets and leaves the group
+  // Commits the stored offsets and leaves the group, in librdkafka's
+  // background: a broker that went away as we stop would hold a plain close()
+  // for the coordinator's timeouts (11 s seen), past the bound we promise.
+  const std::unique_ptr<RdKafka::Queue> events(RdKafka::Queue::create(consumer_.get()));
+  const std::unique_ptr<RdKafka::Error> error(consumer_->close(events.get()));
+  while (!error && !consumer_->closed() && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> ignored(events->consume(kPollTimeoutMs));  // serves the rebalance
+  }
+  if (error || !consumer_->closed()) {
+    spdlog::warn(
+        "kafka: leaving the consumer group without a clean close ({}): offsets not yet committed are read "
+        "again by the next member",
+        error ? error->str() : fmt::format("not closed within {} ms", config_.close_timeout_ms));
+    static_cast<void>(consumer_.release());
+    static_cast<void>(rebalance_.release());
+    return;
+  }
   consumer_.reset();
 }
 
