@@ -15,7 +15,8 @@ build_packages=(
   libpqxx-dev libpq-dev libhiredis-dev libexpat1-dev libre2-dev libjwt-dev libyaml-cpp-dev libboost1.81-dev librdkafka-dev libvalijson-dev libssl-dev libcurl4-openssl-dev
   iso-codes ffmpeg
 )
-test_packages=(clang-format clang-tidy chromium postgresql redis-server prometheus curl kcat clang-14 libclang-rt-14-dev libfuzzer-14-dev)
+test_packages=(clang-format clang-tidy chromium postgresql redis-server prometheus curl kcat jq clang-14 libclang-rt-14-dev
+  libfuzzer-14-dev docker-compose gcovr)
 
 wanted=("${build_packages[@]}")
 if [ "$scope" != build ]; then
@@ -59,5 +60,18 @@ if [ "$scope" != build ]; then
     npm ci --prefix tests/player --no-audit --no-fund --loglevel=error > /dev/null
     touch tests/player/node_modules
   fi
+fi
+if [ "$scope" != build ] && [ ! -x .tools/kubernetes-client/usr/bin/kubectl ]; then
+  # Debian's kubectl (kubernetes-client 1.20) renders the Kubernetes overlays in
+  # the tests. Unpacked into .tools/ rather than installed: it would clash with
+  # another kubectl a machine may have.
+  echo "setup: unpacking Debian's kubernetes-client into .tools/"
+  download=$(mktemp -d)
+  chmod 777 "$download"  # apt fetches as its own user
+  (cd "$download" && { apt-get download -qq kubernetes-client 2> /dev/null \
+    || { apt-get update -qq && apt-get download -qq kubernetes-client; }; })
+  mkdir -p .tools/kubernetes-client
+  dpkg-deb -x "$download"/kubernetes-client_*.deb .tools/kubernetes-client
+  rm -rf "$download"
 fi
 echo "setup: ready"
