@@ -115,7 +115,7 @@ config_accepted() {
     case $variable in
       *_FILE) environment+=("$variable=$secrets/password") ;;
       ST_DRM__STATIC_KEYS) ;;  # a document of keys: optional, validated by its own tests
-      *) environment+=("$variable=$(grep -hoE "$variable[:=] *\"?[^\" ]*" "$@" | head -n 1 | sed -E "s/^$variable[:=] *\"?//")") ;;
+      *) environment+=("$variable=$(grep -hoE "${variable}[:=] *\"?[^\" ]*" "$@" | head -n 1 | sed -E "s/^${variable}[:=] *\"?//")") ;;
     esac
   done
   environment+=(ST_DATABASE__PASSWORD_FILE="$secrets/password" ST_REDIS__PASSWORD_FILE="$secrets/password"
