@@ -3,13 +3,14 @@
 # gcovr (Debian's). Builds the `coverage` preset, runs the suites, writes
 # build/coverage/cobertura.xml (CI publishes it), summary.md (CI's job summary)
 # and summary.txt, prints the figures and fails under the floor: just below the
-# figure measured when it landed, never under 75% of lines.
+# figure measured when it landed (83.8% of lines, 58.9% of branches on
+# 2026-12-02), never under 75% of lines.
 #   scripts/coverage.sh        (after scripts/setup.sh test and with the dev stack up,
 #                               as scripts/test.sh leaves them; starts the stack if needed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-line_floor=${ST_COVERAGE_LINE_FLOOR:-75}
-branch_floor=${ST_COVERAGE_BRANCH_FLOOR:-0}
+line_floor=${ST_COVERAGE_LINE_FLOOR:-83}
+branch_floor=${ST_COVERAGE_BRANCH_FLOOR:-58}
 command -v gcovr > /dev/null || scripts/setup.sh test
 export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 if [ -z "${ST_TEST_POSTGRES_ADMIN_URL:-}" ]; then
@@ -25,7 +26,8 @@ ctest --preset coverage -j "$(nproc)" --label-regex 'unit|integration' > build/c
   || { tail -n 40 build/coverage/ctest.log; echo "coverage: tests failed (build/coverage/ctest.log)" >&2; exit 1; }
 tail -n 3 build/coverage/ctest.log
 
-gcovr --root . --filter 'src/' --object-directory build/coverage --exclude-unreachable-branches \
+gcovr --root . --filter 'src/' --object-directory build/coverage --exclude-directories 'build/coverage/CMakeFiles' \
+  --exclude-unreachable-branches \
   --exclude-throw-branches --gcov-ignore-parse-errors \
   --cobertura build/coverage/cobertura.xml --txt build/coverage/summary.txt --print-summary \
   > build/coverage/gcovr.log

@@ -3,7 +3,8 @@
 # lints and runs every test: unit, integration (real ffmpeg and PostgreSQL) and
 # player (hls.js, dash.js, Shaka in chromium) on the release build, each fuzz
 # target for 30 s (scripts/fuzz.sh), then unit and integration again under
-# AddressSanitizer + UBSan.
+# AddressSanitizer + UBSan, and once more for coverage (scripts/coverage.sh:
+# line and branch coverage of src/, failing under its floor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,3 +27,5 @@ scripts/fuzz.sh "${ST_FUZZ_SECONDS:-30}"
 cmake --preset asan > /dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs" --label-exclude player
+
+scripts/coverage.sh
