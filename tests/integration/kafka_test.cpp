@@ -4,6 +4,7 @@
 // broker outage and a relay killed mid-publish.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -391,6 +392,31 @@ TEST_F(KafkaTest, AServiceStoppedRightAfterItStartedExitsCleanly) {
     EXPECT_EQ(exit->term_signal, 0) << exit->stderr_tail << service.log();
     EXPECT_EQ(exit->exit_code, 0) << exit->stderr_tail << service.log();
   }
+}
+
+// The broker goes away just as the service stops (a node drained with its
+// broker): leaving the group cannot complete, and stopping must not wait on it
+// longer than kafka.close_timeout_ms (librdkafka's own close waited about the
+// session timeout, 10 s, before).
+TEST_F(KafkaTest, AServiceStoppingAsItsBrokerGoesAwayExitsWithinTheCloseTimeout) {
+  auto env = environment();
+  env.push_back("ST_KAFKA__CLOSE_TIMEOUT_MS=1000");
+  std::replace(env.begin(), env.end(), std::string("ST_KAFKA__SESSION_TIMEOUT_MS=6000"),
+               std::string("ST_KAFKA__SESSION_TIMEOUT_MS=10000"));
+  broker_->produce(kUploaded, {upload("video-close").dump()});
+  ServiceProcess service(env);
+  ASSERT_NE(service.port(), 0) << service.log();
+  // A job from the topic: the consumer has joined its group and owns partitions.
+  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM jobs") == 1; }, 30s)) << service.log();
+  broker_->down();
+  const auto start = std::chrono::steady_clock::now();
+  service.signal(SIGTERM);
+  const auto exit = service.wait_exit(30s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  broker_->up();
+  ASSERT_TRUE(exit.has_value()) << service.log();
+  EXPECT_EQ(exit->exit_code, 0) << exit->stderr_tail << service.log();
+  EXPECT_LT(took, 6s) << service.log();
 }
 
 }  // namespace
