@@ -1,8 +1,8 @@
 #include "storage/staged_directory.hpp"
 
-#include <sys/stat.h>
-
 #include <fmt/format.h>
+
+#include "util/files.hpp"
 
 namespace st {
 
@@ -29,9 +29,7 @@ Result<StagedDirectory> StagedDirectory::prepare(const fs::path& destination, bo
   // mkdtemp makes the staging directory 0700, private while it is written. The
   // output it becomes is an ordinary directory (0777 less the umask), so a web
   // server running as another user can serve it.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  fs::permissions(staging->path(), static_cast<fs::perms>(0777 & ~mask), ec);
+  fs::permissions(staging->path(), static_cast<fs::perms>(0777U & ~current_umask()), ec);
   if (ec) {
     return fail(ErrorCode::kIo, fmt::format("cannot set the mode of {}: {}", staging->path().string(), ec.message()));
   }

@@ -119,4 +119,19 @@ Result<void> move_file(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+unsigned current_umask() {
+  constexpr unsigned kDefault = 022;
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("Umask:", 0) != 0) continue;
+    try {
+      return static_cast<unsigned>(std::stoul(line.substr(6), nullptr, 8)) & 0777U;
+    } catch (const std::exception&) {
+      return kDefault;
+    }
+  }
+  return kDefault;
+}
+
 }  // namespace st

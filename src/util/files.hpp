@@ -54,4 +54,9 @@ Result<void> write_text_file(const std::filesystem::path& path, std::string_view
 Result<void> make_directories(const std::filesystem::path& path);
 Result<void> move_file(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// The process's file mode creation mask, read without changing it (umask(2)
+// can only be read by setting it, a race with every thread creating files):
+// from /proc/self/status, 022 when that cannot be read.
+unsigned current_umask();
+
 }  // namespace st

@@ -1,5 +1,6 @@
 #include "storage/staged_directory.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -34,6 +35,17 @@ TEST_F(StagedDirectoryTest, AppearsOnlyOnCommit) {
   ASSERT_TRUE(staged->commit().has_value());
   EXPECT_TRUE(fs::exists(root_ / "out" / "master.m3u8"));
   EXPECT_EQ(entries(), 1U);  // no staging directory left behind
+}
+
+// The output is an ordinary directory under the process's umask (027 here),
+// not mkdtemp's 0700, and reading the umask leaves it as it was.
+TEST_F(StagedDirectoryTest, TheOutputHasTheUmasksModeNotThePrivateStagingMode) {
+  const mode_t before = ::umask(027);
+  auto staged = StagedDirectory::prepare(root_ / "out", false);
+  ASSERT_TRUE(staged.has_value());
+  ASSERT_TRUE(staged->commit().has_value());
+  EXPECT_EQ(fs::status(root_ / "out").permissions(), static_cast<fs::perms>(0750));
+  EXPECT_EQ(::umask(before), 027U);
 }
 
 TEST_F(StagedDirectoryTest, LeavesNothingWhenAbandoned) {
