@@ -182,6 +182,9 @@ std::vector<Field> fields_of(Config& c) {
       {"transcode", "time_limit_floor_seconds", bind(c.transcode.time_limit_floor_seconds)},
       {"transcode", "max_memory_mib", bind(c.transcode.max_memory_mib)},
       {"transcode", "max_output_file_mib", bind(c.transcode.max_output_file_mib)},
+      {"transcode", "quality_scores", bind(c.transcode.quality_scores)},
+      {"transcode", "quality_windows", bind(c.transcode.quality_windows)},
+      {"transcode", "quality_window_seconds", bind(c.transcode.quality_window_seconds)},
       {"kafka", "bootstrap_servers", bind(c.kafka.bootstrap_servers)},
       {"kafka", "group_id", bind(c.kafka.group_id)},
       {"kafka", "uploaded_topic", bind(c.kafka.uploaded_topic)},
@@ -481,6 +484,8 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "worker.max_attempts", c.worker.max_attempts, 1, 100);
   check_range(problems, "worker.shutdown_grace_seconds", c.worker.shutdown_grace_seconds, 0, 86400);
   check_range(problems, "transcode.segment_seconds", c.transcode.segment_seconds, 1, 30);
+  check_range(problems, "transcode.quality_windows", c.transcode.quality_windows, 1, 100);
+  check_range(problems, "transcode.quality_window_seconds", c.transcode.quality_window_seconds, 0.1, 30.0);
   if (!is_known_preset(c.transcode.preset)) {
     problems.push_back(fmt::format("transcode.preset '{}' is not an x264 preset", c.transcode.preset));
   }

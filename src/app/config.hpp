@@ -119,6 +119,10 @@ struct TranscodeConfig {
   int time_limit_floor_seconds = 300;
   int max_memory_mib = 16384;
   int max_output_file_mib = 16384;
+  // PSNR and SSIM of every rendition over sampled windows (a tenant's policy may switch them off).
+  bool quality_scores = true;
+  int quality_windows = 3;
+  double quality_window_seconds = 1;
 };
 
 struct KafkaConfig {

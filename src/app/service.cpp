@@ -61,6 +61,8 @@ PipelineOptions pipeline_options(const TranscodeConfig& t) {
   PipelineOptions options;
   options.encode.preset = t.preset;
   options.encode.segment_seconds = t.segment_seconds;
+  options.quality = {
+      .enabled = t.quality_scores, .windows = t.quality_windows, .window_seconds = t.quality_window_seconds};
   options.limits = {.max_duration_seconds = t.max_duration_seconds,
                     .max_width = t.max_width,
                     .max_height = t.max_height,

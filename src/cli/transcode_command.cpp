@@ -39,6 +39,14 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_flag("--hdr-ladder", o.ladder.hdr_ladder,
                 "For an HDR (PQ or HLG) source, also make an HEVC Main 10 ladder that keeps the HDR");
   cmd->add_flag("--force", args.force, "Replace the output directory if it exists");
+  cmd->add_flag("!--no-quality", o.quality.enabled, "Do not measure PSNR and SSIM of the renditions");
+  cmd->add_option("--quality-windows", o.quality.windows,
+                  "Windows of the source sampled for PSNR and SSIM (the most complex among them)")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  cmd->add_option("--quality-window-seconds", o.quality.window_seconds, "Length of each window (at most a segment)")
+      ->check(CLI::Range(0.1, 30.0))
+      ->capture_default_str();
   cmd->add_option("--max-duration", o.limits.max_duration_seconds, "Refuse longer sources (seconds)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -50,6 +50,7 @@ json to_json(const VideoOutput& r) {
                     {"playlistKey", r.playlist_key}};
   if (!r.iframe_playlist_key.empty()) rendition["iframePlaylistKey"] = r.iframe_playlist_key;
   if (r.encryption) rendition["encryption"] = to_json(*r.encryption);
+  if (r.quality) rendition["quality"] = to_json(*r.quality);
   return rendition;
 }
 
@@ -197,7 +198,8 @@ Result<JobOutcome> outcome_from_json(const json& value) {
            .size_bytes = r.get<std::int64_t>("sizeBytes"),
            .playlist_key = r.get<std::string>("playlistKey"),
            .iframe_playlist_key = r.get<std::string>("iframePlaylistKey"),
-           .encryption = encryption_from_json(item.contains("encryption") ? item.at("encryption") : json())});
+           .encryption = encryption_from_json(item.contains("encryption") ? item.at("encryption") : json()),
+           .quality = item.contains("quality") ? rendition_quality_from_json(item.at("quality")) : std::nullopt});
       if (!r.ok())
         return fail(ErrorCode::kInvalidInput, fmt::format("a job outcome's renditions.{} has the wrong type", r.bad()));
     }

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "media/quality_scores.hpp"
 #include "util/error.hpp"
 
 namespace st {
@@ -37,6 +38,8 @@ struct VideoOutput {
   std::string playlist_key;
   std::string iframe_playlist_key;  // HLS I-frame playlist; empty when none was written
   std::optional<EncryptionOutput> encryption;
+  // PSNR and SSIM against the source; none for the HDR ladder, or when not measured.
+  std::optional<RenditionQuality> quality;
 };
 
 // Trick-play sprite sheets: `sheets` JPEGs named {outputPrefix}thumbnails/sprite-00001.jpg

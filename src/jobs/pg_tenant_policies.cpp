@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kPolicyColumns =
     "tenant_id, array_to_json(allowed_profiles)::text, top_rung, segment_seconds, preset, max_duration_seconds,"
     " max_width, max_height, max_frame_rate, max_queued, max_running, priority, requests_per_second, hdr_ladder,"
-    " drm::text,"
+    " drm::text, quality_scores,"
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
 template <typename T>
@@ -40,7 +40,9 @@ TenantPolicy policy_from_row(const pqxx::row& row) {
   p.priority = optional_field<int>(row[i++]);
   p.requests_per_second = optional_field<double>(row[i++]);
   p.hdr_ladder = optional_field<bool>(row[i++]);
-  if (const auto drm = optional_field<std::string>(row[i++])) {
+  const auto drm_text = optional_field<std::string>(row[i++]);
+  p.quality_scores = optional_field<bool>(row[i++]);
+  if (const auto& drm = drm_text) {
     // Written by put() from a checked policy; a row edited by hand into
     // something else reads as unset rather than failing every job.
     std::vector<std::string> problems;
@@ -59,10 +61,10 @@ void PgTenantPolicies::prepare_statements(pqxx::connection& c) {
   c.prepare("policy_put",
             fmt::format("INSERT INTO tenant_policies (tenant_id, allowed_profiles, top_rung, segment_seconds, preset,"
                         " max_duration_seconds, max_width, max_height, max_frame_rate, max_queued, max_running,"
-                        " priority, requests_per_second, hdr_ladder, drm)"
+                        " priority, requests_per_second, hdr_ladder, drm, quality_scores)"
                         " VALUES ($1, CASE WHEN $2::json IS NULL THEN NULL ELSE ARRAY(SELECT"
                         " json_array_elements_text($2::json)) END, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-                        " $15::jsonb)"
+                        " $15::jsonb, $16)"
                         " ON CONFLICT (tenant_id) DO UPDATE SET allowed_profiles = EXCLUDED.allowed_profiles,"
                         " top_rung = EXCLUDED.top_rung, segment_seconds = EXCLUDED.segment_seconds,"
                         " preset = EXCLUDED.preset, max_duration_seconds = EXCLUDED.max_duration_seconds,"
@@ -70,7 +72,7 @@ void PgTenantPolicies::prepare_statements(pqxx::connection& c) {
                         " max_frame_rate = EXCLUDED.max_frame_rate, max_queued = EXCLUDED.max_queued,"
                         " max_running = EXCLUDED.max_running, priority = EXCLUDED.priority,"
                         " requests_per_second = EXCLUDED.requests_per_second, hdr_ladder = EXCLUDED.hdr_ladder,"
-                        " drm = EXCLUDED.drm,"
+                        " drm = EXCLUDED.drm, quality_scores = EXCLUDED.quality_scores,"
                         " updated_at = now()"
                         " RETURNING {}",
                         kPolicyColumns));
@@ -95,7 +97,7 @@ Result<TenantPolicy> PgTenantPolicies::put(const TenantPolicy& p) {
     const auto rows =
         tx.exec_prepared("policy_put", p.tenant_id, profiles, p.top_rung, p.segment_seconds, p.preset,
                          p.max_duration_seconds, p.max_width, p.max_height, p.max_frame_rate, p.max_queued,
-                         p.max_running, p.priority, p.requests_per_second, p.hdr_ladder, drm);
+                         p.max_running, p.priority, p.requests_per_second, p.hdr_ladder, drm, p.quality_scores);
     tx.commit();
     return policy_from_row(rows[0]);
   });

@@ -106,7 +106,8 @@ json to_json(const TenantPolicy& p) {
               {"priority", optional_json(p.priority)},
               {"requestsPerSecond", optional_json(p.requests_per_second)},
               {"hdrLadder", optional_json(p.hdr_ladder)},
-              {"drm", p.drm ? to_json(*p.drm) : json(nullptr)}};
+              {"drm", p.drm ? to_json(*p.drm) : json(nullptr)},
+              {"qualityScores", optional_json(p.quality_scores)}};
   out["updatedAt"] = p.updated_at.empty() ? json(nullptr) : json(p.updated_at);
   return out;
 }
@@ -120,7 +121,7 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   const std::vector<std::string> known = {
       "tenantId",          "allowedProfiles", "topRung",      "segmentSeconds", "preset",         "maxDurationSeconds",
       "maxWidth",          "maxHeight",       "maxFrameRate", "maxQueuedJobs",  "maxRunningJobs", "priority",
-      "requestsPerSecond", "hdrLadder",       "drm",          "updatedAt"};
+      "requestsPerSecond", "hdrLadder",       "drm",          "qualityScores",  "updatedAt"};
   read.refuse_unknown_keys(known, "a policy field");
   if (const auto tenant = doc.find("tenantId");
       tenant != doc.end() && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
@@ -162,6 +163,13 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
       policy.hdr_ladder = hdr->get<bool>();
     } else {
       read.problem("hdrLadder must be true or false");
+    }
+  }
+  if (const auto quality = doc.find("qualityScores"); quality != doc.end() && !quality->is_null()) {
+    if (quality->is_boolean()) {
+      policy.quality_scores = quality->get<bool>();
+    } else {
+      read.problem("qualityScores must be true or false");
     }
   }
   if (const auto drm = doc.find("drm"); drm != doc.end() && !drm->is_null()) {

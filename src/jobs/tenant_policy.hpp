@@ -30,8 +30,9 @@ struct TenantPolicy {
   std::optional<int> max_running;
   std::optional<int> priority;
   std::optional<double> requests_per_second;
-  std::optional<bool> hdr_ladder;  // HDR sources also get an HEVC Main 10 ladder that keeps the HDR
-  std::optional<DrmPolicy> drm;    // content protection; unset: the service's drm section
+  std::optional<bool> hdr_ladder;      // HDR sources also get an HEVC Main 10 ladder that keeps the HDR
+  std::optional<DrmPolicy> drm;        // content protection; unset: the service's drm section
+  std::optional<bool> quality_scores;  // PSNR/SSIM of each rendition; unset: transcode.quality_scores
   std::string updated_at;
 };
 

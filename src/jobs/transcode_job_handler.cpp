@@ -85,6 +85,14 @@ std::optional<EncryptionOutput> encryption_output(const Track& track) {
   return out;
 }
 
+std::optional<RenditionQuality> rendition_quality(const TranscodeReport& report, const std::string& rendition) {
+  if (!report.quality) return std::nullopt;
+  for (const auto& q : report.quality->renditions) {
+    if (q.rendition == rendition) return q;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPolicy& policy,
@@ -123,6 +131,7 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   if (policy.segment_seconds) options.encode.segment_seconds = *policy.segment_seconds;
   if (policy.preset) options.encode.preset = *policy.preset;
   if (policy.hdr_ladder) options.ladder.hdr_ladder = *policy.hdr_ladder;
+  if (policy.quality_scores) options.quality.enabled = *policy.quality_scores;
   auto& limits = options.limits;
   tighten(limits.max_duration_seconds, policy.max_duration_seconds, limits.duration_limit_by, "maxDurationSeconds");
   tighten(limits.max_width, policy.max_width, limits.size_limit_by, "maxWidth");
@@ -322,7 +331,8 @@ Result<JobOutcome> TranscodeJobHandler::run(const Job& job, JobContext& context)
          .iframe_playlist_key = v.iframe_playlist_file.empty()
                                     ? std::string()
                                     : fmt::format("{}{}/{}", *prefix, v.folder, v.iframe_playlist_file),
-         .encryption = encryption_output(v)});
+         .encryption = encryption_output(v),
+         .quality = rendition_quality(*report, v.id)});
   }
   for (const auto& a : report->presentation.audio) {
     outcome.audio.push_back({.name = a.id,

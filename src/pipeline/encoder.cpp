@@ -19,6 +19,8 @@ namespace {
 constexpr std::array<std::string_view, 10> kPresets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
                                                        "medium",    "slow",      "slower",   "veryslow", "placebo"};
 
+constexpr std::string_view kDeinterlaceFilter = "bwdif=mode=send_frame:parity=auto:deint=all,";
+
 std::string format_seconds(double seconds) {
   auto text = fmt::format("{:.3f}", seconds);
   while (text.ends_with('0')) text.pop_back();
@@ -51,10 +53,8 @@ std::string rendition_branch(const VideoRendition& r, const Ladder& ladder, cons
 std::string filter_graph(const MediaInfo& info, const Ladder& ladder) {
   // Shared by all renditions: done once per frame, before the split.
   std::string graph = fmt::format("[0:{}]", info.video.index);
-  if (ladder.deinterlace) graph += "bwdif=mode=send_frame:parity=auto:deint=all,";
-  // start_time=0: the picture starts at the source's time zero, as the audio
-  // does (below); a video that starts late repeats its first frame.
-  graph += fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
+  if (ladder.deinterlace) graph += kDeinterlaceFilter;
+  graph += constant_rate_filter(ladder);
   const auto sdr = ladder.video.size();
   const auto hdr = ladder.hdr_video.size();
   if (hdr > 0) graph += ",split=2[sdr][hdr];[sdr]";
@@ -100,6 +100,20 @@ std::string last_lines(const std::string& text, int count) {
 }
 
 }  // namespace
+
+std::string constant_rate_filter(const Ladder& ladder) {
+  // start_time=0: the picture starts at the source's time zero, as the audio
+  // does (below); a video that starts late repeats its first frame.
+  return fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
+}
+
+std::string sdr_picture_filter(const Ladder& ladder) {
+  std::string chain;
+  if (ladder.deinterlace) chain += kDeinterlaceFilter;
+  chain += constant_rate_filter(ladder);
+  if (!ladder.tone_map_from.empty()) chain += "," + sdr_tone_map_filter(ladder.tone_map_from);
+  return chain;
+}
 
 std::string known_presets() {
   return fmt::format("{}", fmt::join(kPresets, ", "));

@@ -80,6 +80,13 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
                                    const EncodeOptions& options, const std::filesystem::path& output_dir,
                                    const std::string& ffmpeg = "ffmpeg");
 
+// The encode's normalisation of the source picture, as filters: the constant
+// frame rate alone, and the whole chain every SDR rendition is scaled from
+// (deinterlacing, the frame rate, tone mapping). Shared with the quality
+// measurement, which must compare renditions with the same picture.
+std::string constant_rate_filter(const Ladder& ladder);
+std::string sdr_picture_filter(const Ladder& ladder);
+
 // The x264 presets accepted by --preset.
 bool is_known_preset(std::string_view preset);
 std::string known_presets();  // "ultrafast, superfast, ..., placebo", for messages

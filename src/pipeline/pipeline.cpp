@@ -240,6 +240,24 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
       return tl::unexpected(written.error());
     }
   }
+  // Scores from the clear segments, before packaging encrypts and moves them.
+  // Scores that cannot be measured never fail a job that encoded.
+  if (options_.quality.enabled) {
+    observer.step_started("quality");
+    StepTimer timer("quality", report.steps, observer);
+    std::vector<std::vector<std::string>> argvs;
+    auto quality = QualityMeter(options_.quality)
+                       .measure(source, report.source, report.ladder, command, segment_seconds, stop, argvs);
+    for (auto& argv : argvs) report.commands.push_back({"quality", std::move(argv)});
+    if (!quality && quality.error().code == ErrorCode::kCancelled) return tl::unexpected(quality.error());
+    if (quality) {
+      report.quality = std::move(*quality);
+    } else {
+      report.quality_note = fmt::format("no quality scores: {}", quality.error().message);
+    }
+  } else {
+    report.quality_note = "quality scores switched off";
+  }
   // Trick play from the smallest rendition's keyframes, before packaging moves
   // its files: sprites that cannot be made never fail a job that encoded.
   std::optional<SpriteSheets> sprites;

@@ -14,6 +14,7 @@
 #include "pipeline/encoder.hpp"
 #include "pipeline/ladder.hpp"
 #include "pipeline/packager.hpp"
+#include "pipeline/quality.hpp"
 #include "pipeline/report.hpp"
 #include "pipeline/sidecar_subtitles.hpp"
 #include "pipeline/thumbnails.hpp"
@@ -28,6 +29,7 @@ struct PipelineOptions {
   PosterOptions poster;
   SidecarLimits sidecars;
   EncryptorOptions encryptor;
+  QualityOptions quality;
   // A source that decodes to less than this share of its stated duration is truncated.
   double min_decoded_share = 0.9;
 };

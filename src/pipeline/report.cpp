@@ -184,6 +184,7 @@ json to_json(const TranscodeReport& r) {
           {"sprites", sprites_json(r.presentation)},
           {"subtitles", subtitles_json(r.presentation)},
           {"packaging_notes", r.presentation.notes},
+          {"quality", r.quality ? to_json(*r.quality) : json{{"note", r.quality_note}}},
           {"steps", steps},
           {"wall_seconds", wall_total},
           {"commands", commands},

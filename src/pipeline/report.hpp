@@ -1,6 +1,7 @@
 // report.json: everything a person or a later service needs to know about one run.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "media/media_info.hpp"
 #include "packaging/presentation.hpp"
 #include "pipeline/ladder.hpp"
+#include "pipeline/quality.hpp"
 #include "pipeline/thumbnails.hpp"
 
 namespace st {
@@ -37,6 +39,9 @@ struct TranscodeReport {
   std::int64_t self_peak_rss_bytes = 0;
   // The run's child processes (ffprobe, ffmpeg, the packager) alone, from wait4.
   double children_cpu_seconds = 0;
+  // PSNR and SSIM of each SDR rendition; none when switched off or not measurable (see quality_note).
+  std::optional<QualityReport> quality;
+  std::string quality_note;
 };
 
 nlohmann::json to_json(const TranscodeReport& report);

@@ -104,6 +104,22 @@ Result<void> write_text_file(const fs::path& path, std::string_view content) {
   return {};
 }
 
+Result<std::string> read_text_file(const fs::path& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (!in || ec) return fail(ErrorCode::kIo, fmt::format("cannot read {}", path.string()));
+  if (size > max_bytes) {
+    return fail(ErrorCode::kLimitExceeded, fmt::format("{} is larger than {} bytes", path.string(), max_bytes));
+  }
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  // A file still growing reads short: what was read is what there is.
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) return fail(ErrorCode::kIo, fmt::format("cannot read {}", path.string()));
+  return text;
+}
+
 Result<void> make_directories(const fs::path& path) {
   std::error_code ec;
   fs::create_directories(path, ec);

@@ -51,6 +51,8 @@ Result<std::uint64_t> concatenate_files(const std::vector<std::filesystem::path>
 std::uint64_t free_disk_bytes(const std::filesystem::path& path);
 
 Result<void> write_text_file(const std::filesystem::path& path, std::string_view content);
+// The whole of a file a child process wrote for us; kLimitExceeded beyond `max_bytes`.
+Result<std::string> read_text_file(const std::filesystem::path& path, std::size_t max_bytes);
 Result<void> make_directories(const std::filesystem::path& path);
 Result<void> move_file(const std::filesystem::path& from, const std::filesystem::path& to);
 

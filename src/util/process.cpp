@@ -64,7 +64,7 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
 [[noreturn]] void exec_child(const char* path, char* const* argv, char* const* envp, int stdout_fd, int stderr_fd,
-                             int error_fd, const ProcessLimits& limits) {
+                             int error_fd, const ProcessLimits& limits, const char* working_directory) {
   ::setpgid(0, 0);
   // If the parent dies, even by SIGKILL, the child must not run on unsupervised.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -93,6 +93,11 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
   if (limits.address_space_bytes > 0) set_limit(RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes);
   if (limits.file_size_bytes > 0) set_limit(RLIMIT_FSIZE, limits.file_size_bytes, limits.file_size_bytes);
 
+  if (working_directory != nullptr && ::chdir(working_directory) != 0) {
+    const int err = errno;
+    (void)!::write(error_fd, &err, sizeof err);
+    ::_exit(127);
+  }
   ::execve(path, argv, envp);
   const int err = errno;
   (void)!::write(error_fd, &err, sizeof err);
@@ -177,7 +182,7 @@ Result<Process> Process::spawn(const ProcessSpec& spec) {
   if (pid < 0) return fail(ErrorCode::kProcess, fmt::format("fork failed: {}", std::strerror(errno)));
   if (pid == 0) {
     exec_child(path->c_str(), argv.data(), envp.data(), out.write_end, err.write_end, exec_status.write_end,
-               spec.limits);
+               spec.limits, spec.working_directory.empty() ? nullptr : spec.working_directory.c_str());
   }
   ::setpgid(pid, pid);  // also done by the child; whichever runs first wins the race
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <stop_token>
 #include <string>
@@ -41,6 +42,9 @@ struct ProcessSpec {
   // only those of kInheritedVariables (PATH, locale, time zone, TMPDIR). Tests
   // that start the service itself pass the whole environment on.
   bool inherit_environment = false;
+  // The child's current directory; empty: ours. Lets a child name its files
+  // relatively where an absolute path would need quoting (ffmpeg's filter options).
+  std::filesystem::path working_directory;
   // Only the end of stderr is kept: ffmpeg's last lines say why it failed, and a
   // chatty child must not grow our memory.
   std::size_t stderr_tail_bytes = std::size_t{16} * 1024;

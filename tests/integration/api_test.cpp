@@ -433,6 +433,8 @@ TEST_F(ApiTest, ATenantPolicyThatEncryptsGetsKeyIdsInItsOutcome) {
   EXPECT_EQ(outcome.body["outcome"]["audio"][0]["encryption"]["keyType"], "AUDIO");
   EXPECT_EQ(outcome.text.find("1f2e3d4c5b6a79889706a5b4c3d2e1f0"), std::string::npos);
   EXPECT_FALSE(call("GET", "/v1/jobs/" + clear, other).body["outcome"]["renditions"][0].contains("encryption"));
+  // Scored from the clear segments, before they were encrypted.
+  EXPECT_GT(rendition["quality"]["mean"]["psnr"].get<double>(), 25) << outcome.text;
 }
 
 // A tenant whose policy asks for the HDR ladder gets, for an HDR master, HEVC
@@ -455,6 +457,42 @@ TEST_F(ApiTest, ATenantPolicyThatAsksForTheHdrLadderGetsHevcRenditionsOfAnHdrMas
   EXPECT_EQ(renditions[1]["name"], "720p-hdr");
   EXPECT_EQ(renditions[1]["videoRange"], "PQ");
   EXPECT_TRUE(renditions[1]["codecs"].get<std::string>().starts_with("hvc1.2.4.")) << renditions.dump();
+  // The SDR rung is scored against the tone-mapped source; the HDR ladder is not scored.
+  EXPECT_GT(renditions[0]["quality"]["mean"]["psnr"].get<double>(), 25) << renditions.dump();
+  EXPECT_FALSE(renditions[1].contains("quality")) << renditions.dump();
+}
+
+// Scores are on by default, in the outcome of every SDR rendition; a tenant's
+// policy can switch them off for its own jobs only.
+TEST_F(ApiTest, QualityScoresAreInTheOutcomeUnlessTheTenantsPolicySwitchesThemOff) {
+  auto service = start();
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto op = issuer_.token("studio", {"operator"});
+  const auto other = issuer_.token("indie", {"operator"});
+  EXPECT_EQ(call("PUT", "/v1/tenants/studio/policy", admin, R"({"qualityScores":"off"})").status, 400);
+  const auto put = call("PUT", "/v1/tenants/studio/policy", admin, R"({"qualityScores":false})");
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(put.body["qualityScores"], false);
+  EXPECT_TRUE(call("GET", "/v1/tenants/indie/policy", admin).body["qualityScores"].is_null());
+
+  const auto unscored = create_job(op, "unscored", "short_2s", json::array({"360p", "240p"}));
+  const auto scored = create_job(other, "scored", "short_2s", json::array({"360p", "240p"}));
+  for (const auto& [id, token] : {std::pair{unscored, op}, std::pair{scored, other}}) {
+    ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, token).body["status"] == "succeeded"; }, 90s))
+        << call("GET", "/v1/jobs/" + id, token).text;
+  }
+  for (const auto& r : call("GET", "/v1/jobs/" + unscored, op).body["outcome"]["renditions"]) {
+    EXPECT_FALSE(r.contains("quality")) << r.dump();
+  }
+  const auto renditions = call("GET", "/v1/jobs/" + scored, other).body["outcome"]["renditions"];
+  ASSERT_EQ(renditions.size(), 2U);
+  for (const auto& r : renditions) {
+    EXPECT_GT(r["quality"]["frames"].get<int>(), 0) << r.dump();
+    EXPECT_GT(r["quality"]["mean"]["ssim"].get<double>(), 0.5) << r.dump();
+  }
+  EXPECT_GT(renditions[0]["quality"]["mean"]["psnr"].get<double>(),
+            renditions[1]["quality"]["mean"]["psnr"].get<double>())
+      << renditions.dump();
 }
 
 TEST_F(ApiTest, TheEleventhRequestOfATenBySecondPolicyGets429WithRetryAfter) {

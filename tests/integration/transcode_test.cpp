@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "media/quality_scores.hpp"
 #include "media_fixtures.hpp"
 #include "packaging/webvtt.hpp"
 
@@ -150,7 +151,18 @@ void expect_complete_output(const fs::path& out, const Expectation& expected) {
   }
   std::vector<std::string> steps;
   for (const auto& s : report["steps"]) steps.push_back(s["name"]);
-  EXPECT_EQ(steps, (std::vector<std::string>{"probe", "plan", "encode", "sprites", "package", "thumbnails"}));
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"probe", "plan", "encode", "quality", "sprites", "package", "thumbnails"}));
+  // Every rendition scored against the source, over the windows sampled.
+  ASSERT_EQ(report["quality"]["renditions"].size(), expected.sizes.size()) << report["quality"].dump();
+  EXPECT_GE(report["quality"]["windows"].size(), 1U);
+  for (const auto& q : report["quality"]["renditions"]) {
+    EXPECT_GT(q["frames"].get<int>(), 0);
+    EXPECT_GT(q["mean"]["psnr"].get<double>(), 20) << q.dump();
+    EXPECT_LT(q["mean"]["psnr"].get<double>(), kMaxPsnr) << q.dump();
+    EXPECT_GT(q["mean"]["ssim"].get<double>(), 0.5) << q.dump();
+    EXPECT_LE(q["p5"]["psnr"].get<double>(), q["mean"]["psnr"].get<double>() + 0.01) << q.dump();
+  }
 }
 
 const nlohmann::json* encode_command(const nlohmann::json& report) {
@@ -191,6 +203,14 @@ TEST(Transcode, Landscape1080pWithAudioMakesTheFullHdLadder) {
   EXPECT_TRUE(std::any_of(events.begin(), events.end(), [](const auto& e) { return e["event"] == "progress"; }));
   EXPECT_EQ(events.back()["event"], "done");
   EXPECT_EQ(events.back()["renditions"].size(), 5U);
+
+  // A smaller rung loses more of the source: the scores fall down the ladder.
+  const auto& quality = report["quality"]["renditions"];
+  ASSERT_EQ(quality.size(), 5U);
+  for (std::size_t i = 1; i < quality.size(); ++i) {
+    EXPECT_LT(quality[i]["mean"]["psnr"].get<double>(), quality[i - 1]["mean"]["psnr"].get<double>()) << quality.dump();
+    EXPECT_LT(quality[i]["mean"]["ssim"].get<double>(), quality[i - 1]["mean"]["ssim"].get<double>()) << quality.dump();
+  }
 
 #if !defined(__SANITIZE_ADDRESS__)
   // Our own footprint, ffmpeg aside.

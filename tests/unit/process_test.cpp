@@ -13,6 +13,8 @@
 #include <fstream>
 #include <thread>
 
+#include <fmt/format.h>
+
 namespace st {
 namespace {
 
@@ -181,6 +183,25 @@ TEST(RunCaptured, RefusesUnboundedOutput) {
   const auto run = run_captured({.argv = {"sh", "-c", "yes | head -c 100000"}}, 1000);
   ASSERT_FALSE(run.has_value());
   EXPECT_NE(run.error().message.find("more than 1000 bytes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace st
+
+namespace st {
+namespace {
+
+TEST(Process, RunsInTheWorkingDirectoryAskedFor) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("st-cwd-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  auto run = run_captured(ProcessSpec{.argv = {"pwd"}, .working_directory = dir}, 4096, {});
+  ASSERT_TRUE(run) << run.error().message;
+  EXPECT_EQ(run->stdout_text, dir.string() + "\n");
+  // A directory that is not there is the child's failure to start, said as such.
+  auto missing = run_captured(ProcessSpec{.argv = {"pwd"}, .working_directory = dir / "missing"}, 4096, {});
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("No such file"), std::string::npos) << missing.error().message;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,0 +1,167 @@
+#include "media/quality_scores.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+namespace st {
+namespace {
+
+using nlohmann::json;
+
+// The number after "key:" in a stats line, if the line has one.
+std::optional<double> field(std::string_view line, std::string_view key) {
+  std::size_t at = 0;
+  while (at < line.size()) {
+    const auto end = std::min(line.find(' ', at), line.size());
+    const auto token = line.substr(at, end - at);
+    if (token.size() > key.size() && token.starts_with(key) && token[key.size()] == ':') {
+      const auto number = token.substr(key.size() + 1);
+      double value = 0;
+      const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+      if (ec == std::errc() && ptr == number.data() + number.size() && std::isfinite(value)) return value;
+      return std::nullopt;
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+// Each line's frame number and the line, for those that have one.
+std::map<long, std::string_view> lines_by_frame(std::string_view text) {
+  std::map<long, std::string_view> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    const auto line = text.substr(at, end - at);
+    if (const auto n = field(line, "n"); n && *n >= 0 && *n < 1e9) out.emplace(static_cast<long>(*n), line);
+    at = end + 1;
+  }
+  return out;
+}
+
+double percentile_5(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<std::size_t>(std::floor(0.05 * static_cast<double>(values.size() - 1)))];
+}
+
+QualityScores mean_scores(const std::vector<const FrameQuality*>& frames) {
+  double mse = 0;
+  double mse_y = 0;
+  double ssim = 0;
+  for (const auto* f : frames) {
+    mse += f->mse;
+    mse_y += f->mse_y;
+    ssim += f->ssim;
+  }
+  const auto n = static_cast<double>(std::max<std::size_t>(1, frames.size()));
+  return {.psnr_y = psnr_from_mse(mse_y / n), .psnr = psnr_from_mse(mse / n), .ssim = ssim / n};
+}
+
+double rounded(double value, int digits) {
+  const double scale = std::pow(10.0, digits);
+  return std::round(value * scale) / scale;
+}
+
+// The outcome (API, events) names keys in camelCase, report.json in snake_case.
+json scores_json(const QualityScores& scores, bool snake_case) {
+  return {{snake_case ? "psnr_y" : "psnrY", rounded(scores.psnr_y, 2)},
+          {"psnr", rounded(scores.psnr, 2)},
+          {"ssim", rounded(scores.ssim, 5)}};
+}
+
+json rendition_json(const RenditionQuality& quality, bool snake_case) {
+  auto worst = scores_json(quality.worst_window.scores, snake_case);
+  worst[snake_case ? "start_seconds" : "startSeconds"] = quality.worst_window.start_seconds;
+  return {{"frames", quality.frames},
+          {"mean", scores_json(quality.mean, snake_case)},
+          {"p5", scores_json(quality.p5, snake_case)},
+          {snake_case ? "worst_window" : "worstWindow", worst}};
+}
+
+}  // namespace
+
+double psnr_from_mse(double mse) {
+  if (!(mse > 0)) return kMaxPsnr;
+  return std::min(kMaxPsnr, 10.0 * std::log10(255.0 * 255.0 / mse));
+}
+
+std::vector<FrameQuality> parse_quality_stats(std::string_view psnr_stats, std::string_view ssim_stats) {
+  const auto psnr = lines_by_frame(psnr_stats);
+  const auto ssim = lines_by_frame(ssim_stats);
+  std::vector<FrameQuality> frames;
+  for (const auto& [n, line] : psnr) {
+    const auto other = ssim.find(n);
+    if (other == ssim.end()) continue;
+    const auto mse = field(line, "mse_avg");
+    const auto mse_y = field(line, "mse_y");
+    const auto all = field(other->second, "All");
+    if (!mse || !mse_y || !all || *mse < 0 || *mse_y < 0 || *all < -1 || *all > 1) continue;
+    frames.push_back({.mse = *mse, .mse_y = *mse_y, .ssim = *all});
+  }
+  return frames;
+}
+
+RenditionQuality summarise_quality(std::string rendition, const std::vector<std::vector<FrameQuality>>& windows,
+                                   const std::vector<double>& window_starts) {
+  RenditionQuality out;
+  out.rendition = std::move(rendition);
+  std::vector<const FrameQuality*> all;
+  std::vector<double> psnr;
+  std::vector<double> psnr_y;
+  std::vector<double> ssim;
+  bool first = true;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    std::vector<const FrameQuality*> frames;
+    for (const auto& f : windows[w]) {
+      frames.push_back(&f);
+      psnr.push_back(psnr_from_mse(f.mse));
+      psnr_y.push_back(psnr_from_mse(f.mse_y));
+      ssim.push_back(f.ssim);
+    }
+    if (frames.empty()) continue;
+    all.insert(all.end(), frames.begin(), frames.end());
+    const auto scores = mean_scores(frames);
+    if (first || scores.psnr < out.worst_window.scores.psnr) {
+      out.worst_window = {.start_seconds = w < window_starts.size() ? window_starts[w] : 0, .scores = scores};
+      first = false;
+    }
+  }
+  out.frames = static_cast<int>(all.size());
+  out.mean = mean_scores(all);
+  out.p5 = {.psnr_y = percentile_5(psnr_y), .psnr = percentile_5(psnr), .ssim = percentile_5(ssim)};
+  return out;
+}
+
+json to_json(const RenditionQuality& quality) {
+  return rendition_json(quality, false);
+}
+
+json to_report_json(const RenditionQuality& quality) {
+  auto item = rendition_json(quality, true);
+  item["rendition"] = quality.rendition;
+  return item;
+}
+
+std::optional<RenditionQuality> rendition_quality_from_json(const json& value) {
+  const auto scores = [](const json& s) {
+    return QualityScores{
+        .psnr_y = s.at("psnrY").get<double>(), .psnr = s.at("psnr").get<double>(), .ssim = s.at("ssim").get<double>()};
+  };
+  try {
+    if (!value.is_object()) return std::nullopt;
+    RenditionQuality q;
+    q.frames = value.at("frames").get<int>();
+    q.mean = scores(value.at("mean"));
+    q.p5 = scores(value.at("p5"));
+    q.worst_window = {.start_seconds = value.at("worstWindow").at("startSeconds").get<double>(),
+                      .scores = scores(value.at("worstWindow"))};
+    return q;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace st
