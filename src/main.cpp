@@ -1,11 +1,12 @@
 // stream-transcoding: one binary for the one-shot `transcode` command, the
-// service (`serve`) and its database migrations (`migrate`).
+// service (`serve`), its database migrations (`migrate`) and reports (`report`).
 #include <algorithm>
 #include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/report_command.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/transcode_command.hpp"
 #include "util/signal_watcher.hpp"
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   auto* serve_cmd = st::add_serve_command(app, serve);
   st::ServeArgs migrate;
   auto* migrate_cmd = st::add_migrate_command(app, migrate);
+  st::ReportArgs report;
+  auto* report_cmd = st::add_report_command(app, report);
 
   try {
     app.parse(argc, argv);
@@ -40,5 +43,6 @@ int main(int argc, char** argv) {
   if (*transcode_cmd) return st::run_transcode(std::move(transcode), signals);
   if (*serve_cmd) return st::run_serve(serve, signals);
   if (*migrate_cmd) return st::run_migrate(migrate);
+  if (*report_cmd) return st::run_report(report);
   return st::kExitBadInput;
 }

@@ -26,10 +26,12 @@
 #include "http/middleware.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/redis_rate_limiter.hpp"
+#include "http/reports_api.hpp"
 #include "http/server.hpp"
 #include "jobs/cached_job_store.hpp"
 #include "jobs/pg_job_catalog.hpp"
 #include "jobs/pg_job_queue.hpp"
+#include "jobs/pg_job_reports.hpp"
 #include "jobs/pg_tenant_policies.hpp"
 #include "jobs/queue_listener.hpp"
 #include "jobs/transcode_job_handler.hpp"
@@ -163,6 +165,7 @@ struct Service::Components {
   JobQueue* queue = nullptr;      // what the workers use: cached_queue or pg_queue
   JobCatalog* catalog = nullptr;  // what the API and the consumer use
   std::unique_ptr<PgTenantPolicies> policies;
+  std::unique_ptr<PgJobReports> reports;
   std::unique_ptr<JwksCache> jwks;
   std::unique_ptr<JwtVerifier> verifier;
   std::unique_ptr<CursorCodec> cursors;
@@ -283,6 +286,7 @@ Result<void> Service::start() {
     }
   }
   p.policies = std::make_unique<PgTenantPolicies>(*p.pool);
+  p.reports = std::make_unique<PgJobReports>(*p.pool);
   if (p.metrics) {
     add_service_collectors(
         *p.metrics,
@@ -513,6 +517,7 @@ Result<void> Service::add_api_routes() {
                   {.catalog = *p.catalog, .policies = *p.policies, .cursors = *p.cursors, .live = p.job_state.get()},
                   options);
   add_tenant_routes(p.router, *p.policies, options);
+  add_report_routes(p.router, *p.reports);
   return add_api_docs_routes(p.router, api.swagger_ui_dir.empty() ? std::filesystem::path(ST_SWAGGER_UI_DIR)
                                                                   : std::filesystem::path(api.swagger_ui_dir));
 }

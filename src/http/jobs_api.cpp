@@ -88,6 +88,8 @@ int status_for(const Error& error) {
   }
 }
 
+}  // namespace
+
 HttpResponse error_response(const Error& error) {
   const int status = status_for(error);
   static const std::map<int, std::string_view> kTitles = {
@@ -95,8 +97,6 @@ HttpResponse error_response(const Error& error) {
       {500, "Internal Server Error"}, {503, "Service Unavailable"}};
   return problem(status, kTitles.at(status), error.message);
 }
-
-}  // namespace
 
 void add_health_routes(Router& router, std::function<std::vector<DependencyCheck>()> check_dependencies) {
   router.add(
@@ -274,13 +274,12 @@ Result<ListRequest> parse_list_query(std::string_view query, int max_page_size) 
   return request;
 }
 
-namespace {
-
-// The scope a principal's calls have: its tenant, or every tenant for an admin.
 TenantScope scope_of(const HttpRequest& request) {
   const auto& principal = *request.context.principal;
   return principal.has(Role::kAdmin) ? TenantScope::all() : TenantScope::of(principal.tenant);
 }
+
+namespace {
 
 // What a cursor is bound to: the scope and the filters of its listing.
 std::string binding_of(const TenantScope& scope, const JobQuery& query) {

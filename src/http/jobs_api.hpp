@@ -56,6 +56,12 @@ struct JobsApiDependencies {
   LiveProgress* live = nullptr;  // running jobs' live figures; null: the database's
 };
 
+// Shared by the API's route files: an error as its RFC 9457 problem (kUsage
+// 400, kNotFound 404, ...), and the tenants a principal's calls may see (its
+// own, or every one for an admin).
+HttpResponse error_response(const Error& error);
+TenantScope scope_of(const HttpRequest& request);
+
 void add_jobs_routes(Router& router, const JobsApiDependencies& dependencies, const JobsApiOptions& options);
 void add_tenant_routes(Router& router, TenantPolicies& policies, const JobsApiOptions& options);
 

@@ -28,6 +28,17 @@ std::string format_seconds(double seconds) {
 
 }  // namespace
 
+double expected_quality_cost(const QualityOptions& options, double duration_seconds, double segment_seconds) {
+  if (duration_seconds <= 0 || segment_seconds <= 0) return 0;
+  const std::vector<std::uint64_t> segments(static_cast<std::size_t>(std::ceil(duration_seconds / segment_seconds)), 1);
+  double sampled = 0;
+  for (const auto& w : choose_quality_windows(segments, segment_seconds, duration_seconds, options)) {
+    sampled += w.seconds;
+  }
+  constexpr double kCostPerSampledSecond = 1.4;
+  return kCostPerSampledSecond * sampled;
+}
+
 std::vector<QualityWindow> choose_quality_windows(const std::vector<std::uint64_t>& segment_bytes,
                                                   double segment_seconds, double duration_seconds,
                                                   const QualityOptions& options) {

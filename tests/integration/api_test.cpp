@@ -580,3 +580,144 @@ TEST_F(ApiTest, EveryAnswerCarriesARequestIdAndEchoesASafeOne) {
 
 }  // namespace
 }  // namespace st
+
+namespace st {
+namespace {
+
+// Reports from jobs whose facts are known: two tenants, a failure, quality per rung.
+class ReportsTest : public ApiTest {
+ protected:
+  // A job of `tenant` made at `created` that reached `status` `latency` seconds later.
+  void finished_job(const std::string& tenant, const std::string& video, const std::string& created, int latency,
+                    const std::string& status, const json& result) {
+    const auto id = scalar(fmt::format(
+        "INSERT INTO jobs (tenant_id, video_id, source_key, source_size, created_at) VALUES ('{}', '{}', 'k', 1000, "
+        "'{}') RETURNING id",
+        tenant, video, created));
+    scalar(
+        fmt::format("UPDATE jobs SET status = '{}', finished_at = created_at + make_interval(secs => {}), "
+                    "result = '{}'::jsonb WHERE id = '{}' RETURNING id",
+                    status, latency, result.is_null() ? "null" : result.dump(), id));
+  }
+
+  static json outcome(double cpu, const std::vector<std::pair<std::string, double>>& psnr) {
+    json renditions = json::array();
+    int height = 720;
+    for (const auto& [name, value] : psnr) {
+      renditions.push_back(
+          {{"name", name},
+           {"width", height * 16 / 9},
+           {"height", height},
+           {"averageBitRate", height * 1000},
+           {"sizeBytes", 100},
+           {"quality", {{"frames", 30}, {"mean", {{"psnrY", value + 1}, {"psnr", value}, {"ssim", 0.9}}}}}});
+      height /= 2;
+    }
+    return {{"bytes", 5000},
+            {"durationSeconds", 60},
+            {"timings",
+             {{"fetchSeconds", 1},
+              {"transcodeSeconds", 10},
+              {"publishSeconds", 2},
+              {"cpuSeconds", cpu},
+              {"encodeSpeed", 6}}},
+            {"renditions", renditions}};
+  }
+};
+
+TEST_F(ReportsTest, TheSummaryAddsUpTheFactsOfTheCallersTenantsAndTheCsvHasARowPerJob) {
+  auto service = start();
+  finished_job("studio", "a", "2026-11-10T10:00:00Z", 10, "succeeded", outcome(30, {{"720p", 40}, {"360p", 34}}));
+  finished_job("studio", "b", "2026-11-10T11:00:00Z", 30, "succeeded", outcome(90, {{"720p", 42}, {"360p", 36}}));
+  finished_job("studio", "c", "2026-11-11T12:00:00Z", 50, "failed", nullptr);
+  finished_job("indie", "d", "2026-11-10T10:00:00Z", 100, "succeeded", outcome(500, {{"720p", 30}}));
+  finished_job("studio", "e", "2026-10-01T10:00:00Z", 5, "succeeded", outcome(1, {{"720p", 50}}));  // out of range
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto studio = issuer_.token("studio", {"viewer"});
+  const auto indie = issuer_.token("indie", {"viewer"});
+
+  const auto all = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01&groupBy=tenant", admin);
+  ASSERT_EQ(all.status, 200) << all.text;
+  ASSERT_EQ(all.body["groups"].size(), 2U) << all.text;
+  const auto& s = all.body["groups"][1];
+  EXPECT_EQ(s["key"], "studio");
+  EXPECT_EQ(s["jobs"], 3);
+  EXPECT_EQ(s["succeeded"], 2);
+  EXPECT_EQ(s["failed"], 1);
+  EXPECT_NEAR(s["successRatio"].get<double>(), 2.0 / 3, 1e-3);
+  EXPECT_NEAR(s["p50Seconds"].get<double>(), 30, 1e-6);                 // of 10, 30 and 50
+  EXPECT_NEAR(s["p95Seconds"].get<double>(), 48, 1e-6);                 // interpolated
+  EXPECT_NEAR(s["cpuSecondsPerOutputMinute"].get<double>(), 60, 1e-6);  // 120 CPU-s for 120 s of output
+  EXPECT_NEAR(s["outputSeconds"].get<double>(), 120, 1e-6);
+  ASSERT_EQ(s["quality"].size(), 2U) << s.dump();
+  EXPECT_EQ(s["quality"][0]["rendition"], "720p");  // largest first
+  EXPECT_NEAR(s["quality"][0]["psnr"].get<double>(), 41, 1e-6);
+  EXPECT_NEAR(s["quality"][1]["psnr"].get<double>(), 35, 1e-6);
+  EXPECT_EQ(all.body["groups"][0]["key"], "indie");
+  EXPECT_NEAR(all.body["groups"][0]["cpuSecondsPerOutputMinute"].get<double>(), 500, 1e-6);
+
+  // A viewer sees its own tenant only, whatever it asks.
+  const auto own = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01", studio);
+  ASSERT_EQ(own.status, 200) << own.text;
+  ASSERT_EQ(own.body["groups"].size(), 1U) << own.text;
+  EXPECT_EQ(own.body["groups"][0]["key"], "studio");
+  EXPECT_EQ(own.text.find("indie"), std::string::npos);
+  const auto other = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01", indie);
+  ASSERT_EQ(other.body["groups"].size(), 1U);
+  EXPECT_EQ(other.body["groups"][0]["jobs"], 1);
+
+  const auto by_day = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01&groupBy=day", studio);
+  ASSERT_EQ(by_day.body["groups"].size(), 2U) << by_day.text;
+  EXPECT_EQ(by_day.body["groups"][0]["key"], "2026-11-10");
+  EXPECT_EQ(by_day.body["groups"][0]["jobs"], 2);
+  const auto by_profile = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01&groupBy=profile", admin);
+  ASSERT_EQ(by_profile.body["groups"].size(), 2U) << by_profile.text;
+  EXPECT_EQ(by_profile.body["groups"][1]["key"], "720p");
+  EXPECT_EQ(by_profile.body["groups"][1]["jobs"], 3);  // two of studio's, one of indie's
+  EXPECT_NEAR(by_profile.body["groups"][1]["quality"][0]["psnr"].get<double>(), (40 + 42 + 30) / 3.0, 1e-2);
+
+  // Parts of days come from the facts, whole days from the daily roll-up: both agree.
+  const auto partial = call("GET", "/v1/reports/summary?from=2026-11-10T10:30:00Z&to=2026-11-11", studio);
+  ASSERT_EQ(partial.body["groups"].size(), 1U) << partial.text;
+  EXPECT_EQ(partial.body["groups"][0]["jobs"], 1);  // b; not a, which finished at 10:00:10
+  EXPECT_NEAR(partial.body["groups"][0]["quality"][0]["psnr"].get<double>(), 42, 1e-6) << partial.text;
+  const auto within = call("GET", "/v1/reports/summary?from=2026-11-10T09:00:00Z&to=2026-11-10T10:30:00Z", studio);
+  EXPECT_NEAR(within.body["groups"][0]["quality"][0]["psnr"].get<double>(), 40, 1e-6) << within.text;
+  EXPECT_EQ(within.body["groups"][0]["quality"][0]["renditions"], 1) << within.text;
+
+  // jobs.csv: the header and a row per job of the caller's tenants, in the range.
+  const auto csv = call("GET", "/v1/reports/jobs.csv?from=2026-11-01&to=2026-12-01", studio);
+  ASSERT_EQ(csv.status, 200) << csv.text;
+  EXPECT_TRUE(csv.headers.at("content-type").starts_with("text/csv")) << csv.headers.at("content-type");
+  EXPECT_TRUE(csv.text.starts_with("job_id,tenant_id,status,created_at,finished_at,")) << csv.text;
+  EXPECT_EQ(std::count(csv.text.begin(), csv.text.end(), '\n'), 4) << csv.text;  // header + 3
+  EXPECT_EQ(csv.text.find("indie"), std::string::npos);
+  EXPECT_NE(csv.text.find(",failed,"), std::string::npos);
+  const auto everyone = call("GET", "/v1/reports/jobs.csv?from=2026-10-01&to=2026-12-01", admin);
+  EXPECT_EQ(std::count(everyone.text.begin(), everyone.text.end(), '\n'), 6) << everyone.text;  // header + 5
+
+  // Hostile or wrong queries are refused by name.
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-12-01&to=2026-11-01", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-02-30&to=2026-03-01", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=yesterday&to=2026-03-01", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-01-01T00:00:00%2B01:00&to=2026-03-01", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-01-01&to=2026-03-01&groupBy=video", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-01-01&to=2026-03-01&tenant=indie", studio).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/jobs.csv?from=2026-01-01&to=2026-03-01&groupBy=day", admin).status, 400);
+  EXPECT_EQ(call("GET", "/v1/reports/summary?from=2026-01-01&to=2026-03-01", "").status, 401);
+
+  // A job retried and finished again counts once, with its new figures.
+  const auto a = scalar("SELECT id FROM jobs WHERE video_id = 'a'");
+  scalar(fmt::format("UPDATE jobs SET status = 'queued' WHERE id = '{}' RETURNING id", a));
+  scalar(
+      fmt::format("UPDATE jobs SET status = 'succeeded', finished_at = '2026-11-10T10:00:10Z', result = '{}'::jsonb "
+                  "WHERE id = '{}' RETURNING id",
+                  outcome(30, {{"720p", 50}, {"360p", 34}}).dump(), a));
+  const auto again = call("GET", "/v1/reports/summary?from=2026-11-01&to=2026-12-01", studio);
+  EXPECT_EQ(again.body["groups"][0]["jobs"], 3) << again.text;
+  EXPECT_NEAR(again.body["groups"][0]["quality"][0]["psnr"].get<double>(), 46, 1e-6) << again.text;
+  EXPECT_EQ(again.body["groups"][0]["quality"][0]["renditions"], 2) << again.text;
+}
+
+}  // namespace
+}  // namespace st

@@ -161,7 +161,9 @@ void expect_complete_output(const fs::path& out, const Expectation& expected) {
     EXPECT_GT(q["mean"]["psnr"].get<double>(), 20) << q.dump();
     EXPECT_LT(q["mean"]["psnr"].get<double>(), kMaxPsnr) << q.dump();
     EXPECT_GT(q["mean"]["ssim"].get<double>(), 0.5) << q.dump();
-    EXPECT_LE(q["p5"]["psnr"].get<double>(), q["mean"]["psnr"].get<double>() + 0.01) << q.dump();
+    // The worst window's error is above the mean error of all windows.
+    EXPECT_LE(q["worst_window"]["psnr"].get<double>(), q["mean"]["psnr"].get<double>() + 0.01) << q.dump();
+    EXPECT_GT(q["p5"]["psnr"].get<double>(), 15) << q.dump();
   }
 }
 

@@ -107,6 +107,48 @@ TEST(EncodeCommand, DecodesOnceAndSplitsForEveryRendition) {
   EXPECT_EQ(count(command, "libx264"), 3);
 }
 
+TEST(EncodeCommand, ScalesARungFromOneTwiceItsSizeRatherThanFromTheFullPicture) {
+  auto info = source(true);
+  info.video.frame_rate = {30, 1};
+  const auto ladder = LadderPlanner({}).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  ASSERT_EQ(ladder->video.size(), 5U);  // 1080p 720p 480p 360p 240p
+  const auto text = joined(build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out"));
+  // 1080p and 720p from the picture; 480p from 1080p, 360p from 720p, 240p from 480p.
+  EXPECT_NE(text.find("fps=fps=30:start_time=0,split=2[s0][s1];[s0]scale=1920:1080:flags=bicubic,setsar=1,"
+                      "format=yuv420p,split=2[v0][c0_0]"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[s1]scale=1280:720:flags=bicubic,setsar=1,format=yuv420p,split=2[v1][c1_0]"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[c0_0]scale=854:480:flags=bicubic,setsar=1,format=yuv420p,split=2[v2][c2_0]"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[c1_0]scale=640:360:flags=bicubic,setsar=1,format=yuv420p[v3]"), std::string::npos) << text;
+  EXPECT_NE(text.find("[c2_0]scale=426:240:flags=bicubic,setsar=1,format=yuv420p[v4]"), std::string::npos) << text;
+}
+
+TEST(EncodeCommand, NeverScalesFromARungWithFewerFramesOrAnotherMatrix) {
+  // 60 fps: 480p and below run at 30, 720p at 60; 360p may come from 720p only if their rates match.
+  auto info = source(false);
+  auto ladder = LadderPlanner({.renditions = {"720p", "480p", "360p"}}).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  auto text = joined(build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out"));
+  EXPECT_NE(text.find("split=3[s0][s1][s2]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("[c"), std::string::npos) << text;
+  // A BT.601 SD source: its 720p rung is converted to BT.709, its 360p rung keeps BT.601.
+  info.video.frame_rate = {30, 1};
+  info.video.width = 1280;
+  info.video.height = 720;
+  info.video.color_matrix = "smpte170m";
+  ladder = LadderPlanner({.renditions = {"720p", "360p"}}).plan(info);
+  ASSERT_TRUE(ladder.has_value());
+  ASSERT_TRUE(ladder->video[0].from_bt601);
+  ASSERT_EQ(ladder->video[1].color_matrix, "smpte170m");
+  text = joined(build_encode_command("in.mp4", info, *ladder, {}, "/tmp/out"));
+  EXPECT_NE(text.find("split=2[s0][s1]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("[c"), std::string::npos) << text;
+}
+
 TEST(EncodeCommand, ToneMapsAnHdrSourceOnceBeforeTheSplitAndSignalsBt709) {
   auto info = source(true);
   info.video.color_transfer = "arib-std-b67";
