@@ -137,7 +137,7 @@ Result<std::vector<JobFacts>> PgJobReports::facts(const TenantScope& scope, cons
       " FROM job_facts f LEFT JOIN LATERAL (SELECT psnr, ssim FROM rendition_facts r WHERE r.job_id = f.job_id"
       "   ORDER BY height DESC NULLS LAST LIMIT 1) top ON true"
       " WHERE {} AND ($4::timestamptz IS NULL OR (finished_at, job_id) > ($4::timestamptz, $5::uuid))"
-      " ORDER BY finished_at, job_id LIMIT $6",
+      " ORDER BY f.finished_at, f.job_id LIMIT $6",
       kRange);
   return with_connection(pool_, [&](pqxx::connection& c) -> Result<std::vector<JobFacts>> {
     pqxx::read_transaction tx(c);

@@ -1,6 +1,7 @@
 // POST /v1/jobs bodies as an attacker writes them: every one is refused with a
 // message naming the field, and nothing throws or recurses.
 #include "http/jobs_api.hpp"
+#include "jobs/job_reports.hpp"
 
 #include <gtest/gtest.h>
 
@@ -125,6 +126,42 @@ TEST(Router, TurnsAnInvalidUtf8PathIntoAValidProblem) {
   EXPECT_EQ(response.status, 404);
   EXPECT_NE(response.body.find("/\xEF\xBF\xBD\xEF\xBF\xBD"), std::string::npos) << response.body;
   EXPECT_FALSE(nlohmann::json::parse(response.body, nullptr, false).is_discarded());
+}
+
+}  // namespace
+}  // namespace st
+
+namespace st {
+namespace {
+
+TEST(ReportRange, TakesUtcDatesAndTimesWithEveryFieldInRange) {
+  EXPECT_TRUE(parse_report_range("2026-11-01", "2026-12-01"));
+  EXPECT_TRUE(parse_report_range("2026-11-01T08:00:00Z", "2026-11-01T08:00:01Z"));
+  EXPECT_TRUE(parse_report_range("2024-02-29", "2024-03-01"));  // a leap day
+  for (const auto* bad : {"2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-11-01T24:00:00Z",
+                          "2026-11-01T08:60:00Z", "2026-11-01T08:00:00+01:00", "2026-11-01 08:00:00", "26-11-01",
+                          "1969-12-31", "yesterday", "", "2026-11-01T08:00:00.5Z", "２０２６-11-01"}) {
+    const auto range = parse_report_range(bad, "2027-01-01");
+    ASSERT_FALSE(range) << bad;
+    EXPECT_EQ(range.error().code, ErrorCode::kUsage);
+  }
+  EXPECT_FALSE(parse_report_range("2026-12-01", "2026-12-01"));            // empty
+  EXPECT_FALSE(parse_report_range("2026-12-01T00:00:01Z", "2026-12-01"));  // backwards across forms
+  EXPECT_FALSE(parse_report_range(std::string(100000, '2'), "2026-12-01"));
+}
+
+TEST(JobFactsCsv, QuotesWhatRfc4180Needs) {
+  JobFacts row{.job_id = "j", .tenant_id = "t", .status = "failed", .error_code = "a,\"b\"\n"};
+  row.psnr = 41.256;
+  const auto line = to_csv_line(row);
+  EXPECT_NE(line.find(",\"a,\"\"b\"\"\n\","), std::string::npos) << line;
+  EXPECT_NE(line.find(",41.256,"), std::string::npos) << line;
+  EXPECT_TRUE(line.ends_with("\r\n"));
+  // As many fields as the header names.
+  const auto header = facts_csv_header();
+  EXPECT_EQ(std::count(header.begin(), header.end(), ','), 17);
+  const auto empty = to_csv_line(JobFacts{});
+  EXPECT_EQ(std::count(empty.begin(), empty.end(), ','), 17);
 }
 
 }  // namespace
