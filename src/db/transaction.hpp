@@ -10,6 +10,7 @@
 //   kInternal      anything else; the connection is not reused
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,13 @@
 #include "util/error.hpp"
 
 namespace st {
+
+// A column that may be NULL, as an optional.
+template <typename T>
+std::optional<T> optional_field(const pqxx::field& field) {
+  if (field.is_null()) return std::nullopt;
+  return field.as<T>();
+}
 
 namespace detail {
 Error database_error(const std::exception& error, bool* discard_connection);

@@ -61,12 +61,6 @@ std::string renditions_statement(ReportGrouping grouping) {
       by_day ? "to_char(day, 'YYYY-MM-DD')" : key, key, kFirstDay, kEndDay, first_start, end_start);
 }
 
-template <typename T>
-std::optional<T> optional_value(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return field.as<T>();
-}
-
 std::optional<std::string> tenant_of(const TenantScope& scope) {
   return scope.tenant;
 }
@@ -90,10 +84,10 @@ Result<ReportSummary> PgJobReports::summary(const TenantScope& scope, const Repo
         g.failed = row[i++].as<std::int64_t>();
         g.cancelled = row[i++].as<std::int64_t>();
         g.success_ratio = g.jobs > 0 ? static_cast<double>(g.succeeded) / static_cast<double>(g.jobs) : 0;
-        g.p50_seconds = optional_value<double>(row[i++]);
-        g.p95_seconds = optional_value<double>(row[i++]);
+        g.p50_seconds = optional_field<double>(row[i++]);
+        g.p95_seconds = optional_field<double>(row[i++]);
         g.output_seconds = row[i++].as<double>();
-        g.cpu_seconds_per_output_minute = optional_value<double>(row[i++]);
+        g.cpu_seconds_per_output_minute = optional_field<double>(row[i++]);
         g.source_bytes = row[i++].as<std::int64_t>();
         g.output_bytes = row[i++].as<std::int64_t>();
         index.emplace(g.key, out.groups.size());
@@ -104,17 +98,17 @@ Result<ReportSummary> PgJobReports::summary(const TenantScope& scope, const Repo
       const auto key = row[0].as<std::string>();
       RungQuality rung{.rendition = row[1].as<std::string>(),
                        .renditions = row[2].as<std::int64_t>(),
-                       .psnr = optional_value<double>(row[3]),
-                       .ssim = optional_value<double>(row[4]),
-                       .average_bit_rate = optional_value<double>(row[5])};
+                       .psnr = optional_field<double>(row[3]),
+                       .ssim = optional_field<double>(row[4]),
+                       .average_bit_rate = optional_field<double>(row[5])};
       if (by_profile) {
         // A rendition exists only for a job that succeeded; a job's time to
         // outcome is not the rung's, so it is not split by rung.
         SummaryGroup g{.key = key, .jobs = rung.renditions, .succeeded = rung.renditions, .success_ratio = 1};
-        g.output_seconds = optional_value<double>(row[7]).value_or(0);
-        g.cpu_seconds_per_output_minute = optional_value<double>(row[8]);
-        g.source_bytes = optional_value<std::int64_t>(row[9]).value_or(0);
-        g.output_bytes = optional_value<std::int64_t>(row[10]).value_or(0);
+        g.output_seconds = optional_field<double>(row[7]).value_or(0);
+        g.cpu_seconds_per_output_minute = optional_field<double>(row[8]);
+        g.source_bytes = optional_field<std::int64_t>(row[9]).value_or(0);
+        g.output_bytes = optional_field<std::int64_t>(row[10]).value_or(0);
         g.quality.push_back(std::move(rung));
         out.groups.push_back(std::move(g));
         continue;
@@ -159,17 +153,17 @@ Result<std::vector<JobFacts>> PgJobReports::facts(const TenantScope& scope, cons
       f.finished_at = row[i++].as<std::string>();
       f.attempts = row[i++].as<int>();
       f.error_code = row[i++].as<std::string>();
-      f.source_bytes = optional_value<std::int64_t>(row[i++]);
-      f.output_bytes = optional_value<std::int64_t>(row[i++]);
-      f.output_seconds = optional_value<double>(row[i++]);
-      f.fetch_seconds = optional_value<double>(row[i++]);
-      f.encode_seconds = optional_value<double>(row[i++]);
-      f.quality_seconds = optional_value<double>(row[i++]);
-      f.publish_seconds = optional_value<double>(row[i++]);
-      f.cpu_seconds = optional_value<double>(row[i++]);
-      f.encode_speed = optional_value<double>(row[i++]);
-      f.psnr = optional_value<double>(row[i++]);
-      f.ssim = optional_value<double>(row[i++]);
+      f.source_bytes = optional_field<std::int64_t>(row[i++]);
+      f.output_bytes = optional_field<std::int64_t>(row[i++]);
+      f.output_seconds = optional_field<double>(row[i++]);
+      f.fetch_seconds = optional_field<double>(row[i++]);
+      f.encode_seconds = optional_field<double>(row[i++]);
+      f.quality_seconds = optional_field<double>(row[i++]);
+      f.publish_seconds = optional_field<double>(row[i++]);
+      f.cpu_seconds = optional_field<double>(row[i++]);
+      f.encode_speed = optional_field<double>(row[i++]);
+      f.psnr = optional_field<double>(row[i++]);
+      f.ssim = optional_field<double>(row[i++]);
       out.push_back(std::move(f));
     }
     return out;

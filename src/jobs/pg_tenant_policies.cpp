@@ -14,12 +14,6 @@ constexpr const char* kPolicyColumns =
     " drm::text, quality_scores,"
     " to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
 
-template <typename T>
-std::optional<T> optional_field(const pqxx::field& field) {
-  if (field.is_null()) return std::nullopt;
-  return field.as<T>();
-}
-
 TenantPolicy policy_from_row(const pqxx::row& row) {
   TenantPolicy p;
   int i = 0;

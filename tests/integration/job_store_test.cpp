@@ -90,8 +90,11 @@ TEST_F(Migrations, ApplyFromEmptyAndAReRunChangesNothing) {
 TEST_F(Migrations, TenConcurrentMigratorsApplyEachMigrationOnce) {
   pqxx::connection c(conninfo_);
   pqxx::nontransaction(c).exec(
-      "DROP TABLE outbox, tenant_policies, tenant_queue, jobs; DROP TYPE job_status; "
-      "DROP FUNCTION jobs_notify_queued, jobs_register_tenant, jobs_notify_cancelled; "
+      "DROP FUNCTION record_job_facts; "
+      "DROP TABLE rendition_daily, rendition_facts, job_facts, outbox, tenant_policies, tenant_queue, jobs; "
+      "DROP TYPE job_status; "
+      "DROP FUNCTION jobs_notify_queued, jobs_register_tenant, jobs_notify_cancelled, jobs_record_facts, "
+      "roll_up_renditions, report_step_seconds, jsonb_number; "
       "DELETE FROM schema_migrations");
   std::atomic<int> applied{0};
   std::atomic<int> failed{0};
