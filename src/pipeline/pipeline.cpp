@@ -290,7 +290,10 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
     observer.step_started("quality");
     StepTimer timer("quality", report.steps, observer);
     std::vector<std::vector<std::string>> argvs;
-    auto quality = QualityMeter(options_.quality)
+    auto quality_options = options_.quality;
+    // A hostile source cannot make the measuring take more memory or disk than the encode may.
+    quality_options.limits = options_.encode.budget.limits_for(0, quality_options.limits);
+    auto quality = QualityMeter(quality_options)
                        .measure(source, report.source, report.ladder, command, segment_seconds, stop, argvs);
     for (auto& argv : argvs) report.commands.push_back({"quality", std::move(argv)});
     if (!quality && quality.error().code == ErrorCode::kCancelled) return tl::unexpected(quality.error());

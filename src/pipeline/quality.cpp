@@ -20,7 +20,6 @@ using nlohmann::json;
 // A stats file holds a line of about 150 bytes per frame; a window is at most
 // a segment (tens of seconds at most) of a few hundred frames per second.
 constexpr std::size_t kMaxStatsBytes = std::size_t{8} << 20;
-constexpr std::chrono::minutes kWindowTimeLimit{10};
 
 std::string format_seconds(double seconds) {
   return fmt::format("{:.3f}", seconds);
@@ -164,9 +163,8 @@ Result<QualityReport> QualityMeter::measure(const fs::path& source, const MediaI
     for (std::size_t i = 0; i < count; ++i)
       argv.insert(argv.end(), {"-map", fmt::format("[o{}]", i), "-f", "null", "-"});
     commands.push_back(argv);
-    auto run =
-        run_captured(ProcessSpec{.argv = argv, .limits = {.wall_time = kWindowTimeLimit}, .working_directory = folder},
-                     std::size_t{64} * 1024, stop);
+    auto run = run_captured(ProcessSpec{.argv = argv, .limits = options_.limits, .working_directory = folder},
+                            std::size_t{64} * 1024, stop);
     if (!run) return tl::unexpected(run.error());
     if (run->result.cancelled) return fail(ErrorCode::kCancelled, "quality measurement stopped on request");
     if (!run->result.succeeded()) {

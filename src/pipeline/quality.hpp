@@ -38,6 +38,9 @@ struct QualityOptions {
   double window_seconds = 1.0;  // each; at most a segment
   // A longer video gets a window per this many seconds, up to kMaxQualityWindows.
   double seconds_per_window = 60;
+  // Each window's ffmpeg: the encode's memory and file-size limits (set by
+  // the pipeline); the wall time a window may take.
+  ProcessLimits limits{.wall_time = std::chrono::minutes(10)};
 };
 
 inline constexpr int kMaxQualityWindows = 100;
