@@ -122,7 +122,7 @@ Result<ReportSummary> PgJobReports::summary(const TenantScope& scope, const Repo
 
 Result<std::vector<JobFacts>> PgJobReports::facts(const TenantScope& scope, const ReportRange& range,
                                                   const std::optional<FactsPosition>& after, int limit) {
-  static const std::string statement = fmt::format(
+  static const std::string kStatement = fmt::format(
       "SELECT job_id::text, tenant_id, status::text,"
       " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
       " to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
@@ -143,7 +143,7 @@ Result<std::vector<JobFacts>> PgJobReports::facts(const TenantScope& scope, cons
     }
     std::vector<JobFacts> out;
     for (const auto& row :
-         tx.exec_params(statement, range.from, range.to, tenant_of(scope), after_time, after_id, limit)) {
+         tx.exec_params(kStatement, range.from, range.to, tenant_of(scope), after_time, after_id, limit)) {
       JobFacts f;
       int i = 0;
       f.job_id = row[i++].as<std::string>();

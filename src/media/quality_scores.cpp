@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace st {
@@ -85,7 +86,8 @@ json rendition_json(const RenditionQuality& quality, bool snake_case) {
 
 double psnr_from_mse(double mse) {
   if (!(mse > 0)) return kMaxPsnr;
-  return std::min(kMaxPsnr, 10.0 * std::log10(255.0 * 255.0 / mse));
+  // Beyond the largest error 8-bit pictures can have, 0 dB (stats files come from outside).
+  return std::clamp(10.0 * std::log10(255.0 * 255.0 / mse), 0.0, kMaxPsnr);
 }
 
 std::vector<FrameQuality> parse_quality_stats(std::string_view psnr_stats, std::string_view ssim_stats) {
@@ -146,22 +148,45 @@ json to_report_json(const RenditionQuality& quality) {
 }
 
 std::optional<RenditionQuality> rendition_quality_from_json(const json& value) {
-  const auto scores = [](const json& s) {
-    return QualityScores{
-        .psnr_y = s.at("psnrY").get<double>(), .psnr = s.at("psnr").get<double>(), .ssim = s.at("ssim").get<double>()};
+  // Only what to_json() writes: an integer count and finite numbers; anything
+  // else (a count too large for an int, a string) reads as no scores.
+  const auto number = [](const json& object, const char* key) -> std::optional<double> {
+    if (!object.is_object()) return std::nullopt;
+    const auto found = object.find(key);
+    if (found == object.end() || !found->is_number()) return std::nullopt;
+    const auto v = found->get<double>();
+    return std::isfinite(v) ? std::optional(v) : std::nullopt;
   };
-  try {
-    if (!value.is_object()) return std::nullopt;
-    RenditionQuality q;
-    q.frames = value.at("frames").get<int>();
-    q.mean = scores(value.at("mean"));
-    q.p5 = scores(value.at("p5"));
-    q.worst_window = {.start_seconds = value.at("worstWindow").at("startSeconds").get<double>(),
-                      .scores = scores(value.at("worstWindow"))};
-    return q;
-  } catch (const json::exception&) {
+  const auto scores = [&](const json& object) -> std::optional<QualityScores> {
+    const auto psnr_y = number(object, "psnrY");
+    const auto psnr = number(object, "psnr");
+    const auto ssim = number(object, "ssim");
+    if (!psnr_y || !psnr || !ssim) return std::nullopt;
+    return QualityScores{.psnr_y = *psnr_y, .psnr = *psnr, .ssim = *ssim};
+  };
+  if (!value.is_object()) return std::nullopt;
+  const auto frames = value.find("frames");
+  if (frames == value.end() || !(frames->is_number_integer() || frames->is_number_unsigned())) return std::nullopt;
+  if (frames->is_number_unsigned()
+          ? frames->get<std::uint64_t>() > std::numeric_limits<int>::max()
+          : frames->get<std::int64_t>() < 0 || frames->get<std::int64_t>() > std::numeric_limits<int>::max()) {
     return std::nullopt;
   }
+  const auto& empty = json::object();
+  const auto member = [&](const char* key) -> const json& {
+    const auto found = value.find(key);
+    return found == value.end() ? empty : *found;
+  };
+  const auto mean = scores(member("mean"));
+  const auto p5 = scores(member("p5"));
+  const auto worst = scores(member("worstWindow"));
+  const auto start = number(member("worstWindow"), "startSeconds");
+  if (!mean || !p5 || !worst || !start) return std::nullopt;
+  return RenditionQuality{.rendition = {},
+                          .frames = static_cast<int>(frames->get<std::int64_t>()),
+                          .mean = *mean,
+                          .p5 = *p5,
+                          .worst_window = {.start_seconds = *start, .scores = *worst}};
 }
 
 }  // namespace st

@@ -72,6 +72,7 @@ std::vector<QualityWindow> choose_quality_windows(const std::vector<std::uint64_
   }
   std::sort(chosen.begin(), chosen.end());
   std::vector<QualityWindow> windows;
+  windows.reserve(chosen.size());
   for (const int k : chosen) {
     windows.push_back({.start_seconds = k * segment_seconds,
                        .seconds = std::min(options.window_seconds, seconds_of(k)),
@@ -98,7 +99,7 @@ Result<QualityReport> QualityMeter::measure(const fs::path& source, const MediaI
                                             const std::stop_token& stop,
                                             std::vector<std::vector<std::string>>& commands) const {
   QualityReport report;
-  if (!ladder.hdr_video.empty()) report.notes.push_back("the HDR ladder's renditions are not measured");
+  if (!ladder.hdr_video.empty()) report.notes.emplace_back("the HDR ladder's renditions are not measured");
   if (command.video.empty()) return report;
   const int top = command.video.front().representation;
   std::vector<std::uint64_t> sizes;

@@ -587,12 +587,13 @@ namespace {
 // Reports from jobs whose facts are known: two tenants, a failure, quality per rung.
 class ReportsTest : public ApiTest {
  protected:
-  // A job of `tenant` made at `created` that reached `status` `latency` seconds later.
+  // A job of `tenant` made at `created` that reached `status` `latency` seconds later. Made
+  // running (with no lease), so that the service's worker never claims it.
   void finished_job(const std::string& tenant, const std::string& video, const std::string& created, int latency,
                     const std::string& status, const json& result) {
     const auto id = scalar(fmt::format(
-        "INSERT INTO jobs (tenant_id, video_id, source_key, source_size, created_at) VALUES ('{}', '{}', 'k', 1000, "
-        "'{}') RETURNING id",
+        "INSERT INTO jobs (tenant_id, video_id, source_key, source_size, created_at, status) VALUES ('{}', '{}', 'k', "
+        "1000, '{}', 'running') RETURNING id",
         tenant, video, created));
     scalar(
         fmt::format("UPDATE jobs SET status = '{}', finished_at = created_at + make_interval(secs => {}), "
@@ -708,7 +709,7 @@ TEST_F(ReportsTest, TheSummaryAddsUpTheFactsOfTheCallersTenantsAndTheCsvHasARowP
 
   // A job retried and finished again counts once, with its new figures.
   const auto a = scalar("SELECT id FROM jobs WHERE video_id = 'a'");
-  scalar(fmt::format("UPDATE jobs SET status = 'queued' WHERE id = '{}' RETURNING id", a));
+  scalar(fmt::format("UPDATE jobs SET status = 'running' WHERE id = '{}' RETURNING id", a));
   scalar(
       fmt::format("UPDATE jobs SET status = 'succeeded', finished_at = '2026-11-10T10:00:10Z', result = '{}'::jsonb "
                   "WHERE id = '{}' RETURNING id",

@@ -13,6 +13,7 @@ TEST(PsnrFromMse, IsTheUsualFormulaCappedForIdenticalPictures) {
   EXPECT_DOUBLE_EQ(psnr_from_mse(0.0), kMaxPsnr);    // identical
   EXPECT_DOUBLE_EQ(psnr_from_mse(1e-12), kMaxPsnr);  // near enough
   EXPECT_DOUBLE_EQ(psnr_from_mse(-1.0), kMaxPsnr);   // never more than the cap
+  EXPECT_DOUBLE_EQ(psnr_from_mse(1e300), 0.0);       // nor less than nothing
 }
 
 TEST(ParseQualityStats, PairsPsnrAndSsimLinesByFrame) {
@@ -115,6 +116,18 @@ TEST(RenditionQualityJson, RoundTripsThroughTheOutcome) {
   EXPECT_DOUBLE_EQ(back->p5.ssim, 0.97);
   EXPECT_FALSE(rendition_quality_from_json(nlohmann::json::parse(R"({"frames":"many"})")));
   EXPECT_FALSE(rendition_quality_from_json(nlohmann::json::array()));
+  // A count beyond an int (found by the reports fuzzer: a cast of 3e47 to int) or below zero.
+  auto huge = json;
+  huge["frames"] = nlohmann::json::parse("300000000000000000000000000000000000000000000000");
+  EXPECT_FALSE(rendition_quality_from_json(huge));
+  huge["frames"] = 4294967296ULL;
+  EXPECT_FALSE(rendition_quality_from_json(huge));
+  huge["frames"] = -1;
+  EXPECT_FALSE(rendition_quality_from_json(huge));
+  huge["frames"] = 2.5;
+  EXPECT_FALSE(rendition_quality_from_json(huge));
+  huge["frames"] = 30;
+  EXPECT_TRUE(rendition_quality_from_json(huge));
 
   VideoOutput rendition{.name = "480p", .quality = q};
   JobOutcome outcome;
