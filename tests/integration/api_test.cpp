@@ -481,7 +481,9 @@ TEST_F(ApiTest, QualityScoresAreInTheOutcomeUnlessTheTenantsPolicySwitchesThemOf
     ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, token).body["status"] == "succeeded"; }, 90s))
         << call("GET", "/v1/jobs/" + id, token).text;
   }
-  for (const auto& r : call("GET", "/v1/jobs/" + unscored, op).body["outcome"]["renditions"]) {
+  const auto unscored_job = call("GET", "/v1/jobs/" + unscored, op);
+  ASSERT_EQ(unscored_job.body["outcome"]["renditions"].size(), 2U) << unscored_job.text;
+  for (const auto& r : unscored_job.body["outcome"]["renditions"]) {
     EXPECT_FALSE(r.contains("quality")) << r.dump();
   }
   const auto renditions = call("GET", "/v1/jobs/" + scored, other).body["outcome"]["renditions"];
