@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -371,7 +372,8 @@ void check_bootstrap_servers(const std::string& servers, std::vector<std::string
 }
 
 void check_range(std::vector<std::string>& problems, const char* name, double value, double low, double high) {
-  if (value < low || value > high)
+  // NaN compares false with everything: it would pass a plain range check.
+  if (!std::isfinite(value) || value < low || value > high)
     problems.push_back(fmt::format("{} must be between {} and {} (is {})", name, low, high, value));
 }
 

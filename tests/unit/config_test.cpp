@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 
 #include "util/machine.hpp"
@@ -293,6 +295,38 @@ TEST(Config, AuthIsRequiredUnlessExplicitlyInDevelopmentAndRefusesNoneAndHmac) {
   EXPECT_FALSE(check_auth_config(load(not_a_url)->auth).has_value());
   EXPECT_FALSE(load({{"ST_AUTH__LEEWAY_SECONDS", "100000"}}).has_value());
   EXPECT_FALSE(load({{"ST_API__MAX_PAGE_SIZE", "0"}}).has_value());
+}
+
+}  // namespace
+}  // namespace st
+
+namespace st {
+namespace {
+
+TEST(Config, QualityScoresAreOnByDefaultAndTheirSamplingIsBounded) {
+  const auto defaults = Config::load(std::nullopt, kMinimal);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  EXPECT_TRUE(defaults->transcode.quality_scores);
+  EXPECT_EQ(defaults->transcode.quality_windows, 3);
+  auto env = kMinimal;
+  env["ST_TRANSCODE__QUALITY_SCORES"] = "false";
+  const auto off = Config::load(std::nullopt, env);
+  ASSERT_TRUE(off.has_value()) << off.error().message;
+  EXPECT_FALSE(off->transcode.quality_scores);
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"ST_TRANSCODE__QUALITY_WINDOWS", "0"},
+                                                        {"ST_TRANSCODE__QUALITY_WINDOWS", "1000000000000"},
+                                                        {"ST_TRANSCODE__QUALITY_WINDOW_SECONDS", "0"},
+                                                        {"ST_TRANSCODE__QUALITY_WINDOW_SECONDS", "nan"},
+                                                        {"ST_TRANSCODE__QUALITY_SCORES", "maybe"}}) {
+    auto bad = kMinimal;
+    bad[name] = value;
+    const auto refused = Config::load(std::nullopt, bad);
+    ASSERT_FALSE(refused.has_value()) << name << "=" << value;
+    auto message = refused.error().message;
+    std::transform(message.begin(), message.end(), message.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_NE(message.find("quality"), std::string::npos) << refused.error().message;  // it names the setting
+  }
 }
 
 }  // namespace
