@@ -38,6 +38,11 @@ CLI::App* add_transcode_command(CLI::App& app, TranscodeArgs& args) {
   cmd->add_flag("--json", args.json, "Print progress and the result as JSON lines");
   cmd->add_flag("--hdr-ladder", o.ladder.hdr_ladder,
                 "For an HDR (PQ or HLG) source, also make an HEVC Main 10 ladder that keeps the HDR");
+  cmd->add_option("--ladder", args.ladder,
+                  "fixed: the standard ladder's bit rates; per-title: each rung's bit rate (and whether it is worth "
+                  "having) fitted to this video by probe encodes")
+      ->check(CLI::IsMember({"fixed", "per-title"}))
+      ->capture_default_str();
   cmd->add_flag("--force", args.force, "Replace the output directory if it exists");
   cmd->add_flag("!--no-quality", o.quality.enabled, "Do not measure PSNR and SSIM of the renditions");
   cmd->add_option("--quality-windows", o.quality.windows,
@@ -163,6 +168,7 @@ int run_transcode(TranscodeArgs args, const SignalWatcher& signals) {
                                                           args.pipeline.encode.preset, known_presets())});
   }
   std::erase(args.renditions, std::string());  // "720p,,480p" or a trailing comma
+  args.pipeline.ladder_mode = ladder_mode_from_string(args.ladder).value_or(LadderMode::kFixed);
   args.pipeline.ladder.renditions = args.renditions;
   if (args.time_limit_seconds > 0) {
     args.pipeline.encode.limits.wall_time =

@@ -106,6 +106,15 @@ std::vector<FrameQuality> parse_quality_stats(std::string_view psnr_stats, std::
   return frames;
 }
 
+std::vector<double> parse_psnr_stats(std::string_view psnr_stats) {
+  std::vector<double> errors;
+  for (const auto& [n, line] : lines_by_frame(psnr_stats)) {
+    const auto mse = field(line, "mse_avg");
+    if (mse && *mse >= 0) errors.push_back(*mse);
+  }
+  return errors;
+}
+
 RenditionQuality summarise_quality(std::string rendition, const std::vector<std::vector<FrameQuality>>& windows,
                                    const std::vector<double>& window_starts) {
   RenditionQuality out;

@@ -51,6 +51,10 @@ struct FrameQuality {
 // frame number; a frame missing from either, or a malformed line, is left out.
 std::vector<FrameQuality> parse_quality_stats(std::string_view psnr_stats, std::string_view ssim_stats);
 
+// Each frame's squared error (all planes) of a psnr stats file alone, in frame
+// order; a malformed line is left out.
+std::vector<double> parse_psnr_stats(std::string_view psnr_stats);
+
 // A rendition's scores from its frames, window by window (`window_starts[i]`
 // is where window i starts).
 RenditionQuality summarise_quality(std::string rendition, const std::vector<std::vector<FrameQuality>>& windows,

@@ -218,8 +218,13 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
     // Signalled as encoded, so that players neither guess nor keep a source's HDR tags.
     a.insert(a.end(), {"-color_primaries" + v, r.color_primaries, "-color_trc" + v, r.color_transfer, "-colorspace" + v,
                        r.color_matrix, "-color_range" + v, "tv"});
-    a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps), "-maxrate" + v, fmt::format("{}k", r.maxrate_kbps),
-                       "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
+    if (r.crf > 0) {
+      a.insert(a.end(), {"-crf" + v, std::to_string(r.crf)});
+    } else {
+      a.insert(a.end(), {"-b" + v, fmt::format("{}k", r.bitrate_kbps)});
+    }
+    a.insert(a.end(),
+             {"-maxrate" + v, fmt::format("{}k", r.maxrate_kbps), "-bufsize" + v, fmt::format("{}k", r.bufsize_kbits)});
     // Keyframes on the segment grid and nowhere else: no scene-cut IDRs that would
     // differ between renditions.
     a.insert(a.end(),

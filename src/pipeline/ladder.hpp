@@ -38,9 +38,12 @@ struct VideoRendition {
   int width = 0;
   int height = 0;
   Rational frame_rate;
-  int bitrate_kbps = 0;  // the encoder's target
+  int bitrate_kbps = 0;  // the encoder's target (ABR), or the expected rate (CRF)
   int maxrate_kbps = 0;  // VBV cap: bounds the peak that players must budget for
   int bufsize_kbits = 0;
+  // > 0: constant quality at this CRF within the VBV cap (the per-title
+  // ladder's choice); 0: ABR at bitrate_kbps.
+  int crf = 0;
   // Colour as encoded and signalled (ffmpeg's names): BT.709, or BT.601 for
   // SD renditions of a BT.601 source. `from_bt601`: the scaler converts the
   // matrix (an HD-sized rendition of a BT.601 source).

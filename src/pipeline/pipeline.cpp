@@ -235,6 +235,30 @@ Result<TranscodeReport> Pipeline::run(const PipelineInput& input, const fs::path
     sidecar_cues = std::move(read->cues);
   }
 
+  report.ladder_mode = options_.ladder_mode;
+  if (options_.ladder_mode == LadderMode::kPerTitle) {
+    // The fixed ladder refit to this video. An analysis that fails keeps the
+    // fixed ladder (noted): it never fails a job that can be encoded.
+    observer.step_started("analyse");
+    StepTimer timer("analyse", report.steps, observer);
+    std::vector<std::vector<std::string>> argvs;
+    auto per_title = options_.per_title;
+    per_title.limits = options_.encode.budget.limits_for(0, per_title.limits);
+    auto analysis = TitleAnalyser(per_title).analyse(source, report.source, report.ladder, options_.encode.preset,
+                                                     segment_seconds, root / ".analysis", stop, argvs);
+    for (auto& argv : argvs) report.commands.push_back({"analyse", std::move(argv)});
+    if (!analysis && analysis.error().code == ErrorCode::kCancelled) return tl::unexpected(analysis.error());
+    if (analysis) {
+      TitleFit fit{.analysis = std::move(*analysis), .rungs = {}};
+      report.ladder = fit_ladder_to_title(std::move(report.ladder), fit.analysis, options_.per_title, fit.rungs);
+      report.per_title = std::move(fit);
+    } else {
+      std::error_code ec;
+      fs::remove_all(root / ".analysis", ec);
+      report.per_title_note = fmt::format("the fixed ladder was kept: {}", analysis.error().message);
+    }
+  }
+
   // Started now, taken after packaging.
   std::optional<PosterSearch> poster_search;
   poster_search.emplace(options_.poster, source, report.source, root / kPosterFile, stop);

@@ -1,5 +1,5 @@
-// The transcoding pipeline for one local source: probe -> plan -> encode ->
-// package -> thumbnails -> report, all written into one output root.
+// The transcoding pipeline for one local source: probe -> plan -> (analyse,
+// for the per-title ladder) -> encode -> quality -> package -> thumbnails -> report, all written into one output root.
 //
 // The caller owns where the root lives: the `transcode` command stages it
 // beside the final directory and renames it into place; the service's worker
@@ -18,6 +18,7 @@
 #include "pipeline/report.hpp"
 #include "pipeline/sidecar_subtitles.hpp"
 #include "pipeline/thumbnails.hpp"
+#include "pipeline/title_analysis.hpp"
 #include "util/error.hpp"
 
 namespace st {
@@ -30,6 +31,8 @@ struct PipelineOptions {
   SidecarLimits sidecars;
   EncryptorOptions encryptor;
   QualityOptions quality;
+  LadderMode ladder_mode = LadderMode::kFixed;
+  PerTitleOptions per_title;
   // A source that decodes to less than this share of its stated duration is truncated.
   double min_decoded_share = 0.9;
 };

@@ -11,6 +11,7 @@
 #include "packaging/presentation.hpp"
 #include "pipeline/ladder.hpp"
 #include "pipeline/quality.hpp"
+#include "pipeline/title_analysis.hpp"
 #include "pipeline/thumbnails.hpp"
 
 namespace st {
@@ -42,6 +43,11 @@ struct TranscodeReport {
   // PSNR and SSIM of each SDR rendition; none when switched off or not measurable (see quality_note).
   std::optional<QualityReport> quality;
   std::string quality_note;
+  LadderMode ladder_mode = LadderMode::kFixed;
+  // The per-title ladder's analysis and choices; none for the fixed ladder, or
+  // when the analysis failed and the fixed ladder was kept (see per_title_note).
+  std::optional<TitleFit> per_title;
+  std::string per_title_note;
 };
 
 nlohmann::json to_json(const TranscodeReport& report);
