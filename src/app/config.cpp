@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "pipeline/encoder.hpp"
+#include "pipeline/ladder.hpp"
 
 #include <libpq-fe.h>
 
@@ -186,6 +187,9 @@ std::vector<Field> fields_of(Config& c) {
       {"transcode", "quality_scores", bind(c.transcode.quality_scores)},
       {"transcode", "quality_windows", bind(c.transcode.quality_windows)},
       {"transcode", "quality_window_seconds", bind(c.transcode.quality_window_seconds)},
+      {"transcode", "ladder", bind(c.transcode.ladder)},
+      {"transcode", "per_title_floor", bind(c.transcode.per_title_floor)},
+      {"transcode", "per_title_ceiling", bind(c.transcode.per_title_ceiling)},
       {"kafka", "bootstrap_servers", bind(c.kafka.bootstrap_servers)},
       {"kafka", "group_id", bind(c.kafka.group_id)},
       {"kafka", "uploaded_topic", bind(c.kafka.uploaded_topic)},
@@ -488,6 +492,14 @@ void validate(const Config& c, std::vector<std::string>& problems) {
   check_range(problems, "transcode.segment_seconds", c.transcode.segment_seconds, 1, 30);
   check_range(problems, "transcode.quality_windows", c.transcode.quality_windows, 1, 100);
   check_range(problems, "transcode.quality_window_seconds", c.transcode.quality_window_seconds, 0.1, 30.0);
+  if (!ladder_mode_from_string(c.transcode.ladder)) {
+    problems.push_back(fmt::format("transcode.ladder '{}' is neither fixed nor per-title", c.transcode.ladder));
+  }
+  check_range(problems, "transcode.per_title_floor", c.transcode.per_title_floor, 0.01, 1.0);
+  check_range(problems, "transcode.per_title_ceiling", c.transcode.per_title_ceiling, 0.1, 2.0);
+  if (c.transcode.per_title_floor > c.transcode.per_title_ceiling) {
+    problems.emplace_back("transcode.per_title_floor is above transcode.per_title_ceiling");
+  }
   if (!is_known_preset(c.transcode.preset)) {
     problems.push_back(fmt::format("transcode.preset '{}' is not an x264 preset", c.transcode.preset));
   }

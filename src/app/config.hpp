@@ -123,6 +123,11 @@ struct TranscodeConfig {
   bool quality_scores = true;
   int quality_windows = 3;
   double quality_window_seconds = 1;
+  // "fixed", or "per-title": each rung's rate fitted to the video by an
+  // analysis step, within these shares of the fixed ladder's rate.
+  std::string ladder = "fixed";
+  double per_title_floor = 0.1;
+  double per_title_ceiling = 1.0;
 };
 
 struct KafkaConfig {

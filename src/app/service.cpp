@@ -65,6 +65,9 @@ PipelineOptions pipeline_options(const TranscodeConfig& t) {
   options.encode.segment_seconds = t.segment_seconds;
   options.quality = {
       .enabled = t.quality_scores, .windows = t.quality_windows, .window_seconds = t.quality_window_seconds};
+  options.ladder_mode = ladder_mode_from_string(t.ladder).value_or(LadderMode::kFixed);
+  options.per_title.floor = t.per_title_floor;
+  options.per_title.ceiling = t.per_title_ceiling;
   options.limits = {.max_duration_seconds = t.max_duration_seconds,
                     .max_width = t.max_width,
                     .max_height = t.max_height,

@@ -107,7 +107,10 @@ json to_json(const TenantPolicy& p) {
               {"requestsPerSecond", optional_json(p.requests_per_second)},
               {"hdrLadder", optional_json(p.hdr_ladder)},
               {"drm", p.drm ? to_json(*p.drm) : json(nullptr)},
-              {"qualityScores", optional_json(p.quality_scores)}};
+              {"qualityScores", optional_json(p.quality_scores)},
+              {"ladder", optional_json(p.ladder)},
+              {"bitrateFloor", optional_json(p.bitrate_floor)},
+              {"bitrateCeiling", optional_json(p.bitrate_ceiling)}};
   out["updatedAt"] = p.updated_at.empty() ? json(nullptr) : json(p.updated_at);
   return out;
 }
@@ -119,9 +122,10 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
   FieldReader read(doc);
   TenantPolicy policy{.tenant_id = tenant_id};
   const std::vector<std::string> known = {
-      "tenantId",          "allowedProfiles", "topRung",      "segmentSeconds", "preset",         "maxDurationSeconds",
-      "maxWidth",          "maxHeight",       "maxFrameRate", "maxQueuedJobs",  "maxRunningJobs", "priority",
-      "requestsPerSecond", "hdrLadder",       "drm",          "qualityScores",  "updatedAt"};
+      "tenantId",           "allowedProfiles", "topRung",           "segmentSeconds", "preset",
+      "maxDurationSeconds", "maxWidth",        "maxHeight",         "maxFrameRate",   "maxQueuedJobs",
+      "maxRunningJobs",     "priority",        "requestsPerSecond", "hdrLadder",      "drm",
+      "qualityScores",      "ladder",          "bitrateFloor",      "bitrateCeiling", "updatedAt"};
   read.refuse_unknown_keys(known, "a policy field");
   if (const auto tenant = doc.find("tenantId");
       tenant != doc.end() && !tenant->is_null() && (!tenant->is_string() || tenant->get<std::string>() != tenant_id)) {
@@ -171,6 +175,15 @@ Result<TenantPolicy> parse_tenant_policy(const std::string& tenant_id, const std
     } else {
       read.problem("qualityScores must be true or false");
     }
+  }
+  if (auto ladder = read.text("ladder", {.max_length = 16}); !ladder.empty()) {
+    if (!ladder_mode_from_string(ladder)) read.problem("ladder must be fixed or per-title");
+    policy.ladder = ladder;
+  }
+  policy.bitrate_floor = read.number("bitrateFloor", 0.01, 1);
+  policy.bitrate_ceiling = read.number("bitrateCeiling", 0.1, 2);
+  if (policy.bitrate_floor && policy.bitrate_ceiling && *policy.bitrate_floor > *policy.bitrate_ceiling) {
+    read.problem("bitrateFloor must not be above bitrateCeiling");
   }
   if (const auto drm = doc.find("drm"); drm != doc.end() && !drm->is_null()) {
     std::vector<std::string> problems;

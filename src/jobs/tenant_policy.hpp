@@ -33,6 +33,10 @@ struct TenantPolicy {
   std::optional<bool> hdr_ladder;      // HDR sources also get an HEVC Main 10 ladder that keeps the HDR
   std::optional<DrmPolicy> drm;        // content protection; unset: the service's drm section
   std::optional<bool> quality_scores;  // PSNR/SSIM of each rendition; unset: transcode.quality_scores
+  std::optional<std::string> ladder;   // "fixed" or "per-title"; unset: transcode.ladder
+  // The per-title ladder's bounds, as shares of the fixed ladder's rates.
+  std::optional<double> bitrate_floor;
+  std::optional<double> bitrate_ceiling;
   std::string updated_at;
 };
 

@@ -132,6 +132,11 @@ Result<PipelineOptions> options_for(const PipelineOptions& base, const TenantPol
   if (policy.preset) options.encode.preset = *policy.preset;
   if (policy.hdr_ladder) options.ladder.hdr_ladder = *policy.hdr_ladder;
   if (policy.quality_scores) options.quality.enabled = *policy.quality_scores;
+  if (policy.ladder) options.ladder_mode = ladder_mode_from_string(*policy.ladder).value_or(options.ladder_mode);
+  // A floor or ceiling of its own is checked against the other as the service set it.
+  if (policy.bitrate_floor) options.per_title.floor = *policy.bitrate_floor;
+  if (policy.bitrate_ceiling) options.per_title.ceiling = *policy.bitrate_ceiling;
+  options.per_title.floor = std::min(options.per_title.floor, options.per_title.ceiling);
   auto& limits = options.limits;
   tighten(limits.max_duration_seconds, policy.max_duration_seconds, limits.duration_limit_by, "maxDurationSeconds");
   tighten(limits.max_width, policy.max_width, limits.size_limit_by, "maxWidth");

@@ -115,6 +115,54 @@ std::vector<double> parse_psnr_stats(std::string_view psnr_stats) {
   return errors;
 }
 
+void FrameSizes::add(const FrameSizes& other) {
+  key_bytes += other.key_bytes;
+  key_frames += other.key_frames;
+  other_bytes += other.other_bytes;
+  other_frames += other.other_frames;
+}
+
+std::vector<FrameSizes> parse_vstats(std::string_view text, std::size_t outputs) {
+  std::vector<FrameSizes> out(outputs);
+  // "out=  0 st=  0 frame=     1 q= 29.0 f_size=   1272 ... type= P": keys
+  // and values are separated by "=" and blanks.
+  const auto value_after = [](std::string_view line, std::string_view key) -> std::optional<std::string_view> {
+    const auto at = line.find(key);
+    if (at == std::string_view::npos) return std::nullopt;
+    auto rest = line.substr(at + key.size());
+    rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
+    return rest.substr(0, std::min(rest.find(' '), rest.size()));
+  };
+  const auto number = [](std::optional<std::string_view> token) -> std::optional<double> {
+    if (!token || token->empty()) return std::nullopt;
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(token->data(), token->data() + token->size(), value);
+    if (ec != std::errc() || ptr != token->data() + token->size() || !std::isfinite(value) || value < 0) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    const auto line = text.substr(at, end - at);
+    at = end + 1;
+    const auto index = number(value_after(line, "out="));
+    const auto size = number(value_after(line, "f_size="));
+    const auto type = value_after(line, "type=");
+    if (!index || !size || !type || type->empty() || *index >= static_cast<double>(outputs)) continue;
+    auto& sizes = out[static_cast<std::size_t>(*index)];
+    if (*type == "I") {
+      sizes.key_bytes += *size;
+      ++sizes.key_frames;
+    } else {
+      sizes.other_bytes += *size;
+      ++sizes.other_frames;
+    }
+  }
+  return out;
+}
+
 RenditionQuality summarise_quality(std::string rendition, const std::vector<std::vector<FrameQuality>>& windows,
                                    const std::vector<double>& window_starts) {
   RenditionQuality out;

@@ -55,6 +55,17 @@ std::vector<FrameQuality> parse_quality_stats(std::string_view psnr_stats, std::
 // order; a malformed line is left out.
 std::vector<double> parse_psnr_stats(std::string_view psnr_stats);
 
+// Frame sizes of each of ffmpeg's outputs, from its -vstats_file: keyframes
+// apart from the others. Lines that are not well-formed are left out.
+struct FrameSizes {
+  double key_bytes = 0;
+  int key_frames = 0;
+  double other_bytes = 0;
+  int other_frames = 0;
+  void add(const FrameSizes& other);
+};
+std::vector<FrameSizes> parse_vstats(std::string_view text, std::size_t outputs);
+
 // A rendition's scores from its frames, window by window (`window_starts[i]`
 // is where window i starts).
 RenditionQuality summarise_quality(std::string rendition, const std::vector<std::vector<FrameQuality>>& windows,

@@ -216,6 +216,16 @@ int round_to(double value, int step) {
 
 }  // namespace
 
+std::string_view to_string(LadderMode mode) {
+  return mode == LadderMode::kPerTitle ? "per-title" : "fixed";
+}
+
+std::optional<LadderMode> ladder_mode_from_string(std::string_view text) {
+  if (text == "fixed") return LadderMode::kFixed;
+  if (text == "per-title") return LadderMode::kPerTitle;
+  return std::nullopt;
+}
+
 const std::vector<VideoProfile>& ProfileFactory::standard() {
   return kStandardProfiles;
 }

@@ -135,6 +135,12 @@ struct Ladder {
   std::vector<std::string> notes;       // profiles skipped, and why
 };
 
+// The fixed ladder's rates, or the per-title ladder's: each rung's rate fitted
+// to the video by an analysis step (pipeline/title_analysis.hpp).
+enum class LadderMode { kFixed, kPerTitle };
+std::string_view to_string(LadderMode mode);  // "fixed", "per-title"
+std::optional<LadderMode> ladder_mode_from_string(std::string_view text);
+
 struct LadderOptions {
   std::vector<std::string> renditions;  // profile names to keep; empty keeps every one that fits
   SpriteOptions sprites;

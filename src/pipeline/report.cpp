@@ -171,7 +171,7 @@ json to_json(const TranscodeReport& r) {
             {"tone_mapped_from", r.ladder.tone_map_from},
             {"notes", r.ladder.notes},
             {"mode", to_string(r.ladder_mode)},
-            {"per_title", r.per_title                      ? to_json(*r.per_title)
+            {"per_title", r.per_title                              ? to_json(*r.per_title)
                           : r.ladder_mode == LadderMode::kPerTitle ? json{{"note", r.per_title_note}}
                                                                    : json(nullptr)},
             {"skipped_streams", skipped_json(r.ladder)}}},

@@ -11,8 +11,8 @@
 #include "packaging/presentation.hpp"
 #include "pipeline/ladder.hpp"
 #include "pipeline/quality.hpp"
-#include "pipeline/title_analysis.hpp"
 #include "pipeline/thumbnails.hpp"
+#include "pipeline/title_analysis.hpp"
 
 namespace st {
 

@@ -265,64 +265,6 @@ Result<void> probe_pass(const PerTitleOptions& options, const std::string& ffmpe
 
 }  // namespace
 
-void FrameSizes::add(const FrameSizes& other) {
-  key_bytes += other.key_bytes;
-  key_frames += other.key_frames;
-  other_bytes += other.other_bytes;
-  other_frames += other.other_frames;
-}
-
-std::vector<FrameSizes> parse_vstats(std::string_view text, std::size_t outputs) {
-  std::vector<FrameSizes> out(outputs);
-  // "out=  0 st=  0 frame=     1 q= 29.0 f_size=   1272 ... type= P": keys
-  // and values are separated by "=" and blanks.
-  const auto value_after = [](std::string_view line, std::string_view key) -> std::optional<std::string_view> {
-    const auto at = line.find(key);
-    if (at == std::string_view::npos) return std::nullopt;
-    auto rest = line.substr(at + key.size());
-    rest.remove_prefix(std::min(rest.find_first_not_of(' '), rest.size()));
-    return rest.substr(0, std::min(rest.find(' '), rest.size()));
-  };
-  const auto number = [](std::optional<std::string_view> token) -> std::optional<double> {
-    if (!token || token->empty()) return std::nullopt;
-    double value = 0;
-    const auto [ptr, ec] = std::from_chars(token->data(), token->data() + token->size(), value);
-    if (ec != std::errc() || ptr != token->data() + token->size() || !std::isfinite(value) || value < 0) {
-      return std::nullopt;
-    }
-    return value;
-  };
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    const auto line = text.substr(at, end - at);
-    at = end + 1;
-    const auto index = number(value_after(line, "out="));
-    const auto size = number(value_after(line, "f_size="));
-    const auto type = value_after(line, "type=");
-    if (!index || !size || !type || type->empty() || *index >= static_cast<double>(outputs)) continue;
-    auto& sizes = out[static_cast<std::size_t>(*index)];
-    if (*type == "I") {
-      sizes.key_bytes += *size;
-      ++sizes.key_frames;
-    } else {
-      sizes.other_bytes += *size;
-      ++sizes.other_frames;
-    }
-  }
-  return out;
-}
-
-std::string_view to_string(LadderMode mode) {
-  return mode == LadderMode::kPerTitle ? "per-title" : "fixed";
-}
-
-std::optional<LadderMode> ladder_mode_from_string(std::string_view text) {
-  if (text == "fixed") return LadderMode::kFixed;
-  if (text == "per-title") return LadderMode::kPerTitle;
-  return std::nullopt;
-}
-
 std::vector<double> analysis_window_starts(double duration_seconds, int count, double window_seconds) {
   std::vector<double> starts;
   if (!(duration_seconds > 0) || count <= 0 || !(window_seconds > 0)) return starts;
@@ -362,10 +304,13 @@ Ladder fit_ladder_to_title(Ladder ladder, const TitleAnalysis& analysis, const P
     const bool crf_probed = probe != analysis.rungs.end() && probe->candidate_crf > 0 &&
                             probe->at_candidate.measured() && probe->at_probe_crf.measured();
     const bool ceiling_probed = probe != analysis.rungs.end() && probe->at_ceiling.measured();
+    // The first pass alone: a rung it found beyond its ceiling (and did not
+    // probe at two sizes) is still encoded at the ceiling.
+    const bool first_only = probe != analysis.rungs.end() && probe->at_probe_crf.measured() && !crf_probed;
     const double ceiling = ceiling_kbps(r, options);
     const double floor = floor_kbps(r, options);
     bool at_ceiling = !crf_probed;  // else decided from the CRF probe's rate
-    if (!crf_probed && !ceiling_probed) {
+    if (!crf_probed && !ceiling_probed && !first_only) {
       choice.kbps = r.bitrate_kbps;
       choice.reason = "not probed: kept as in the fixed ladder";
       choices.push_back(choice);
@@ -387,8 +332,9 @@ Ladder fit_ladder_to_title(Ladder ladder, const TitleAnalysis& analysis, const P
                                     : 1.0 / kCrfPerRateHalving;
       const double budget = target_mse(p, options) - p.scaled_mse;
       double crf = c1;
-      if (e1 > budget) crf = c1 - std::log2(e1 / budget) / error_slope;  // missed the target: lower it
-      crf = std::clamp(std::round(crf), kMinCrf, kMaxCrf);
+      // Missed the target: lower the CRF by the slope, rounding towards quality.
+      if (e1 > budget) crf = std::floor(c1 - std::log2(e1 / budget) / error_slope);
+      crf = std::clamp(crf, kMinCrf, kMaxCrf);
       const auto kbps_at = [&](double c) { return p.at_candidate.kbps * std::exp2((c1 - c) * rate_slope); };
       const auto mse_at = [&](double c) { return p.scaled_mse + e1 * std::exp2((c - c1) * error_slope); };
       double kbps = kbps_at(crf);
@@ -466,16 +412,17 @@ json to_json(const TitleFit& fit) {
   };
   json rungs = json::array();
   for (const auto& c : fit.rungs) {
-    rungs.push_back({{"rendition", c.rendition},
-                     {"fixed_kbps", c.fixed_kbps},
-                     {"kbps", c.kbps},
-                     {"rate_control", c.crf > 0 ? "crf" : "abr"},
-                     {"crf", c.crf > 0 ? json(c.crf) : json(nullptr)},
-                     {"width", c.width},
-                     {"height", c.height},
-                     {"expected_psnr", std::round(c.expected_psnr * 100) / 100},
-                     {"dropped", c.dropped},
-                     {"reason", c.reason}});
+    rungs.push_back(
+        {{"rendition", c.rendition},
+         {"fixed_kbps", c.fixed_kbps},
+         {"kbps", c.kbps},
+         {"rate_control", c.crf > 0 ? "crf" : "abr"},
+         {"crf", c.crf > 0 ? json(c.crf) : json(nullptr)},
+         {"width", c.width},
+         {"height", c.height},
+         {"expected_psnr", c.expected_psnr > 0 ? json(std::round(c.expected_psnr * 100) / 100) : json(nullptr)},
+         {"dropped", c.dropped},
+         {"reason", c.reason}});
   }
   json probes = json::array();
   for (const auto& p : fit.analysis.rungs) {

@@ -32,10 +32,6 @@
 
 namespace st {
 
-enum class LadderMode { kFixed, kPerTitle };
-std::string_view to_string(LadderMode mode);  // "fixed", "per-title"
-std::optional<LadderMode> ladder_mode_from_string(std::string_view text);
-
 struct PerTitleOptions {
   // Sampled windows of the source, spread over it. Each also costs the
   // decoding from the source's keyframe before it: a few 1-second windows
@@ -114,17 +110,6 @@ Ladder fit_ladder_to_title(Ladder ladder, const TitleAnalysis& analysis, const P
 
 // Windows of `window_seconds` spread evenly over the video, at most `count`.
 std::vector<double> analysis_window_starts(double duration_seconds, int count, double window_seconds);
-
-// Frame sizes of each of ffmpeg's outputs, from its -vstats_file: keyframes
-// apart from the others. Lines that are not well-formed are left out.
-struct FrameSizes {
-  double key_bytes = 0;
-  int key_frames = 0;
-  double other_bytes = 0;
-  int other_frames = 0;
-  void add(const FrameSizes& other);
-};
-std::vector<FrameSizes> parse_vstats(std::string_view text, std::size_t outputs);
 
 // report.json's "per_title".
 nlohmann::json to_json(const TitleFit& fit);

@@ -1,6 +1,7 @@
 // What the reports and the quality scores read: a report's query range as a
 // caller sends it, the quality stats files ffmpeg writes (a hostile source
 // shapes them), and a stored outcome's quality object.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,6 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto quality = st::summarise_quality("r", windows, {0.0});
   if (quality.frames != static_cast<int>(frames.size())) __builtin_trap();
   if (quality.mean.psnr < 0 || quality.mean.psnr > st::kMaxPsnr) __builtin_trap();
+  // The per-title analysis's stats: sizes and errors are finite and never negative.
+  for (const auto& sizes : st::parse_vstats(first, 3)) {
+    if (!(sizes.key_bytes >= 0) || !(sizes.other_bytes >= 0) || sizes.key_frames < 0) __builtin_trap();
+  }
+  for (const double mse : st::parse_psnr_stats(second)) {
+    if (!(mse >= 0) || !std::isfinite(mse)) __builtin_trap();
+  }
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (!json.is_discarded()) {
     if (auto read = st::rendition_quality_from_json(json)) static_cast<void>(st::to_json(*read).dump());

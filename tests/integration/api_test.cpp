@@ -497,6 +497,39 @@ TEST_F(ApiTest, QualityScoresAreInTheOutcomeUnlessTheTenantsPolicySwitchesThemOf
       << renditions.dump();
 }
 
+// A tenant's policy chooses the per-title ladder and bounds its rates; its
+// jobs are fitted within them, other tenants' keep the fixed ladder.
+TEST_F(ApiTest, ATenantPolicyAsksForThePerTitleLadderWithinItsCeiling) {
+  auto service = start();
+  const auto admin = issuer_.token("ops", {"admin"});
+  const auto op = issuer_.token("studio", {"operator"});
+  const auto other = issuer_.token("indie", {"operator"});
+  for (const char* refused :
+       {R"({"ladder":"content-aware"})", R"({"ladder":7})", R"({"bitrateCeiling":"1"})", R"({"bitrateCeiling":5})",
+        R"({"bitrateFloor":0})", R"({"bitrateFloor":0.9,"bitrateCeiling":0.5})"}) {
+    EXPECT_EQ(call("PUT", "/v1/tenants/studio/policy", admin, refused).status, 400) << refused;
+  }
+  const auto put = call("PUT", "/v1/tenants/studio/policy", admin,
+                        R"({"ladder":"per-title","bitrateFloor":0.05,"bitrateCeiling":0.25})");
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(put.body["ladder"], "per-title");
+  EXPECT_EQ(put.body["bitrateCeiling"], 0.25);
+  EXPECT_TRUE(call("GET", "/v1/tenants/indie/policy", admin).body["ladder"].is_null());
+
+  const auto fitted = create_job(op, "fitted", "short_2s", json::array({"360p"}));
+  const auto fixed = create_job(other, "fixed", "short_2s", json::array({"360p"}));
+  for (const auto& [id, token] : {std::pair{fitted, op}, std::pair{fixed, other}}) {
+    ASSERT_TRUE(eventually([&] { return call("GET", "/v1/jobs/" + id, token).body["status"] == "succeeded"; }, 90s))
+        << call("GET", "/v1/jobs/" + id, token).text;
+  }
+  const auto fitted_rendition = call("GET", "/v1/jobs/" + fitted, op).body["outcome"]["renditions"][0];
+  const auto fixed_rendition = call("GET", "/v1/jobs/" + fixed, other).body["outcome"]["renditions"][0];
+  // The fixed 360p rung peaks at 1200 kbit/s; within a ceiling of a quarter, at 300.
+  EXPECT_LT(fitted_rendition["averageBitRate"].get<double>(), 0.6 * fixed_rendition["averageBitRate"].get<double>())
+      << fitted_rendition.dump() << fixed_rendition.dump();
+  EXPECT_LE(fitted_rendition["averageBitRate"].get<double>(), 300000 * 1.1) << fitted_rendition.dump();
+}
+
 TEST_F(ApiTest, TheEleventhRequestOfATenBySecondPolicyGets429WithRetryAfter) {
   auto service = start({}, {"--role", "api"});
   ASSERT_EQ(

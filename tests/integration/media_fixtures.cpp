@@ -63,6 +63,15 @@ const std::map<std::string, Recipe>& recipes() {
         {}}},
       {"uhd_2160p", {h264(pattern("3840x2160", "24", 2), false), "mp4", {}}},
       {"short_2s", {h264(with_tone(pattern("1280x720", "30", 2)), true), "mp4", {}}},
+      // A lecture's slides: two still pictures, four seconds each, kept nearly lossless.
+      {"slides_720p",
+       {{"-f", "lavfi", "-i", "mandelbrot=size=1280x720:rate=30", "-f", "lavfi", "-i", "testsrc=size=1280x720:rate=30",
+         "-filter_complex",
+         "[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=4[a];"
+         "[1:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=4[b];[a][b]concat=n=2,format=yuv420p[v]",
+         "-map", "[v]", "-c:v", "libx264", "-preset", "medium", "-crf", "12", "-g", "60"},
+        "mp4",
+        {}}},
       // Two seconds of black before the picture: the poster must not be black.
       {"black_opening",
        {[] {
