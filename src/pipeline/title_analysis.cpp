@@ -448,7 +448,12 @@ Result<TitleAnalysis> TitleAnalyser::analyse(const fs::path& source, const Media
   TitleAnalysis analysis;
   analysis.window_seconds = options_.window_seconds;
   analysis.probe_crf = options_.probe_crf;
-  analysis.window_starts = analysis_window_starts(info.duration_seconds, options_.windows, options_.window_seconds);
+  // One window per seconds_per_window of a longer video (clamped before the cast: durations come from outside).
+  const double by_length = std::clamp(info.duration_seconds / std::max(1.0, options_.seconds_per_window), 0.0,
+                                      static_cast<double>(kMaxAnalysisWindows));
+  const int windows = std::clamp(std::max(options_.windows, std::isfinite(by_length) ? static_cast<int>(by_length) : 0),
+                                 1, kMaxAnalysisWindows);
+  analysis.window_starts = analysis_window_starts(info.duration_seconds, windows, options_.window_seconds);
   const auto count = ladder.video.size();
   if (analysis.window_starts.empty() || count == 0) return fail(ErrorCode::kInvalidInput, "nothing to analyse");
   for (const auto& r : ladder.video) analysis.rungs.push_back({.rendition = r.name});

@@ -38,7 +38,9 @@ struct PerTitleOptions {
   // cost half of what twice as many half-second ones do.
   int windows = 4;
   double window_seconds = 1.0;  // each
-  int probe_crf = 23;           // the probe encodes' constant quality
+  // A longer video gets a window per this many seconds, up to kMaxAnalysisWindows.
+  double seconds_per_window = 120;
+  int probe_crf = 23;  // the probe encodes' constant quality
   // Each rung's bit rate stays within these shares of the fixed ladder's.
   double floor = 0.1;
   double ceiling = 1.0;
@@ -70,6 +72,8 @@ struct RungProbe {
   ProbePoint at_ceiling;
   ProbePoint smaller_at_ceiling;
 };
+
+inline constexpr int kMaxAnalysisWindows = 30;
 
 // A rung that needs more bits than its ceiling may be encoded this much smaller in each direction.
 inline constexpr double kSmallerSize = 5.0 / 6.0;
