@@ -21,13 +21,6 @@ constexpr std::array<std::string_view, 10> kPresets = {"ultrafast", "superfast",
 
 constexpr std::string_view kDeinterlaceFilter = "bwdif=mode=send_frame:parity=auto:deint=all,";
 
-std::string format_seconds(double seconds) {
-  auto text = fmt::format("{:.3f}", seconds);
-  while (text.ends_with('0')) text.pop_back();
-  if (text.ends_with('.')) text.pop_back();
-  return text;
-}
-
 // `[in]` split into `count` labels `[{prefix}0]` ... (no split for one).
 std::string split_into(std::size_t count, std::string_view prefix) {
   if (count == 1) return fmt::format("[{}0]", prefix);
@@ -149,6 +142,13 @@ std::string constant_rate_filter(const Ladder& ladder) {
   return fmt::format("fps=fps={}:start_time=0", ladder.frame_rate.to_string());
 }
 
+std::string ffmpeg_seconds(double seconds) {
+  auto text = fmt::format("{:.3f}", seconds);
+  while (text.ends_with('0')) text.pop_back();
+  if (text.ends_with('.')) text.pop_back();
+  return text;
+}
+
 std::string sdr_picture_filter(const Ladder& ladder) {
   std::string chain;
   if (ladder.deinterlace) chain += kDeinterlaceFilter;
@@ -188,14 +188,14 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
   // source whose timestamps jump past what it declared cannot make the
   // encoder produce hours of duplicated frames.
   if (info.duration_seconds > 0) {
-    a.insert(a.end(), {"-t", format_seconds(info.duration_seconds + options.segment_seconds)});
+    a.insert(a.end(), {"-t", ffmpeg_seconds(info.duration_seconds + options.segment_seconds)});
   }
   for (auto& arg : safe_input_arguments(source)) a.push_back(std::move(arg));
   a.insert(a.end(), {"-filter_complex", filter_graph(info, ladder)});
   // Phone videos carry GPS positions and device names in metadata: none of it is published.
   a.insert(a.end(), {"-map_metadata", "-1", "-map_chapters", "-1"});
 
-  const auto segment = format_seconds(options.segment_seconds);
+  const auto segment = ffmpeg_seconds(options.segment_seconds);
   std::vector<const VideoRendition*> videos;
   for (const auto& r : ladder.video) videos.push_back(&r);
   for (const auto& r : ladder.hdr_video) videos.push_back(&r);

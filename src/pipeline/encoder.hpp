@@ -87,6 +87,9 @@ EncodeCommand build_encode_command(const std::filesystem::path& source, const Me
 std::string constant_rate_filter(const Ladder& ladder);
 std::string sdr_picture_filter(const Ladder& ladder);
 
+// Seconds as ffmpeg's options take them: at most millisecond precision, no trailing zeros.
+std::string ffmpeg_seconds(double seconds);
+
 // The x264 presets accepted by --preset.
 bool is_known_preset(std::string_view preset);
 std::string known_presets();  // "ultrafast, superfast, ..., placebo", for messages

@@ -21,10 +21,6 @@ using nlohmann::json;
 // a segment (tens of seconds at most) of a few hundred frames per second.
 constexpr std::size_t kMaxStatsBytes = std::size_t{8} << 20;
 
-std::string format_seconds(double seconds) {
-  return fmt::format("{:.3f}", seconds);
-}
-
 }  // namespace
 
 double expected_quality_cost(const QualityOptions& options, double duration_seconds, double segment_seconds) {
@@ -127,9 +123,9 @@ Result<QualityReport> QualityMeter::measure(const fs::path& source, const MediaI
                                      "-nostats",
                                      "-y",
                                      "-ss",
-                                     format_seconds(window.start_seconds),
+                                     ffmpeg_seconds(window.start_seconds),
                                      "-t",
-                                     format_seconds(window.seconds)};
+                                     ffmpeg_seconds(window.seconds)};
     for (auto& arg : safe_input_arguments(source)) argv.push_back(std::move(arg));
     // The reference: the encode's own picture, in 8-bit 4:2:0 like the renditions.
     std::string graph =
@@ -146,7 +142,7 @@ Result<QualityReport> QualityMeter::measure(const fs::path& source, const MediaI
           !copied) {
         return tl::unexpected(copied.error());
       }
-      argv.insert(argv.end(), {"-t", format_seconds(window.seconds)});
+      argv.insert(argv.end(), {"-t", ffmpeg_seconds(window.seconds)});
       for (auto& arg : safe_input_arguments(joined)) argv.push_back(std::move(arg));
       // A rendition with fewer frames per second is compared with those frames of the source.
       const auto rate = rendition.frame_rate == ladder.frame_rate

@@ -40,10 +40,6 @@ constexpr std::size_t kMaxStatsBytes = std::size_t{8} << 20;
 // Below this the coding's error is lost in rounding (a perfect probe).
 constexpr double kMinCodingMse = 1e-4;
 
-std::string format_seconds(double seconds) {
-  return fmt::format("{:.3f}", seconds);
-}
-
 double mse_from_psnr(double psnr) {
   return 255.0 * 255.0 / std::pow(10.0, psnr / 10.0);
 }
@@ -165,8 +161,8 @@ Result<void> probe_pass(const PerTitleOptions& options, const std::string& ffmpe
   for (std::size_t w = 0; w < analysis.window_starts.size(); ++w) {
     const auto folder = scratch / fmt::format("w{}", w);
     if (auto made = make_directories(folder); !made) return tl::unexpected(made.error());
-    const auto window = std::vector<std::string>{"-ss", format_seconds(analysis.window_starts[w]), "-t",
-                                                 format_seconds(options.window_seconds)};
+    const auto window = std::vector<std::string>{"-ss", ffmpeg_seconds(analysis.window_starts[w]), "-t",
+                                                 ffmpeg_seconds(options.window_seconds)};
     const auto run = [&](std::vector<std::string> argv) -> Result<void> {
       commands.push_back(argv);
       auto done =
