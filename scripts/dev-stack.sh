@@ -64,7 +64,7 @@ pg_up() {
   else
     # Durability is not what a development server is for: fsync off makes tests fast.
     as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 30 start \
-      -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+      -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=pg_stat_statements -c fsync=off -c synchronous_commit=off -c max_connections=300" \
       > /dev/null
     echo "$pg_port" > "$pg_dir/port"
   fi

@@ -26,6 +26,6 @@ scripts/fuzz.sh "${ST_FUZZ_SECONDS:-30}"
 
 cmake --preset asan > /dev/null
 cmake --build --preset asan -j "$jobs"
-ctest --preset asan -j "$jobs" --label-exclude player
+ctest --preset asan -j "$jobs" --label-exclude "player|bench"
 
 scripts/coverage.sh

@@ -22,7 +22,7 @@ struct TranscodeArgs {
   std::string output;
   std::vector<std::string> renditions;
   std::vector<std::string> subtitles;  // "LANG[:KIND]=FILE"
-  std::string ladder = "fixed";  // or "per-title"
+  std::string ladder = "fixed";        // or "per-title"
   bool json = false;
   bool force = false;
   double time_limit_seconds = 0;

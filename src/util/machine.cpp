@@ -40,7 +40,7 @@ std::uint64_t available_memory_bytes() {
 
 int default_worker_concurrency(double cpus, std::uint64_t memory_bytes) {
   constexpr std::uint64_t kBytesPerJob = std::uint64_t{2} * 1024 * 1024 * 1024;
-  const int by_cpu = static_cast<int>(std::floor(cpus / 2.0));
+  const int by_cpu = static_cast<int>(std::floor(cpus));
   const int by_memory = static_cast<int>(memory_bytes / kBytesPerJob);
   return std::max(1, std::min(by_cpu, by_memory));
 }

@@ -219,8 +219,8 @@ TEST(Config, SaysWhyAFileCannotBeReadOrParsed) {
 
 TEST(WorkerConcurrency, FollowsCpusAndMemory) {
   constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
-  EXPECT_EQ(default_worker_concurrency(2, 24 * kGiB), 1);
-  EXPECT_EQ(default_worker_concurrency(16, 64 * kGiB), 8);
+  EXPECT_EQ(default_worker_concurrency(2, 24 * kGiB), 2);
+  EXPECT_EQ(default_worker_concurrency(16, 64 * kGiB), 16);
   EXPECT_EQ(default_worker_concurrency(16, 6 * kGiB), 3);  // memory-bound
   EXPECT_EQ(default_worker_concurrency(0.5, 512 * 1024 * 1024), 1);
   EXPECT_GE(available_cpus(), 0.01);
