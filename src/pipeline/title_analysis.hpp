@@ -121,7 +121,7 @@ nlohmann::json to_json(const TitleFit& fit);
 class TitleAnalyser {
  public:
   explicit TitleAnalyser(PerTitleOptions options, std::string ffmpeg = "ffmpeg")
-      : options_(std::move(options)), ffmpeg_(std::move(ffmpeg)) {}
+      : options_(options), ffmpeg_(std::move(ffmpeg)) {}
 
   // Probes `ladder`'s SDR rungs with the encode's `preset` and keyframe
   // interval (`segment_seconds`) in two passes, in
