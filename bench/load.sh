@@ -141,10 +141,10 @@ PY
   per_job="n/a"
   if [ "$statements" = true ]; then
     per_job=$(psql "$database" -tAc "SELECT round(sum(calls)::numeric / $events, 1) FROM pg_stat_statements s
-      JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$database_name'")
+      JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$database_name' AND query NOT LIKE '%pg_stat_statements%'")
     slowest=$(psql "$database" -tAc "SELECT round(max_exec_time::numeric, 1) || ' ms, ' || calls || ' calls: '
       || regexp_replace(left(query, 90), '\s+', ' ', 'g') FROM pg_stat_statements s
-      JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$database_name'
+      JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '$database_name' AND query NOT LIKE '%pg_stat_statements%'
       ORDER BY max_exec_time DESC LIMIT 1")
   fi
   stop_all
