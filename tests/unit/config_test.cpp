@@ -331,3 +331,41 @@ TEST(Config, QualityScoresAreOnByDefaultAndTheirSamplingIsBounded) {
 
 }  // namespace
 }  // namespace st
+
+namespace st {
+namespace {
+
+TEST(Config, TheLadderModeAndThePerTitleBoundsAreCheckedAndNamed) {
+  const auto defaults = Config::load(std::nullopt, kMinimal);
+  ASSERT_TRUE(defaults.has_value()) << defaults.error().message;
+  EXPECT_EQ(defaults->transcode.ladder, "fixed");
+  auto env = kMinimal;
+  env["ST_TRANSCODE__LADDER"] = "per-title";
+  env["ST_TRANSCODE__PER_TITLE_CEILING"] = "1.5";
+  const auto per_title = Config::load(std::nullopt, env);
+  ASSERT_TRUE(per_title.has_value()) << per_title.error().message;
+  EXPECT_EQ(per_title->transcode.ladder, "per-title");
+  EXPECT_EQ(per_title->transcode.per_title_ceiling, 1.5);
+  for (const auto& [name, value] :
+       std::vector<std::pair<std::string, std::string>>{{"ST_TRANSCODE__LADDER", "content-aware"},
+                                                        {"ST_TRANSCODE__LADDER", std::string(100000, 'x')},
+                                                        {"ST_TRANSCODE__LADDER", "per-title\xff"},
+                                                        {"ST_TRANSCODE__PER_TITLE_FLOOR", "0"},
+                                                        {"ST_TRANSCODE__PER_TITLE_FLOOR", "nan"},
+                                                        {"ST_TRANSCODE__PER_TITLE_CEILING", "1e308"},
+                                                        {"ST_TRANSCODE__PER_TITLE_CEILING", "lots"},
+                                                        {"ST_TRANSCODE__PER_TITLE_FLOOR", "0.9"}}) {
+    auto bad = kMinimal;
+    bad[name] = value;
+    if (value == "0.9") bad["ST_TRANSCODE__PER_TITLE_CEILING"] = "0.5";  // a floor above the ceiling
+    const auto refused = Config::load(std::nullopt, bad);
+    ASSERT_FALSE(refused.has_value()) << name << "=" << value.substr(0, 20);
+    auto message = refused.error().message;
+    std::transform(message.begin(), message.end(), message.begin(), [](unsigned char c) { return std::tolower(c); });
+    EXPECT_TRUE(message.find("ladder") != std::string::npos || message.find("per_title") != std::string::npos)
+        << message.substr(0, 300);  // it names the setting
+  }
+}
+
+}  // namespace
+}  // namespace st
