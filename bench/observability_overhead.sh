@@ -11,7 +11,9 @@
 #
 #   bench/observability_overhead.sh [RUNS] [EVENTS] [SECONDS]
 #
-# Prints the medians and the on/off ratios. Defaults: 3 runs, 20000 events, 30 s.
+# Prints the medians and the on/off ratios. Defaults: 3 runs, 20000 events, 30 s;
+# EVENTS at most about 80,000 (the mock broker keeps about 5 MB per partition);
+# SECONDS 0 measures ingest alone.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -39,9 +41,11 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$work/bootstrap" ] && grep -q listening "$work/receiver.out" && break; sleep 0.1; done
 otlp="http://127.0.0.1:$(awk '/listening/ {print $2}' "$work/receiver.out")"
 
-ffmpeg -hide_banner -loglevel error -y \
-  -f lavfi -i "testsrc2=size=1920x1080:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
-  -t "$seconds" -c:v libx264 -preset veryfast -b:v 8M -pix_fmt yuv420p -c:a aac -shortest "$work/master.mp4"
+if [ "$seconds" != 0 ]; then
+  ffmpeg -hide_banner -loglevel error -y \
+    -f lavfi -i "testsrc2=size=1920x1080:rate=30" -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+    -t "$seconds" -c:v libx264 -preset veryfast -b:v 8M -pix_fmt yuv420p -c:a aac -shortest "$work/master.mp4"
+fi
 
 python3 bench/observability_overhead.py "$repo/build/release/src/stream-transcoding" "$work" "$(cat "$work/bootstrap")" \
   "$otlp" "$runs" "$events"
