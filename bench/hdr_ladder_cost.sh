@@ -11,12 +11,12 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 runs=${1:-1}
 seconds=${2:-30}
 
-scripts/setup.sh build > /dev/null
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding > /dev/null
+bench_build build stream-transcoding
 binary=$repo/build/release/src/stream-transcoding
 
 work=$(mktemp -d)

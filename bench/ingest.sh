@@ -5,11 +5,11 @@
 #   bench/ingest.sh [EVENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 events=${1:-50000}
-scripts/setup.sh test > /dev/null
+bench_build test stream-transcoding kafka-mock-broker
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding kafka-mock-broker > /dev/null
 
 work=$(mktemp -d)
 broker_pid=""

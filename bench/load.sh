@@ -20,6 +20,8 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 events=${1:-24}
 rate=${2:-2}
 shift $(($# < 2 ? $# : 2))
@@ -27,10 +29,8 @@ levels=("$@")
 [ ${#levels[@]} -gt 0 ] || levels=(1x1 1x2 2x1)
 
 if [ -z "${ST_LOAD_BINARY:-}" ]; then
-  scripts/setup.sh test > /dev/null
+  bench_build test stream-transcoding kafka-mock-broker
   eval "$(scripts/dev-stack.sh up)"
-  cmake --preset release > /dev/null
-  cmake --build --preset release --target stream-transcoding kafka-mock-broker > /dev/null
 fi
 binary=${ST_LOAD_BINARY:-$repo/build/release/src/stream-transcoding}
 broker_binary=${ST_LOAD_BROKER:-$repo/build/release/tools/kafka-mock-broker}

@@ -17,13 +17,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 runs=${1:-3}
 events=${2:-20000}
 seconds=${3:-30}
-scripts/setup.sh test > /dev/null
+bench_build test stream-transcoding kafka-mock-broker
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding kafka-mock-broker > /dev/null
 
 work=$(mktemp -d)
 pids=()

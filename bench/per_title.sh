@@ -17,11 +17,11 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 seconds=${1:-10}
 
-scripts/setup.sh build > /dev/null
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding > /dev/null
+bench_build build stream-transcoding
 binary=$repo/build/release/src/stream-transcoding
 
 work=$(mktemp -d)
@@ -35,15 +35,15 @@ master() {  # NAME FILTER_INPUTS... -- FILTER
 half=$(awk "BEGIN {print $seconds / 2}")
 master static \
   -f lavfi -i "mandelbrot=s=1920x1080:rate=30:start_scale=2:end_scale=2" -f lavfi -i "testsrc=s=1920x1080:rate=30" \
-  -filter_complex "[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=$half[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=$half[b];[a][b]concat=n=2,format=yuv420p[v]"
+  -filter_complex "[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=${half}[a];[1:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,trim=duration=${half}[b];[a][b]concat=n=2,format=yuv420p[v]"
 master talking-head \
   -f lavfi -i "mandelbrot=s=1920x1080:rate=30:start_scale=1.5:end_scale=1.5" \
   -f lavfi -i "mandelbrot=s=640x760:rate=30:start_x=-0.743643887037151:start_y=0.13182590420533:start_scale=0.02:end_scale=0.02" \
   -f lavfi -i "testsrc2=s=200x80:rate=30" \
-  -filter_complex "[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,boxblur=8[bg];[1:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB[still];[still][2:v]overlay=x=220:y=520:shortest=1[head];[bg][head]overlay=x='640+40*sin(t)':y='320+10*sin(1.7*t)',format=yuv420p,trim=duration=$seconds[v]"
+  -filter_complex "[0:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB,boxblur=8[bg];[1:v]trim=end_frame=1,loop=loop=-1:size=1,setpts=N/30/TB[still];[still][2:v]overlay=x=220:y=520:shortest=1[head];[bg][head]overlay=x='640+40*sin(t)':y='320+10*sin(1.7*t)',format=yuv420p,trim=duration=${seconds}[v]"
 master high-motion \
   -f lavfi -i "mandelbrot=s=2100x1200:rate=30:start_x=-0.743643887037151:start_y=0.13182590420533:start_scale=0.3:end_scale=0.001:end_pts=$((seconds * 30))" \
-  -filter_complex "[0:v]crop=1920:1080:'90+80*sin(2*t)':'60+50*cos(3*t)',noise=alls=2:allf=t,format=yuv420p,trim=duration=$seconds[v]"
+  -filter_complex "[0:v]crop=1920:1080:'90+80*sin(2*t)':'60+50*cos(3*t)',noise=alls=2:allf=t,format=yuv420p,trim=duration=${seconds}[v]"
 
 # Quality windows of a whole segment each, as many as cover the video.
 segment=4

@@ -4,9 +4,9 @@
 #   bench/queue_throughput.sh [JOBS] [CLIENTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh build > /dev/null
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+bench_build build queue_throughput
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target queue_throughput > /dev/null
 echo "machine: $(nproc) cores; PostgreSQL: $(psql "$ST_DATABASE__URL" -tAc 'show server_version')"
 build/release/bench/queue_throughput "${1:-20000}" "${2:-8}"

@@ -13,11 +13,11 @@
 # (running the trigger a million times would take a quarter of an hour).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 jobs=${1:-1000000}
-scripts/setup.sh test > /dev/null
+bench_build test stream-transcoding
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding > /dev/null
 binary=build/release/src/stream-transcoding
 
 name=st_bench_reports

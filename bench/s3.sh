@@ -7,12 +7,12 @@
 #    and the share outside ffmpeg (fetch, probe, packaging, poster, publishing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 size=${1:-256}
 rounds=${2:-3}
-scripts/setup.sh test > /dev/null
+bench_build test stream-transcoding s3_throughput
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding s3_throughput > /dev/null
 
 work=$(mktemp -d)
 pids=()

@@ -8,11 +8,11 @@
 #   bench/status_read.sh [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 requests=${1:-20000}
-scripts/setup.sh test > /dev/null
+bench_build test stream-transcoding
 eval "$(scripts/dev-stack.sh up)"
-cmake --preset release > /dev/null
-cmake --build --preset release --target stream-transcoding > /dev/null
 
 work=$(mktemp -d)
 service_pid=""
